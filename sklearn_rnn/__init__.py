@@ -1,0 +1,12 @@
+"""Recurrent neural networks (RNN, LSTM, GRU) as scikit-learn estimators."""
+
+from ._windowing import SlidingWindowTransformer, equalize_lengths, make_windows
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "SlidingWindowTransformer",
+    "__version__",
+    "equalize_lengths",
+    "make_windows",
+]
