@@ -1,10 +1,13 @@
 """Recurrent neural networks (RNN, LSTM, GRU) as scikit-learn estimators."""
 
+from ._lstm import LSTMClassifier, LSTMRegressor
 from ._windowing import SlidingWindowTransformer, equalize_lengths, make_windows
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "LSTMClassifier",
+    "LSTMRegressor",
     "SlidingWindowTransformer",
     "__version__",
     "equalize_lengths",

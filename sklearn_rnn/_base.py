@@ -1,0 +1,348 @@
+"""The one private base class of the recurrent estimators."""
+
+import copy
+import math
+import re
+from abc import ABCMeta, abstractmethod
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
+
+from ._modules import CELLS, RecurrentNetwork
+from ._skorch import SequenceDataset, fitted_curves, make_net
+from ._validation import check_sequences
+
+# With patch_size="auto", long sequences are cut into patches so that the
+# recurrent cell takes at most this many steps: gradients through hundreds
+# of steps vanish (the lecture's lesson) and each step costs time.
+_MAX_AUTO_STEPS = 32
+# Rows per forward pass at predict time.
+_PREDICT_BATCH = 1024
+
+
+class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
+    """Base class for LSTMClassifier and LSTMRegressor.
+
+    Subclasses provide the target encoding, the loss, the validation split
+    and the mapping from network outputs to predictions.
+
+    Warning: This class should not be used directly. Use derived classes
+    instead.
+    """
+
+    _parameter_constraints: dict = {
+        "cell": [StrOptions(set(CELLS))],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "fc_size": [None, Interval(Integral, 1, None, closed="left")],
+        "patch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "solver": [StrOptions({"adam", "sgd"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [StrOptions({"constant", "adaptive"})],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "device": [str],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        *,
+        cell,
+        hidden_size,
+        num_layers,
+        bidirectional,
+        dropout,
+        fc_size,
+        patch_size,
+        solver,
+        learning_rate_init,
+        learning_rate,
+        momentum,
+        alpha,
+        batch_size,
+        max_iter,
+        clip_grad_norm,
+        early_stopping,
+        validation_fraction,
+        n_iter_no_change,
+        tol,
+        warm_start,
+        random_state,
+        verbose,
+        device,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.fc_size = fc_size
+        self.patch_size = patch_size
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.clip_grad_norm = clip_grad_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+
+    # -- hooks for the subclasses ------------------------------------------
+
+    @abstractmethod
+    def _encode_targets(self, y, warm):
+        """Validated ``y`` -> (training targets as a tensor, fitted attrs)."""
+
+    @abstractmethod
+    def _criterion(self, targets, fitted):
+        """The loss module and the name of the validation score."""
+
+    @abstractmethod
+    def _validation_split(self, targets, rng):
+        """Row indices (train, valid) for early stopping."""
+
+    # -- fit ----------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the network to sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Training sequences. A 2-D array holds univariate sequences; a 3-D
+            array may mark shorter sequences with NaN rows at their start or
+            end; a list may hold sequences of different lengths.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        device = _resolve_device(self.device, type(self).__name__)
+        sequences = check_sequences(X, estimator=self)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        check_consistent_length(np.arange(len(sequences)), y)
+        warm = self.warm_start and hasattr(self, "net_")
+        if warm and sequences.n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has {sequences.n_features} features per timestep, but "
+                f"{type(self).__name__} was fitted with {self.n_features_in_}; "
+                "warm_start=True needs the same features."
+            )
+        targets, fitted = self._encode_targets(y, warm)
+        rng = check_random_state(self.random_state)
+        seed = None if self.random_state is None else int(rng.randint(2**31 - 1))
+        early = self._early_stopping_on(len(sequences))
+        if early:
+            train, valid = self._validation_split(targets.numpy(), rng)
+        else:
+            train, valid = np.arange(len(sequences)), None
+        with _seeded(seed, device):
+            if warm:
+                # Train a copy, so that a failed fit leaves the model intact.
+                module = copy.deepcopy(self.net_.module_)
+                patch_size = self.patch_size_
+            else:
+                patch_size = self._resolve_patch_size(sequences)
+                module = self._init_module(sequences, train, fitted, patch_size)
+            net = self._train(module, sequences, targets, train, valid, fitted, device)
+        self._set_fitted(net, sequences, fitted, patch_size, early)
+        return self
+
+    def _early_stopping_on(self, n_samples):
+        if self.early_stopping == "auto":
+            return n_samples >= 1000
+        return bool(self.early_stopping)
+
+    def _resolve_patch_size(self, sequences):
+        if self.patch_size == "auto":
+            return max(1, math.ceil(sequences.max_length() / _MAX_AUTO_STEPS))
+        return self.patch_size
+
+    def _init_module(self, sequences, train, fitted, patch_size):
+        module = RecurrentNetwork(
+            n_features=sequences.n_features,
+            n_outputs=fitted["n_outputs"],
+            cell=self.cell,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            fc_size=self.fc_size,
+            patch_size=patch_size,
+        )
+        mean, std = sequences.moments(train)
+        module.x_mean.copy_(torch.from_numpy(mean))
+        module.x_scale.copy_(torch.from_numpy(std))
+        return module
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            # Small data needs many updates per epoch, large data throughput.
+            return min(128, max(8, n_samples // 32))
+        return min(self.batch_size, n_samples)
+
+    def _train(self, module, sequences, targets, train, valid, fitted, device):
+        criterion, score_kind = self._criterion(targets, fitted)
+        valid_dataset = None
+        if valid is not None:
+            valid_dataset = SequenceDataset(sequences, targets, valid)
+        net = make_net(
+            module,
+            criterion,
+            solver=self.solver,
+            learning_rate_init=self.learning_rate_init,
+            momentum=self.momentum,
+            alpha=self.alpha,
+            batch_size=self._batch_size(len(train)),
+            max_epochs=self.max_iter,
+            learning_rate=self.learning_rate,
+            monitor="train_loss" if valid is None else "valid_loss",
+            patience=self.n_iter_no_change,
+            tol=self.tol,
+            restore_best=valid is not None,
+            clip_grad_norm=self.clip_grad_norm,
+            valid_dataset=valid_dataset,
+            score_kind=score_kind,
+            device=device,
+            verbose=self.verbose,
+        )
+        net.fit(SequenceDataset(sequences, targets, train), y=None)
+        # Drop the reference to the validation data: pickles stay small.
+        net.train_split = None
+        net.module_.eval()
+        return net
+
+    def _set_fitted(self, net, sequences, fitted, patch_size, early):
+        loss_curve, scores, valid_losses = fitted_curves(net)
+        if not loss_curve:
+            raise RuntimeError(
+                "Training was interrupted before the first epoch completed; "
+                "the model was not fitted."
+            )
+        for name, value in fitted.items():
+            if name != "n_outputs":
+                setattr(self, name, value)
+        self.n_features_in_ = sequences.n_features
+        self.patch_size_ = patch_size
+        self.net_ = net
+        self.loss_curve_ = loss_curve
+        self.validation_scores_ = scores if early else None
+        self.best_loss_ = min(valid_losses) if early else min(loss_curve)
+        self.n_iter_ = len(loss_curve)
+
+    # -- predict --------------------------------------------------------------
+
+    def _forward(self, X):
+        """Raw network outputs for ``X`` as a float32 array (n_samples, n_out)."""
+        check_is_fitted(self)
+        sequences = check_sequences(X, estimator=self, n_features=self.n_features_in_)
+        module, device = self.net_.module_, self.net_.device
+        outputs = []
+        with torch.inference_mode():
+            for lo in range(0, len(sequences), _PREDICT_BATCH):
+                x, lengths = sequences.batch(slice(lo, lo + _PREDICT_BATCH))
+                x = torch.from_numpy(x).to(device)
+                if lengths is not None:
+                    lengths = torch.from_numpy(lengths)
+                outputs.append(module(x, lengths))
+        out = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+        return out.cpu().numpy()
+
+    def __sklearn_is_fitted__(self):
+        # Cheaper than sklearn's scan of all attributes: predict on a single
+        # sequence is a hot path.
+        return hasattr(self, "net_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+def _resolve_device(device, owner):
+    """Map "auto" to CUDA when available and check that CUDA exists."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    match = re.fullmatch(r"cuda(?::(\d+))?", device)
+    if device in ("cpu", "mps") or match:
+        if match and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} was requested but CUDA is not available on "
+                "this machine. Use device='cpu' or device='auto'."
+            )
+        if (
+            match
+            and match.group(1)
+            and int(match.group(1)) >= torch.cuda.device_count()
+        ):
+            raise ValueError(
+                f"device={device!r} was requested but only "
+                f"{torch.cuda.device_count()} CUDA device(s) are available."
+            )
+        return device
+    raise InvalidParameterError(
+        f"The 'device' parameter of {owner} must be 'auto', 'cpu', 'cuda', "
+        f"'cuda:<index>' or 'mps'. Got {device!r} instead."
+    )
+
+
+@contextmanager
+def _seeded(seed, device):
+    """Seed torch for the duration of a fit without touching global state."""
+    if seed is None:
+        yield
+        return
+    cuda = device.startswith("cuda")
+    index = (torch.device(device).index or 0) if cuda else None
+    with torch.random.fork_rng(devices=[index] if cuda else []):
+        torch.random.default_generator.manual_seed(seed)
+        if cuda:
+            with torch.cuda.device(index):
+                torch.cuda.manual_seed(seed)
+        yield

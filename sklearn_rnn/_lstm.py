@@ -1,0 +1,506 @@
+"""LSTMClassifier and LSTMRegressor: the base class plus a few hooks each."""
+
+import math
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, column_or_1d
+from torch import nn
+
+from ._base import BaseRecurrent
+
+# Parameter documentation shared by both estimators (inserted at "%(common)s").
+_COMMON_PARAMETERS = """\
+cell : {"lstm", "gru", "rnn"}, default="lstm"
+        Recurrent cell: long short-term memory, gated recurrent unit, or the
+        vanilla tanh RNN.
+
+    hidden_size : int, default=64
+        Number of features in the hidden state, as in :class:`torch.nn.LSTM`.
+
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+
+    bidirectional : bool, default=False
+        Also read each sequence backwards; the final states of both
+        directions are concatenated.
+
+    dropout : float, default=0.0
+        Dropout probability between recurrent layers and before each
+        fully-connected layer.
+
+    fc_size : int, default=None
+        Width of a fully-connected ReLU layer between the recurrent state and
+        the output layer. None reads the output linearly from the state.
+
+    patch_size : int or "auto", default="auto"
+        Number of consecutive timesteps fed to the cell as one step (their
+        features concatenated). Fewer recurrent steps train faster and keep
+        gradients from vanishing on long sequences. "auto" picks the
+        smallest patch giving at most 64 steps for the longest training
+        sequence. Sequences are padded at the start so that the last
+        observation always closes the last patch.
+
+    solver : {"adam", "sgd"}, default="adam"
+        Optimizer: Adam, or stochastic gradient descent with ``momentum``.
+
+    learning_rate_init : float, default=1e-3
+        Initial learning rate.
+
+    learning_rate : {"adaptive", "constant"}, default="adaptive"
+        "adaptive" divides the learning rate by 5 each time the monitored
+        loss (validation loss with early stopping, else training loss) has
+        not improved by ``tol`` for ``n_iter_no_change // 2`` epochs.
+
+    momentum : float, default=0.9
+        Momentum of the "sgd" solver.
+
+    alpha : float, default=1e-3
+        Strength of the L2 penalty, applied as the optimizer's weight decay.
+
+    batch_size : int or "auto", default="auto"
+        Minibatch size; "auto" uses ``min(128, max(8, n_samples // 32))``:
+        small datasets get many updates per epoch, large ones throughput.
+
+    max_iter : int, default=200
+        Maximum number of epochs.
+
+    clip_grad_norm : float or None, default=1.0
+        Clip the gradient norm of each step to this value, against the
+        exploding gradients of recurrent networks. None disables clipping.
+
+    early_stopping : bool or "auto", default="auto"
+        Hold out ``validation_fraction`` of the training data, stop when its
+        loss has not improved by ``tol`` for ``n_iter_no_change`` epochs and
+        restore the weights of the best epoch. "auto" enables it with 1000
+        samples or more. Without it, training stops when the training loss
+        stalls in the same way.
+
+    validation_fraction : float, default=0.1
+        Proportion of the training data held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement before training stops.
+
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+
+    warm_start : bool, default=False
+        Reuse the weights of the previous fit as initialisation (the
+        optimizer and learning rate start afresh).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout and the validation
+        split. Torch's global generator is forked, never reseeded. The same
+        value gives identical predictions on CPU.
+
+    verbose : int, default=0
+        0 is silent, 1 prints a table per epoch, 2 adds a progress bar.
+
+    device : str, default="auto"
+        Torch device: "auto" (CUDA when available), "cpu", "cuda",
+        "cuda:<index>" or "mps"."""
+
+_COMMON_ATTRIBUTES = """\
+n_features_in_ : int
+        Number of features per timestep seen during fit.
+
+    patch_size_ : int
+        Timesteps per recurrent step actually used.
+
+    n_iter_ : int
+        Number of epochs run.
+
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+
+    validation_scores_ : list of float or None
+        Score (%(score)s) on the held-out data after each epoch; None without
+        early stopping.
+
+    best_loss_ : float
+        Lowest validation loss with early stopping (the restored epoch), else
+        lowest training loss.
+
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the full training history."""
+
+
+def _document(cls, score):
+    cls.__doc__ = cls.__doc__.replace("%(common)s", _COMMON_PARAMETERS).replace(
+        "%(attributes)s", _COMMON_ATTRIBUTES.replace("%(score)s", score)
+    )
+    return cls
+
+
+class LSTMClassifier(ClassifierMixin, BaseRecurrent):
+    """Recurrent neural network classifier for sequences.
+
+    Reads each sequence with an LSTM (or GRU, or vanilla RNN) and classifies
+    it from the final hidden state (many-to-one). Inputs are standardised per
+    feature inside the model; training uses minibatches with gradient
+    clipping, learning-rate reduction on plateau and early stopping.
+
+    Parameters
+    ----------
+    %(common)s
+
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the cross-entropy loss, as in
+        :class:`~sklearn.linear_model.LogisticRegression`.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    %(attributes)s
+
+    See Also
+    --------
+    LSTMRegressor : The same network for regression targets.
+    sklearn.neural_network.MLPClassifier : Feed-forward network on tables.
+
+    Notes
+    -----
+    ``X`` is a 3-D array (n_samples, n_timesteps, n_features), a 2-D array of
+    univariate sequences (n_samples, n_timesteps), or a list of arrays of
+    different lengths. In a 3-D array, rows that are entirely NaN at the start
+    or end of a sequence mark padding; such batches are packed, so a
+    prediction never depends on the other sequences of the batch. The number
+    of timesteps may differ between fit and predict.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import LSTMClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(100, 12, 2))
+    >>> y = np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
+    >>> clf = LSTMClassifier(hidden_size=16, max_iter=50, random_state=0)
+    >>> clf.fit(X, y).predict(X[:3])
+    array(['down', 'up', 'up'], dtype='<U4')
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseRecurrent._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        fc_size=None,
+        patch_size="auto",
+        solver="adam",
+        learning_rate_init=1e-3,
+        learning_rate="adaptive",
+        momentum=0.9,
+        alpha=1e-3,
+        batch_size="auto",
+        max_iter=200,
+        clip_grad_norm=1.0,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        class_weight=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            fc_size=fc_size,
+            patch_size=patch_size,
+            solver=solver,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            alpha=alpha,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            clip_grad_norm=clip_grad_norm,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+        )
+        self.class_weight = class_weight
+
+    def _encode_targets(self, y, warm):
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if warm:
+            classes = self.classes_
+            unseen = np.setdiff1d(y, classes)
+            if unseen.size:
+                raise ValueError(
+                    f"warm_start=True needs the classes of the first fit "
+                    f"{classes.tolist()}; y has new labels {unseen.tolist()}."
+                )
+        else:
+            classes = np.unique(y)
+            if len(classes) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes "
+                    f"in the data, but the data contains only one class: "
+                    f"{classes[0]!r}."
+                )
+        encoded = torch.from_numpy(np.searchsorted(classes, y).astype(np.int64))
+        return encoded, {"classes_": classes, "n_outputs": len(classes)}
+
+    def _criterion(self, targets, fitted):
+        weight = None
+        if self.class_weight is not None:
+            classes, encoded = fitted["classes_"], targets.numpy()
+            class_weight = self.class_weight
+            if isinstance(class_weight, dict):
+                unknown = [k for k in class_weight if k not in classes]
+                if unknown:
+                    raise ValueError(
+                        f"class_weight has labels {unknown} that are not in "
+                        f"the classes {classes.tolist()}."
+                    )
+                # The loss sees encoded labels 0..n_classes-1.
+                class_weight = {
+                    int(np.searchsorted(classes, k)): w for k, w in class_weight.items()
+                }
+            present = np.unique(encoded)
+            weight = np.ones(len(classes))
+            weight[present] = compute_class_weight(
+                class_weight, classes=present, y=encoded
+            )
+            weight = torch.as_tensor(weight, dtype=torch.float32)
+        return nn.CrossEntropyLoss(weight=weight), "accuracy"
+
+    def _validation_split(self, targets, rng):
+        index = np.arange(len(targets))
+        try:
+            train, valid = train_test_split(
+                index,
+                test_size=self.validation_fraction,
+                stratify=targets,
+                random_state=rng,
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"Early stopping could not hold out a stratified "
+                f"validation_fraction={self.validation_fraction} of the "
+                f"{len(targets)} samples ({exc}). Use more samples, a larger "
+                "validation_fraction, or early_stopping=False."
+            ) from exc
+        return np.sort(train), np.sort(valid)
+
+    def predict_proba(self, X):
+        """Probability of each class for each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Sequences, in any of the forms accepted by :meth:`fit`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Class probabilities, columns ordered as :attr:`classes_`.
+        """
+        logits = torch.from_numpy(self._forward(X)).double()
+        return torch.softmax(logits, dim=1).numpy()
+
+    def predict(self, X):
+        """Most probable class of each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Sequences, in any of the forms accepted by :meth:`fit`.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        index = self._forward(X).argmax(axis=1)
+        return self.classes_[index]
+
+
+class LSTMRegressor(RegressorMixin, BaseRecurrent):
+    """Recurrent neural network regressor for sequences.
+
+    Reads each sequence with an LSTM (or GRU, or vanilla RNN) and predicts
+    one or several targets from the final hidden state (many-to-one). Inputs
+    are standardised per feature and targets per output inside the model;
+    predictions are returned on the original scale.
+
+    Parameters
+    ----------
+    %(common)s
+
+    Attributes
+    ----------
+    %(attributes)s
+
+    See Also
+    --------
+    LSTMClassifier : The same network for class labels.
+    make_windows : Cut a series into (window, target) pairs.
+    RNNForecaster : Forecasting with sktime's interface.
+
+    Notes
+    -----
+    Early stopping holds out the *last* ``validation_fraction`` of the
+    samples, not a random part: neighbouring windows of a series overlap, so
+    a random split would leak the validation targets into training.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import LSTMRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 10, 1))
+    >>> y = X[:, -3:, 0].sum(axis=1)
+    >>> reg = LSTMRegressor(hidden_size=16, max_iter=100, random_state=0)
+    >>> reg.fit(X, y).score(X, y) > 0.9
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        fc_size=None,
+        patch_size="auto",
+        solver="adam",
+        learning_rate_init=1e-3,
+        learning_rate="adaptive",
+        momentum=0.9,
+        alpha=1e-3,
+        batch_size="auto",
+        max_iter=200,
+        clip_grad_norm=1.0,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            fc_size=fc_size,
+            patch_size=patch_size,
+            solver=solver,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            alpha=alpha,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            clip_grad_norm=clip_grad_norm,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+        )
+
+    def _encode_targets(self, y, warm):
+        y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+        y2 = y.reshape(len(y), -1).astype(np.float64)
+        if warm:
+            if y2.shape[1] != len(self._y_mean):
+                raise ValueError(
+                    f"y has {y2.shape[1]} outputs but the model was fitted with "
+                    f"{len(self._y_mean)}; warm_start=True needs the same outputs."
+                )
+            mean, scale = self._y_mean, self._y_scale
+        else:
+            mean, scale = y2.mean(axis=0), y2.std(axis=0)
+            scale[scale < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
+        scaled = torch.from_numpy(((y2 - mean) / scale).astype(np.float32))
+        fitted = {
+            "_y_mean": mean,
+            "_y_scale": scale,
+            "_y_ndim": y.ndim,
+            "n_outputs": y2.shape[1],
+        }
+        return scaled, fitted
+
+    def _criterion(self, targets, fitted):
+        return nn.MSELoss(), "r2"
+
+    def _validation_split(self, targets, rng):
+        n = len(targets)
+        n_valid = math.ceil(n * self.validation_fraction)
+        if n - n_valid < 1:
+            raise ValueError(
+                f"Early stopping would hold out all {n} samples "
+                f"(validation_fraction={self.validation_fraction}). Use more "
+                "samples or early_stopping=False."
+            )
+        return np.arange(n - n_valid), np.arange(n - n_valid, n)
+
+    def predict(self, X):
+        """Predict targets for sequences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Sequences, in any of the forms accepted by :meth:`fit`.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions on the scale of the training targets.
+        """
+        out = self._forward(X) * self._y_scale + self._y_mean
+        return out.ravel() if self._y_ndim == 1 else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+_document(LSTMClassifier, "accuracy")
+_document(LSTMRegressor, "R²")

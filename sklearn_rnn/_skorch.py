@@ -1,0 +1,329 @@
+"""The only file importing skorch: datasets, batch iterator, callbacks, net.
+
+skorch runs the training loop; the pieces here keep its per-batch cost near
+a hand-written loop: batches are gathered with one fancy index per batch
+(no per-sample ``__getitem__`` and collate), and only cheap callbacks run on
+every batch.
+"""
+
+import math
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, ProgressBar
+
+# On a plateau the learning rate is divided by 5 (sklearn's "adaptive")...
+_LR_FACTOR = 0.2
+# ...until it would fall below this fraction of learning_rate_init.
+_MIN_LR_FRACTION = 1e-3
+
+
+class Net(NeuralNet):
+    """skorch's NeuralNet with gradient clipping and lighter per-batch steps.
+
+    Clipping runs inside the training step on a cached parameter list
+    instead of through a callback, and switching train/eval mode is skipped
+    when the module is already in that mode: both otherwise walk the module
+    tree on every batch.
+    """
+
+    def __init__(self, *args, clip_grad_norm=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clip_grad_norm = clip_grad_norm
+
+    def train_step_single(self, batch, **fit_params):
+        step = super().train_step_single(batch, **fit_params)
+        if self.clip_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(self._parameters(), self.clip_grad_norm)
+        return step
+
+    def _parameters(self):
+        cached = getattr(self, "_parameter_cache", None)
+        if cached is None or cached[0] is not self.module_:
+            cached = (self.module_, list(self.module_.parameters()))
+            self._parameter_cache = cached
+        return cached[1]
+
+    def _set_training(self, training=True):
+        if self.module_.training != training:
+            super()._set_training(training)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_parameter_cache", None)
+        return state
+
+
+class SequenceDataset(torch.utils.data.Dataset):
+    """Rows ``index`` of validated sequences with their encoded targets.
+
+    The rows are kept as an index into the full data so that a validation
+    split never copies the (possibly huge, strided) input.
+    """
+
+    def __init__(self, sequences, y, index=None):
+        self.sequences = sequences
+        self.y = y
+        self.index = np.arange(len(sequences)) if index is None else index
+
+    def __len__(self):
+        return len(self.index)
+
+    def __getitem__(self, i):
+        return self.get_batch(np.atleast_1d(i))
+
+    def get_batch(self, positions):
+        """Inputs as a dict for ``module.forward`` and the targets."""
+        rows = self.index[positions]
+        x, lengths = self.sequences.batch(rows)
+        inputs = {"x": torch.from_numpy(x)}
+        if lengths is not None:
+            inputs["lengths"] = torch.from_numpy(lengths)
+        return inputs, self.y[torch.from_numpy(rows)]
+
+
+class BatchIterator:
+    """Minimal replacement for DataLoader: one gather per batch.
+
+    Shuffling draws from torch's global generator, which the estimator seeds
+    inside :func:`torch.random.fork_rng`.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+
+    def __len__(self):
+        return math.ceil(len(self.dataset) / self.batch_size)
+
+    def __iter__(self):
+        n = len(self.dataset)
+        if self.shuffle:
+            order = torch.randperm(n).numpy()
+        for lo in range(0, n, self.batch_size):
+            if self.shuffle:
+                # Sorted rows read strided inputs in memory order; the batch's
+                # content (and so the gradient) does not depend on its order.
+                yield self.dataset.get_batch(np.sort(order[lo : lo + self.batch_size]))
+            else:
+                yield self.dataset.get_batch(slice(lo, lo + self.batch_size))
+
+
+class ValidSplit:
+    """skorch ``train_split`` returning a fixed validation dataset."""
+
+    def __init__(self, valid_dataset):
+        self.valid_dataset = valid_dataset
+
+    def __call__(self, dataset, y=None, **kwargs):
+        return dataset, self.valid_dataset
+
+
+class FiniteLoss(Callback):
+    """Stop with an actionable error when the training loss is not finite."""
+
+    def __init__(self, learning_rate_init, clip_grad_norm):
+        self.learning_rate_init = learning_rate_init
+        self.clip_grad_norm = clip_grad_norm
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, "train_loss"]
+        if not math.isfinite(loss):
+            clipping = (
+                "enable gradient clipping (clip_grad_norm=1.0)"
+                if self.clip_grad_norm is None
+                else f"clip gradients harder (clip_grad_norm={self.clip_grad_norm})"
+            )
+            raise ValueError(
+                f"Training diverged: the training loss is {loss} at epoch "
+                f"{len(net.history)}. Lower learning_rate_init (currently "
+                f"{self.learning_rate_init}) or {clipping}."
+            )
+
+
+class Plateau(Callback):
+    """Early stopping and learning-rate reduction on a plateau of one loss.
+
+    The rule of sklearn's MLP: when the monitored loss has not improved by
+    ``tol`` for ``patience`` epochs, divide the learning rate by 5 (as
+    :class:`torch.optim.lr_scheduler.ReduceLROnPlateau` with ``factor=0.2``)
+    and carry on, or stop if the rate is "constant" or already below
+    ``_MIN_LR_FRACTION`` of its initial value. With ``restore_best`` the
+    weights of the best epoch are restored when training ends, including
+    after Ctrl-C.
+    """
+
+    def __init__(self, monitor, patience, tol, adaptive, restore_best, sink=print):
+        self.monitor = monitor
+        self.patience = patience
+        self.tol = tol
+        self.adaptive = adaptive
+        self.restore_best = restore_best
+        self.sink = sink
+
+    def on_train_begin(self, net, **kwargs):
+        self.best_loss_ = math.inf
+        self.best_epoch_ = 0
+        self.best_weights_ = None
+        self.misses_ = 0
+        self.min_lr_ = net.lr * _MIN_LR_FRACTION
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, self.monitor]
+        if loss < self.best_loss_ - self.tol:
+            self.best_loss_, self.misses_ = loss, 0
+            self.best_epoch_ = len(net.history)
+            if self.restore_best:
+                self.best_weights_ = {
+                    k: v.detach().clone() for k, v in net.module_.state_dict().items()
+                }
+            return
+        self.misses_ += 1
+        if self.misses_ < self.patience:
+            return
+        self.misses_ = 0
+        groups = net.optimizer_.param_groups
+        if self.adaptive and groups[0]["lr"] * _LR_FACTOR >= self.min_lr_:
+            for group in groups:
+                group["lr"] *= _LR_FACTOR
+            self.sink(
+                f"{self.monitor} did not improve: learning rate {groups[0]['lr']:.2g}"
+            )
+            return
+        self.sink(
+            f"Stopping: {self.monitor} did not improve in {self.patience} epochs."
+        )
+        raise KeyboardInterrupt  # skorch's signal to end training
+
+    def on_train_end(self, net, **kwargs):
+        if self.best_weights_ is not None and self.best_epoch_ != len(net.history):
+            net.module_.load_state_dict(self.best_weights_)
+            self.sink(f"Restored the weights of epoch {self.best_epoch_}.")
+        self.best_weights_ = None  # do not keep a second copy of the weights
+
+
+class ValidationScore(Callback):
+    """Record ``valid_score`` (accuracy or R²) from the validation pass."""
+
+    def __init__(self, kind):
+        self.kind = kind
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.preds_, self.targets_ = [], []
+
+    def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
+        if not training:
+            self.preds_.append(y_pred.detach())
+            self.targets_.append(batch[1])
+
+    def on_epoch_end(self, net, **kwargs):
+        if not self.preds_:
+            return
+        pred = torch.cat(self.preds_).cpu()
+        true = torch.cat(self.targets_).cpu()
+        if self.kind == "accuracy":
+            score = (pred.argmax(dim=1) == true).double().mean().item()
+        else:
+            score = r2_score(true, pred)
+        net.history.record("valid_score", score)
+        self.preds_, self.targets_ = [], []
+
+
+def r2_score(true, pred):
+    """Coefficient of determination averaged over outputs (as sklearn)."""
+    true, pred = true.double(), pred.double()
+    residual = ((true - pred) ** 2).sum(dim=0)
+    total = ((true - true.mean(dim=0)) ** 2).sum(dim=0)
+    # Constant targets: perfect predictions score 1, others 0 (sklearn rule).
+    score = torch.where(
+        total > 0, 1 - residual / total.clamp_min(1e-300), (residual == 0).double()
+    )
+    return score.mean().item()
+
+
+def make_net(
+    module,
+    criterion,
+    *,
+    solver,
+    learning_rate_init,
+    momentum,
+    alpha,
+    batch_size,
+    max_epochs,
+    learning_rate,
+    monitor,
+    patience,
+    tol,
+    restore_best,
+    clip_grad_norm,
+    valid_dataset,
+    score_kind,
+    device,
+    verbose,
+):
+    """Build the skorch net that trains ``module``.
+
+    ``monitor`` is "valid_loss" when a validation set is held out, else
+    "train_loss"; the :class:`Plateau` callback watches it.
+    """
+    optimizer = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}[solver]
+    optimizer_params = {"weight_decay": alpha}
+    if solver == "sgd":
+        optimizer_params["momentum"] = momentum
+    callbacks = [
+        ("finite_loss", FiniteLoss(learning_rate_init, clip_grad_norm)),
+        (
+            "plateau",
+            Plateau(
+                monitor,
+                patience,
+                tol,
+                adaptive=learning_rate == "adaptive",
+                restore_best=restore_best,
+                sink=print if verbose else _silent,
+            ),
+        ),
+    ]
+    if valid_dataset is not None:
+        callbacks.insert(0, ("valid_score", ValidationScore(score_kind)))
+    if verbose >= 2:
+        callbacks.append(("progress_bar", ProgressBar()))
+    params = {f"optimizer__{k}": v for k, v in optimizer_params.items()}
+    if not verbose:
+        params["callbacks__print_log"] = None
+    return Net(
+        module,
+        criterion,
+        optimizer=optimizer,
+        lr=learning_rate_init,
+        max_epochs=max_epochs,
+        batch_size=batch_size,
+        iterator_train=BatchIterator,
+        iterator_train__shuffle=True,
+        iterator_valid=BatchIterator,
+        train_split=None if valid_dataset is None else ValidSplit(valid_dataset),
+        callbacks=callbacks,
+        device=device,
+        verbose=verbose,
+        clip_grad_norm=clip_grad_norm,
+        **params,
+    )
+
+
+def _silent(*args, **kwargs):
+    pass
+
+
+def fitted_curves(net):
+    """``loss_curve_`` and ``validation_scores_`` from the net's history.
+
+    An interrupted epoch (Ctrl-C) may lack its losses; it is left out.
+    """
+    complete = [row for row in net.history if "train_loss" in row]
+    loss_curve = [row["train_loss"] for row in complete]
+    scores = [row["valid_score"] for row in complete if "valid_score" in row]
+    valid_losses = [row["valid_loss"] for row in complete if "valid_loss" in row]
+    return loss_curve, (scores or None), (valid_losses or None)

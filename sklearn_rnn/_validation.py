@@ -1,0 +1,305 @@
+"""The data contract: everything users pass becomes :class:`Sequences`.
+
+Accepted forms of ``X``:
+
+- a 3-D array ``(N, M, P)``: N sequences, M timesteps, P features, batch-first.
+  Rows that are entirely NaN at the start or the end of a sequence are
+  padding (a shorter sequence); NaN inside the observed part is an error.
+- a 2-D array ``(N, M)``: N univariate sequences (P = 1). Every value is an
+  observation, so NaN is an error here.
+- a list of arrays ``(M_i, P)`` or ``(M_i,)``: sequences of different lengths.
+- a pandas DataFrame: 2-D like the array, or one of sktime's panel formats
+  (``pd-multiindex``: (instance, time) row index with one column per feature;
+  ``nested_univ``: one cell per (instance, feature) holding a Series).
+
+Private code only ever sees the result of :func:`check_sequences`: a
+:class:`Sequences` whose :meth:`Sequences.batch` yields float32 arrays aligned
+at the start with their lengths. Large numeric arrays (for instance strided
+windows from :func:`~sklearn_rnn.make_windows`) are never copied as a whole:
+they are checked in chunks and cast to float32 batch by batch.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+# Elements per chunk when scanning large arrays: bounds temporary memory.
+_CHUNK_ELEMENTS = 1 << 22
+
+
+@dataclass
+class Sequences:
+    """Validated sequences, possibly of different lengths.
+
+    Attributes
+    ----------
+    data : ndarray of shape (N, M, P)
+        Numeric values, possibly a strided view and not yet float32.
+    lengths : ndarray of shape (N,) or None
+        Observed length of each sequence; None when all have length M.
+    starts : ndarray of shape (N,) or None
+        First observed timestep of each sequence; None when all start at 0.
+    """
+
+    data: np.ndarray
+    lengths: np.ndarray | None = None
+    starts: np.ndarray | None = None
+
+    def __len__(self):
+        return self.data.shape[0]
+
+    @property
+    def n_features(self):
+        return self.data.shape[2]
+
+    def max_length(self):
+        """Longest observed sequence."""
+        return self.data.shape[1] if self.lengths is None else int(self.lengths.max())
+
+    def batch(self, index):
+        """Float32 batch aligned at the start, and lengths (None if all full).
+
+        ``index`` is a slice or an integer array. Only the batch is copied.
+        """
+        if self.lengths is None:
+            x = self.data[index]
+            if not (x.dtype == np.float32 and x.flags.writeable):
+                x = np.array(x, dtype=np.float32)
+            return x, None
+        lengths = self.lengths[index]
+        width = int(lengths.max())
+        rows = np.arange(len(self))[index]
+        steps = np.arange(width)
+        if self.starts is not None:
+            steps = self.starts[rows, None] + steps
+        # Gather the observed part of each row to the front; positions past a
+        # row's length are clipped copies that the module never reads.
+        steps = np.minimum(steps, self.data.shape[1] - 1)
+        x = self.data[rows[:, None], steps].astype(np.float32, copy=False)
+        return x, (None if lengths.min() == width else lengths)
+
+    def moments(self, rows, max_rows=2048):
+        """Per-feature mean and standard deviation of the observed values.
+
+        At most ``max_rows`` evenly spaced sequences among ``rows`` are read:
+        plenty for a standardisation, and a cost independent of the number of
+        sequences (millions of windows of a long series).
+        """
+        if len(rows) > max_rows:
+            rows = rows[np.linspace(0, len(rows) - 1, max_rows).astype(np.int64)]
+        total = np.zeros(self.n_features)
+        total_sq = np.zeros(self.n_features)
+        count = np.zeros(self.n_features)
+        step = max(1, _CHUNK_ELEMENTS // (self.data.shape[1] * self.n_features))
+        for lo in range(0, len(rows), step):
+            chunk = self.data[rows[lo : lo + step]].astype(np.float64)
+            # NaN is padding here: observed NaN was rejected by the checks.
+            count += (~np.isnan(chunk)).sum(axis=(0, 1))
+            total += np.nansum(chunk, axis=(0, 1))
+            total_sq += np.nansum(chunk**2, axis=(0, 1))
+        mean = total / count
+        var = np.maximum(total_sq / count - mean**2, 0.0)
+        std = np.sqrt(var)
+        # A constant feature carries no information; leave it unscaled.
+        std[std < 1e-8 * np.maximum(1.0, np.abs(mean))] = 1.0
+        return mean, std
+
+
+def check_sequences(X, *, estimator=None, n_features=None, min_samples=1):
+    """Validate ``X`` against the data contract and return :class:`Sequences`.
+
+    Parameters
+    ----------
+    X : array-like, list of array-likes or DataFrame
+        The input, in one of the forms described in the module docstring.
+    estimator : estimator instance, optional
+        Only used to name the estimator in error messages.
+    n_features : int, optional
+        Expected number of features per timestep (checked at predict time).
+    min_samples : int, default=1
+        Minimum number of sequences.
+    """
+    name = "" if estimator is None else f" by {type(estimator).__name__}"
+    if X is None:
+        raise ValueError(
+            f"Expected sequences as input{name}, got None instead. Pass a 3-D "
+            "array (n_sequences, n_timesteps, n_features), a 2-D array of "
+            "univariate sequences or a list of arrays."
+        )
+    if sp.issparse(X):
+        raise TypeError(
+            f"Sparse data was passed{name}, but sequences must be dense: "
+            "convert X with X.toarray()."
+        )
+    if isinstance(X, pd.DataFrame):
+        X = _frame_to_arrays(X)
+    elif isinstance(X, pd.Series):
+        X = X.to_numpy()
+    if isinstance(X, (list, tuple)):
+        seqs = _check_list(X, name)
+    else:
+        seqs = _check_array(X, name)
+    if len(seqs) < min_samples:
+        raise ValueError(
+            f"Found array with {len(seqs)} sample(s) (shape={seqs.data.shape}) "
+            f"while a minimum of {min_samples} is required{name}."
+        )
+    if n_features is not None and seqs.n_features != n_features:
+        raise ValueError(
+            f"X has {seqs.n_features} features per timestep, but "
+            f"{type(estimator).__name__} is expecting {n_features} features "
+            "as input."
+        )
+    return seqs
+
+
+def _as_numeric(X):
+    """``np.asarray`` that refuses complex and converts object/bool input."""
+    X = np.asarray(X)
+    if np.iscomplexobj(X):
+        raise ValueError("Complex data not supported: got an array of dtype complex.")
+    if X.dtype.kind in "OUSb":
+        X = X.astype(np.float64)
+    elif X.dtype.kind not in "fiu":
+        raise ValueError(f"X must be numeric, got an array of dtype {X.dtype}.")
+    return X
+
+
+def _check_array(X, name):
+    X = _as_numeric(X)
+    if X.ndim not in (2, 3):
+        raise ValueError(
+            f"Expected a 3-D array (n_sequences, n_timesteps, n_features) or a "
+            f"2-D array (n_sequences, n_timesteps) of univariate sequences{name}, "
+            f"got a {X.ndim}-D array of shape {X.shape} instead."
+            + (
+                " Reshape your data with X.reshape(1, -1) if it is a single "
+                "univariate sequence."
+                if X.ndim == 1
+                else ""
+            )
+        )
+    if 0 in X.shape[1:]:
+        what = "feature(s)" if X.shape[-1] == 0 else "timestep(s)"
+        raise ValueError(
+            f"Found array with 0 {what} (shape={X.shape}) while a minimum of 1 "
+            f"is required{name}: each sequence needs at least one timestep and "
+            "one feature."
+        )
+    if X.ndim == 2:
+        _check_finite_2d(X)
+        X = X[:, :, None]
+    lengths, starts = _scan_padding(X)
+    return Sequences(X, lengths, starts)
+
+
+def _check_finite_2d(X):
+    if X.dtype.kind == "f" and not np.isfinite(X).all():
+        i, t = np.argwhere(~np.isfinite(X))[0]
+        what = "NaN" if np.isnan(X[i, t]) else "infinity"
+        raise ValueError(
+            f"Input X contains {what} (sequence {i}, timestep {t}). In a 2-D "
+            "array every value is an observation; to mark the padding of "
+            "shorter sequences use NaN rows in a 3-D array (n_sequences, "
+            "n_timesteps, n_features) or pass a list of arrays."
+        )
+
+
+def _scan_padding(X):
+    """Lengths and starts from NaN padding rows, checked chunk by chunk."""
+    n, m, p = X.shape
+    if X.dtype.kind != "f" or n == 0:
+        return None, None
+    if X.size <= _CHUNK_ELEMENTS and np.isfinite(X).all():
+        return None, None  # the common case, without the bookkeeping below
+    lengths = np.full(n, m, dtype=np.int64)
+    starts = np.zeros(n, dtype=np.int64)
+    step = max(1, _CHUNK_ELEMENTS // (m * p))
+    for lo in range(0, n, step):
+        chunk = X[lo : lo + step]
+        if np.isfinite(chunk).all():
+            continue
+        if np.isinf(chunk).any():
+            i, t = np.argwhere(np.isinf(chunk).any(axis=2))[0]
+            raise ValueError(
+                f"Input X contains infinity (sequence {lo + i}, timestep {t})."
+            )
+        _pad_bounds(
+            np.isnan(chunk), lo, lengths[lo : lo + step], starts[lo : lo + step]
+        )
+    if (lengths == m).all():
+        return None, None
+    return lengths, (starts if starts.any() else None)
+
+
+def _pad_bounds(isnan, offset, lengths, starts):
+    """Fill ``lengths``/``starts`` of one chunk from its NaN mask."""
+    m = isnan.shape[1]
+    observed = ~isnan.all(axis=2)
+    empty = ~observed.any(axis=1)
+    if empty.any():
+        i = offset + int(np.argmax(empty))
+        raise ValueError(
+            f"Sequence {i} of X contains only NaN: it has no observed timestep."
+        )
+    first = observed.argmax(axis=1)
+    last = m - 1 - observed[:, ::-1].argmax(axis=1)
+    steps = np.arange(m)
+    inside = (steps >= first[:, None]) & (steps <= last[:, None])
+    holes = isnan.any(axis=2) & inside
+    if holes.any():
+        i, t = np.argwhere(holes)[0]
+        raise ValueError(
+            f"Input X contains NaN inside the observed part of sequence "
+            f"{offset + i} (timestep {t}). NaN marks padding only as whole rows "
+            "at the start or end of a sequence; impute missing values first."
+        )
+    lengths[:] = last - first + 1
+    starts[:] = first
+
+
+def _check_list(X, name):
+    arrays = [_as_numeric(x) for x in X]
+    if not arrays:
+        raise ValueError(f"Found an empty list of sequences{name}.")
+    if len({a.shape for a in arrays}) == 1:
+        # Equal shapes: the same as the stacked array (keeps 2-D univariate).
+        return _check_array(np.stack(arrays), name)
+    for i, a in enumerate(arrays):
+        if a.ndim not in (1, 2) or a.shape[0] == 0:
+            raise ValueError(
+                f"Each sequence in a list must be an array of shape "
+                f"(n_timesteps,) or (n_timesteps, n_features) with at least one "
+                f"timestep; sequence {i} has shape {a.shape}{name}."
+            )
+    arrays = [a[:, None] if a.ndim == 1 else a for a in arrays]
+    widths = {a.shape[1] for a in arrays}
+    if len(widths) > 1:
+        raise ValueError(
+            f"All sequences must have the same number of features; got "
+            f"{sorted(widths)}{name}."
+        )
+    lengths = np.array([a.shape[0] for a in arrays], dtype=np.int64)
+    data = np.full((len(arrays), lengths.max(), widths.pop()), np.nan, np.float32)
+    for i, a in enumerate(arrays):
+        if a.dtype.kind == "f" and not np.isfinite(a).all():
+            raise ValueError(
+                f"Sequence {i} of X contains NaN or infinity; a sequence given in "
+                "a list must be fully observed."
+            )
+        data[i, : len(a)] = a
+    return Sequences(data, lengths, None)
+
+
+def _frame_to_arrays(X):
+    """Convert sktime panel frames to lists; plain 2-D frames to arrays."""
+    if isinstance(X.index, pd.MultiIndex):
+        # pd-multiindex: level 0 is the instance, the last level the time.
+        groups = X.groupby(level=0, sort=False)
+        return [g.to_numpy() for _, g in groups]
+    if len(X) and X.dtypes.eq(object).all() and isinstance(X.iat[0, 0], pd.Series):
+        # nested_univ: each cell is a Series over time.
+        return [np.column_stack([cell.to_numpy() for cell in row]) for row in X.values]
+    return X.to_numpy()

@@ -1,0 +1,75 @@
+"""CUDA behaviour; skipped (see conftest.py) where no GPU is present."""
+
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_rnn import LSTMClassifier, LSTMRegressor
+
+pytestmark = pytest.mark.cuda
+
+
+def data(n=64):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n, 12, 3))
+    return X, X[:, -3:, 0].sum(axis=1)
+
+
+@pytest.mark.parametrize("device", ["cuda", "cuda:0", "auto"])
+def test_fit_and_predict_on_cuda(device):
+    X, y = data()
+    reg = LSTMRegressor(hidden_size=16, max_iter=30, random_state=0, device=device)
+    reg.fit(X, y)
+    assert reg.net_.device.startswith("cuda")
+    assert next(reg.net_.module_.parameters()).is_cuda
+    assert reg.score(X, y) > 0.8
+
+
+def test_variable_length_on_cuda_matches_alone():
+    rng = np.random.RandomState(0)
+    seqs = [rng.normal(size=(rng.randint(3, 12), 2)) for _ in range(20)]
+    y = np.array([s[-1, 0] > 0 for s in seqs])
+    clf = LSTMClassifier(hidden_size=8, max_iter=5, random_state=0, device="cuda")
+    clf.fit(seqs, y)
+    batched = clf.predict_proba(seqs)
+    alone = np.concatenate([clf.predict_proba([s]) for s in seqs])
+    np.testing.assert_allclose(alone, batched, rtol=1e-4, atol=1e-5)
+
+
+def test_cuda_model_unpickles_on_a_machine_without_cuda(tmp_path):
+    X, y = data()
+    reg = LSTMRegressor(hidden_size=8, max_iter=5, random_state=0, device="cuda")
+    reg.fit(X, y)
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(reg))
+    np.save(tmp_path / "X.npy", X)
+    expected = reg.predict(X)
+    # A fresh interpreter that cannot see any GPU.
+    code = (
+        "import pickle, numpy as np, torch, sys\n"
+        "assert not torch.cuda.is_available()\n"
+        f"reg = pickle.loads(open({str(path)!r}, 'rb').read())\n"
+        f"X = np.load({str(tmp_path / 'X.npy')!r})\n"
+        "assert reg.net_.device == 'cpu'\n"
+        "np.save(sys.argv[1], reg.predict(X))\n"
+    )
+    out = tmp_path / "pred.npy"
+    env = {"CUDA_VISIBLE_DEVICES": "", "PATH": ""}
+    subprocess.run([sys.executable, "-c", code, str(out)], check=True, env=env)
+    np.testing.assert_allclose(np.load(out), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_same_seed_same_cuda_predictions():
+    X, y = data()
+    preds = [
+        LSTMRegressor(hidden_size=8, max_iter=5, random_state=0, device="cuda")
+        .fit(X, y)
+        .predict(X)
+        for _ in range(2)
+    ]
+    np.testing.assert_allclose(preds[0], preds[1], rtol=1e-5)
+    assert torch.cuda.is_available()

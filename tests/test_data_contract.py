@@ -1,0 +1,265 @@
+"""The data contract: input forms, padding, packing, and bad input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_rnn import LSTMClassifier, LSTMRegressor
+
+ESTIMATORS = [LSTMClassifier, LSTMRegressor]
+
+
+def fast(Estimator, **params):
+    defaults = dict(hidden_size=8, max_iter=5, random_state=0, device="cpu")
+    return Estimator(**{**defaults, **params})
+
+
+def make_data(n=40, m=8, p=2, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, m, p))
+    y = (X[:, -3:, 0].sum(axis=1) > 0).astype(int)
+    return X, y
+
+
+def targets_for(Estimator, X):
+    y = (X[:, -3:, 0].sum(axis=1) > 0).astype(int)
+    return y if Estimator is LSTMClassifier else X[:, -3:, 0].sum(axis=1)
+
+
+def outputs(est, X):
+    """The continuous output: probabilities or regression values."""
+    return est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+
+
+def ragged(seed=0, n=12, p=2, lengths=(3, 9)):
+    rng = np.random.RandomState(seed)
+    return [rng.normal(size=(rng.randint(*lengths), p)) for _ in range(n)]
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_input_forms_give_the_same_predictions(Estimator):
+    X, _ = make_data(p=1)
+    est = fast(Estimator).fit(X, targets_for(Estimator, X))
+    expected = outputs(est, X)
+    two_d = X[:, :, 0]
+    for form in [
+        two_d,
+        pd.DataFrame(two_d),
+        list(X),
+        [row for row in two_d],
+        X.astype(np.float32),
+        two_d.tolist(),
+    ]:
+        np.testing.assert_allclose(outputs(est, form), expected, rtol=1e-5)
+    assert est.n_features_in_ == 1
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_float64_and_float32_input_fit_the_same_model(Estimator):
+    X, _ = make_data()
+    y = targets_for(Estimator, X)
+    a = fast(Estimator).fit(X, y)
+    b = fast(Estimator).fit(X.astype(np.float32), y)
+    np.testing.assert_allclose(outputs(a, X), outputs(b, X), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"cell": "gru", "bidirectional": True},
+        {"cell": "rnn", "num_layers": 2},
+        {"patch_size": 3},
+        {"patch_size": 2, "bidirectional": True},
+    ],
+)
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_prediction_does_not_depend_on_the_batch(Estimator, params):
+    """Packed sequences: a short sequence alone == in a batch of long ones."""
+    sequences = ragged()
+    y = [s[-1, 0] > 0 for s in sequences] if Estimator is LSTMClassifier else None
+    y = np.array(y if y is not None else [s[-1, 0] for s in sequences])
+    est = fast(Estimator, **params).fit(sequences, y)
+    batched = outputs(est, sequences)
+    alone = np.concatenate([outputs(est, [s]) for s in sequences])
+    np.testing.assert_allclose(alone, batched, rtol=1e-5, atol=1e-6)
+    # The same sequences as a NaN-padded 3-D array, padded at the start or end.
+    width = max(len(s) for s in sequences)
+    for at_start in (True, False):
+        padded = np.full((len(sequences), width, 2), np.nan)
+        for i, s in enumerate(sequences):
+            if at_start:
+                padded[i, width - len(s) :] = s
+            else:
+                padded[i, : len(s)] = s
+        np.testing.assert_allclose(outputs(est, padded), batched, rtol=1e-5, atol=1e-6)
+
+
+def test_padding_changes_nothing_but_length_does():
+    """Padding is ignored, while the observed values matter."""
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(30, 6, 1))
+    y = X[:, :, 0].sum(axis=1)
+    reg = fast(LSTMRegressor, max_iter=20).fit(X, y)
+    seq = X[:1]
+    padded = np.concatenate([np.full((1, 4, 1), np.nan), seq], axis=1)
+    np.testing.assert_allclose(reg.predict(padded), reg.predict(seq), rtol=1e-6)
+    zero_padded = np.concatenate([np.zeros((1, 4, 1)), seq], axis=1)
+    assert not np.allclose(reg.predict(zero_padded), reg.predict(seq))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_sktime_panel_formats(Estimator):
+    X, _ = make_data(n=10, m=5, p=2)
+    est = fast(Estimator).fit(X, targets_for(Estimator, X))
+    index = pd.MultiIndex.from_product([range(10), range(5)], names=["id", "t"])
+    multiindex = pd.DataFrame(X.reshape(50, 2), index=index, columns=["a", "b"])
+    nested = pd.DataFrame(
+        {c: [pd.Series(X[i, :, j]) for i in range(10)] for j, c in enumerate("ab")}
+    )
+    expected = outputs(est, X)
+    np.testing.assert_allclose(outputs(est, multiindex), expected, rtol=1e-5)
+    np.testing.assert_allclose(outputs(est, nested), expected, rtol=1e-5)
+
+
+def test_timesteps_may_differ_between_fit_and_predict():
+    X, y = make_data(m=8)
+    clf = fast(LSTMClassifier).fit(X, y)
+    assert clf.predict(X[:, :5]).shape == (40,)
+    assert clf.predict(np.concatenate([X, X], axis=1)).shape == (40,)
+
+
+def test_patch_size_auto_bounds_the_recurrent_steps():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 150, 1))
+    y = np.arange(20) % 2
+    assert fast(LSTMClassifier, max_iter=1).fit(X, y).patch_size_ == 5
+    assert fast(LSTMClassifier, max_iter=1).fit(X[:, :30], y).patch_size_ == 1
+    assert fast(LSTMClassifier, max_iter=1, patch_size=7).fit(X, y).patch_size_ == 7
+
+
+def _bad_inputs():
+    X = np.random.RandomState(0).normal(size=(10, 6, 2))
+    nan_inside = X.copy()
+    nan_inside[3, 2, 0] = np.nan
+    partial_nan_row = X.copy()
+    partial_nan_row[1, 0, 1] = np.nan  # first row, but not all features NaN
+    inf = X.copy()
+    inf[2, 5, 1] = np.inf
+    all_nan = X.copy()
+    all_nan[4] = np.nan
+    nan_2d = X[:, :, 0].copy()
+    nan_2d[0, 0] = np.nan
+    return [
+        (nan_inside, "NaN inside the observed part of sequence 3"),
+        (partial_nan_row, "NaN inside the observed part of sequence 1"),
+        (inf, r"infinity \(sequence 2, timestep 5\)"),
+        (all_nan, "Sequence 4 of X contains only NaN"),
+        (nan_2d, r"contains NaN \(sequence 0, timestep 0\). In a 2-D array"),
+        (X[0, :, 0], "got a 1-D array.*Reshape your data"),
+        (X[None], "got a 4-D array"),
+        (X[:0], "0 sample"),
+        (X[:, :0], "0 timestep"),
+        (X[:, :, :0], "0 feature"),
+        ([X[0], X[1, :3, :1]], "same number of features"),
+        ([X[0], X[1, :0]], "at least one timestep"),
+        (sp.csr_matrix(X[:, :, 0]), "Sparse data"),
+        (X.astype(complex), "Complex data not supported"),
+        (np.array([["a"] * 6] * 10), "could not convert"),
+        (None, "got None"),
+    ]
+
+
+@pytest.mark.parametrize(("X", "match"), _bad_inputs())
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_bad_X_is_rejected_and_nothing_is_fitted(Estimator, X, match):
+    est = fast(Estimator)
+    y = np.arange(10) % 2
+    with pytest.raises((ValueError, TypeError), match=match):
+        est.fit(X, y)
+    assert not hasattr(est, "net_")
+    assert not hasattr(est, "n_features_in_")
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_bad_X_at_predict(Estimator):
+    X, _ = make_data()
+    with pytest.raises(NotFittedError):
+        fast(Estimator).predict(X)
+    est = fast(Estimator).fit(X, targets_for(Estimator, X))
+    with pytest.raises(
+        ValueError, match=r"X has 3 features per timestep.* expecting 2"
+    ):
+        est.predict(np.concatenate([X, X[:, :, :1]], axis=2))
+    bad = X.copy()
+    bad[0, 3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN inside the observed part"):
+        est.predict(bad)
+
+
+@pytest.mark.parametrize(
+    ("Estimator", "y", "match"),
+    [
+        (LSTMClassifier, np.zeros(10), "only one class"),
+        (LSTMClassifier, np.linspace(0, 1, 10), "Unknown label type"),
+        (LSTMClassifier, np.r_[np.nan, np.arange(9) % 2], "Input y contains NaN"),
+        (LSTMRegressor, np.r_[np.nan, np.arange(9.0)], "Input y contains NaN"),
+        (LSTMRegressor, np.r_[np.inf, np.arange(9.0)], "Input y contains infinity"),
+        (LSTMClassifier, np.arange(9) % 2, "inconsistent numbers of samples"),
+        (LSTMRegressor, np.arange(11.0), "inconsistent numbers of samples"),
+        (LSTMRegressor, np.zeros((10, 2, 2)), "Found array with dim 3"),
+        (LSTMRegressor, None, "requires y to be passed"),
+    ],
+)
+def test_bad_y_is_rejected_and_nothing_is_fitted(Estimator, y, match):
+    X, _ = make_data(n=10)
+    est = fast(Estimator)
+    with pytest.raises(ValueError, match=match):
+        est.fit(X, y)
+    assert not hasattr(est, "net_")
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "match"),
+    [
+        ({"cell": "transformer"}, InvalidParameterError, "'cell' parameter"),
+        ({"device": "tpu"}, InvalidParameterError, "'device' parameter"),
+        ({"hidden_size": 0}, InvalidParameterError, "'hidden_size' parameter"),
+        ({"dropout": 1.5}, InvalidParameterError, "'dropout' parameter"),
+        ({"early_stopping": "yes"}, InvalidParameterError, "'early_stopping'"),
+        ({"class_weight": "even"}, InvalidParameterError, "'class_weight'"),
+        ({"class_weight": {7: 2.0}}, ValueError, r"labels \[7\] that are not"),
+    ],
+)
+def test_bad_parameters_are_rejected(params, error, match):
+    X, y = make_data(n=10)
+    clf = fast(LSTMClassifier, **params)
+    with pytest.raises(error, match=match):
+        clf.fit(X, y)
+    assert not hasattr(clf, "net_")
+
+
+def test_cuda_requested_without_cuda(monkeypatch):
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    X, y = make_data(n=10)
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        fast(LSTMClassifier, device="cuda").fit(X, y)
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        fast(LSTMClassifier, device="cuda:1").fit(X, y)
+    assert fast(LSTMClassifier, device="auto").fit(X, y).net_.device == "cpu"
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_large_inputs_are_scanned_in_chunks(Estimator, monkeypatch):
+    """Validation reads big arrays chunk by chunk and still finds bad values."""
+    monkeypatch.setattr("sklearn_rnn._validation._CHUNK_ELEMENTS", 50)
+    X, _ = make_data(n=30, m=6, p=2)
+    X[25, :2] = np.nan  # padding in a later chunk
+    est = fast(Estimator).fit(X, np.arange(30) % 2)
+    np.testing.assert_allclose(outputs(est, X[25:26]), outputs(est, [X[25, 2:]]))
+    X[27, 3, 0] = np.nan
+    with pytest.raises(ValueError, match="sequence 27"):
+        est.predict(X)

@@ -1,0 +1,147 @@
+"""The estimators inside scikit-learn and sktime tooling."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import (
+    GridSearchCV,
+    StratifiedKFold,
+    TimeSeriesSplit,
+    cross_val_score,
+)
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_rnn import LSTMClassifier, LSTMRegressor, SlidingWindowTransformer
+
+ESTIMATORS = [LSTMClassifier, LSTMRegressor]
+
+
+def fast(Estimator, **params):
+    defaults = dict(hidden_size=8, max_iter=5, random_state=0, device="cpu")
+    return Estimator(**{**defaults, **params})
+
+
+def data(Estimator, n=60, m=8, p=2, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, m, p))
+    signal = X[:, -3:, 0].sum(axis=1)
+    return X, (signal > 0).astype(int) if Estimator is LSTMClassifier else signal
+
+
+def outputs(est, X):
+    return est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_clone_gives_an_unfitted_copy_with_the_same_parameters(Estimator):
+    X, y = data(Estimator)
+    est = fast(Estimator, cell="gru", hidden_size=5).fit(X, y)
+    copy = clone(est)
+    assert copy.get_params() == est.get_params()
+    assert not hasattr(copy, "net_")
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_pickle_and_joblib_round_trips(Estimator, tmp_path):
+    X, y = data(Estimator)
+    est = fast(Estimator, early_stopping=True).fit(X, y)
+    expected = outputs(est, X)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(outputs(restored, X), expected)
+    joblib.dump(est, tmp_path / "model.joblib")
+    np.testing.assert_array_equal(
+        outputs(joblib.load(tmp_path / "model.joblib"), X), expected
+    )
+    # The held-out data is not stored with the model.
+    assert len(pickle.dumps(est)) < 200_000
+    assert restored.net_.train_split is None
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_unpickled_model_can_keep_training(Estimator):
+    X, y = data(Estimator)
+    est = pickle.loads(pickle.dumps(fast(Estimator, warm_start=True).fit(X, y)))
+    before = outputs(est, X)
+    est.fit(X, y)
+    assert not np.allclose(outputs(est, X), before)
+
+
+def test_pipeline_with_a_scaler_on_univariate_sequences():
+    X, y = data(LSTMClassifier, p=1)
+    X2 = 50 + 10 * X[:, :, 0]  # 2-D: univariate sequences
+    pipe = make_pipeline(StandardScaler(), fast(LSTMClassifier, max_iter=30))
+    assert pipe.fit(X2, y).score(X2, y) > 0.8
+
+
+def test_grid_search_over_architecture_and_learning_rate():
+    X, y = data(LSTMClassifier)
+    grid = GridSearchCV(
+        fast(LSTMClassifier, max_iter=3),
+        {
+            "hidden_size": [4, 8],
+            "cell": ["lstm", "gru"],
+            "learning_rate_init": [1e-3, 1e-2],
+        },
+        cv=StratifiedKFold(2),
+    )
+    grid.fit(X, y)
+    assert len(grid.cv_results_["params"]) == 8
+    assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
+    assert grid.best_estimator_.cell in {"lstm", "gru"}
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_cross_val_score(Estimator):
+    X, y = data(Estimator, n=90)
+    scores = cross_val_score(fast(Estimator, max_iter=80), X, y, cv=3)
+    assert scores.shape == (3,)
+    assert scores.mean() > 0.5
+
+
+def test_sliding_window_pipeline_with_time_series_grid_search():
+    """Row-aligned feature table -> windows -> LSTM, tuned under TimeSeriesSplit."""
+    rng = np.random.RandomState(0)
+    t = np.arange(300)
+    table = np.column_stack([np.sin(t / 5), rng.normal(size=300)])
+    # The target at row t needs the last 4 rows of the first feature.
+    y = table[:, 0] + np.r_[np.zeros(3), table[:-3, 0]]
+    pipe = Pipeline(
+        [
+            ("windows", SlidingWindowTransformer(window_length=2)),
+            ("lstm", fast(LSTMRegressor, max_iter=40, hidden_size=16)),
+        ]
+    )
+    grid = GridSearchCV(
+        pipe,
+        {"windows__window_length": [2, 6]},
+        cv=TimeSeriesSplit(n_splits=3),
+    )
+    grid.fit(table, y)
+    assert grid.best_params_ == {"windows__window_length": 6}
+    assert grid.score(table, y) > 0.9
+    assert grid.predict(table).shape == (300,)
+
+
+def test_regressor_in_sktime_make_reduction():
+    from sktime.datasets import load_airline
+    from sktime.forecasting.compose import make_reduction
+    from sktime.performance_metrics.forecasting import (
+        mean_absolute_percentage_error,
+    )
+
+    y = np.log(load_airline())
+    train, test = y.iloc[:-12], y.iloc[-12:]
+    forecaster = make_reduction(
+        fast(LSTMRegressor, max_iter=100, hidden_size=16),
+        window_length=13,
+        strategy="recursive",
+    )
+    forecaster.fit(train)
+    pred = forecaster.predict(fh=np.arange(1, 13))
+    assert pred.index.equals(test.index)
+    # On the log scale, a seasonal-naive forecast errs by about 1.4 %.
+    assert mean_absolute_percentage_error(test, pred) < 0.03

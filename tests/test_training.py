@@ -1,0 +1,301 @@
+"""Training semantics: early stopping, LR reduction, clipping, seeds, warm start."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_rnn import LSTMClassifier, LSTMRegressor
+from sklearn_rnn._skorch import SequenceDataset
+
+ESTIMATORS = [LSTMClassifier, LSTMRegressor]
+
+
+def fast(Estimator, **params):
+    defaults = dict(hidden_size=8, max_iter=5, random_state=0, device="cpu")
+    return Estimator(**{**defaults, **params})
+
+
+def regression_data(n=120, m=10, seed=0, noise=0.1):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, m, 2))
+    return X, X[:, -3:, 0].sum(axis=1) + noise * rng.normal(size=n)
+
+
+def classification_data(n=120, m=10, seed=0, noise=0.1):
+    X, y = regression_data(n, m, seed, noise)
+    return X, np.where(y > 0, "up", "down")
+
+
+def data_for(Estimator, **kwargs):
+    if Estimator is LSTMClassifier:
+        return classification_data(**kwargs)
+    return regression_data(**kwargs)
+
+
+def test_regressor_learns_and_unscales_targets():
+    X, y = regression_data(n=300)
+    y_big = 1000 * y + 5e4
+    reg = LSTMRegressor(hidden_size=16, random_state=0).fit(X, y_big)
+    assert reg.score(X, y_big) > 0.9
+    assert abs(reg.predict(X).mean() - 5e4) < 500
+
+
+def test_regressor_multi_output():
+    X, y = regression_data(n=200)
+    Y = np.column_stack([y, -2 * y])
+    reg = fast(LSTMRegressor, max_iter=60).fit(X, Y)
+    assert reg.predict(X).shape == (200, 2)
+    assert reg.score(X, Y) > 0.8
+    assert reg.predict(X).shape == (200, 2)
+    assert fast(LSTMRegressor).fit(X, Y[:, :1]).predict(X).shape == (200, 1)
+
+
+def test_classifier_labels_and_probabilities():
+    X, y = classification_data()
+    clf = fast(LSTMClassifier, max_iter=40).fit(X, y)
+    assert list(clf.classes_) == ["down", "up"]
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
+    assert clf.score(X, y) > 0.9
+
+
+def test_classifier_multiclass_integer_labels():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(150, 8, 1))
+    y = np.digitize(X[:, -2:, 0].sum(axis=1), [-0.7, 0.7]) * 10  # 0, 10, 20
+    clf = fast(LSTMClassifier, max_iter=60).fit(X, y)
+    assert list(clf.classes_) == [0, 10, 20]
+    assert clf.predict_proba(X).shape == (150, 3)
+    assert clf.score(X, y) > 0.8
+
+
+def test_class_weight_favours_the_weighted_class():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 6, 1))
+    # A noisy, imbalanced problem: weighting must raise minority recall.
+    y = (X[:, -1, 0] + rng.normal(size=200) > 1.3).astype(int)
+    recalls = []
+    for class_weight in [None, "balanced", {0: 1.0, 1: 10.0}]:
+        clf = fast(LSTMClassifier, max_iter=30, class_weight=class_weight)
+        pred = clf.fit(X, y).predict(X)
+        recalls.append((pred[y == 1] == 1).mean())
+    assert recalls[1] > recalls[0]
+    assert recalls[2] > recalls[0]
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_fitted_attributes(Estimator):
+    X, y = data_for(Estimator)
+    est = fast(Estimator, max_iter=7, early_stopping=False).fit(X, y)
+    assert est.n_iter_ == len(est.loss_curve_) == 7
+    assert est.validation_scores_ is None
+    assert est.best_loss_ == min(est.loss_curve_)
+    assert est.n_features_in_ == 2
+    assert isinstance(est.net_.module_, torch.nn.Module)
+    est = fast(Estimator, max_iter=7, early_stopping=True).fit(X, y)
+    assert len(est.validation_scores_) == est.n_iter_
+    assert all(-1 <= s <= 1 for s in est.validation_scores_)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_early_stopping_restores_the_best_weights(Estimator):
+    X, y = data_for(Estimator, n=200, noise=2.0)
+    est = fast(Estimator, max_iter=60, early_stopping=True, n_iter_no_change=3)
+    est.fit(X, y)
+    valid_losses = est.net_.history[:, "valid_loss"]
+    assert est.n_iter_ < 60  # it stopped early
+    assert est.best_loss_ == min(valid_losses)
+    assert valid_losses[-1] > est.best_loss_  # the last epoch was not the best
+    # The restored weights reproduce the best validation loss: recompute it
+    # on the held-out part of the data.
+    rng = np.random.RandomState(0)
+    rng.randint(2**31 - 1)  # fit draws the torch seed first, then splits
+    _, valid = est._validation_split(_encoded(est, y), rng)
+    if Estimator is LSTMRegressor:  # the regressor holds out the last rows
+        np.testing.assert_array_equal(valid, np.arange(180, 200))
+    recomputed = _loss(est, X, y, valid)
+    assert math.isclose(recomputed, est.best_loss_, rel_tol=1e-4)
+
+
+def _encoded(est, y):
+    if isinstance(est, LSTMClassifier):
+        return np.searchsorted(est.classes_, y)
+    return (y - est._y_mean) / est._y_scale
+
+
+def _loss(est, X, y, rows):
+    out = torch.from_numpy(est._forward(X[rows]))
+    target = torch.as_tensor(_encoded(est, y)[rows])
+    if isinstance(est, LSTMClassifier):
+        return torch.nn.functional.cross_entropy(out, target).item()
+    return torch.nn.functional.mse_loss(out[:, 0], target.float()).item()
+
+
+def test_classifier_validation_split_is_stratified():
+    y = np.array([0] * 80 + [1] * 20)
+    clf = fast(LSTMClassifier, validation_fraction=0.2)
+    train, valid = clf._validation_split(y, np.random.RandomState(0))
+    assert len(valid) == 20
+    assert (y[valid] == 1).sum() == 4
+    assert set(train).isdisjoint(valid)
+    with pytest.raises(ValueError, match="stratified"):
+        fast(LSTMClassifier, early_stopping=True).fit(
+            np.zeros((5, 3, 1)), [0, 0, 0, 0, 1]
+        )
+
+
+def test_early_stopping_auto_depends_on_the_sample_count():
+    assert not LSTMRegressor()._early_stopping_on(999)
+    assert LSTMRegressor()._early_stopping_on(1000)
+    assert not LSTMRegressor(early_stopping=False)._early_stopping_on(10**6)
+
+
+def test_learning_rate_is_reduced_on_plateau_only_when_adaptive():
+    X, y = regression_data(n=60)
+    kwargs = dict(max_iter=40, n_iter_no_change=2, tol=10.0, early_stopping=False)
+    # tol=10: after the first epoch nothing counts as an improvement, so
+    # every 2 epochs are a plateau and divide the learning rate by 5...
+    adaptive = fast(LSTMRegressor, **kwargs).fit(X, y)
+    lr = adaptive.net_.optimizer_.param_groups[0]["lr"]
+    assert math.isclose(lr, 1e-3 * 0.2**4)
+    # ...until a fifth division would go below 1e-3 of the initial rate.
+    assert adaptive.n_iter_ == 1 + 2 * 5
+    constant = fast(LSTMRegressor, learning_rate="constant", **kwargs).fit(X, y)
+    assert constant.net_.optimizer_.param_groups[0]["lr"] == 1e-3
+    assert constant.n_iter_ == 1 + 2
+
+
+def test_gradient_norm_is_clipped():
+    X, y = regression_data(n=64)
+    reg = fast(LSTMRegressor, max_iter=1, clip_grad_norm=0.05).fit(X, 100 * y)
+    net = reg.net_
+    batch = SequenceDataset(_sequences(X), torch.from_numpy(y[:, None] * 100.0).float())
+    net.train_step_single(batch.get_batch(np.arange(32)))
+    grads = [p.grad for p in net.module_.parameters() if p.grad is not None]
+    assert torch.linalg.vector_norm(torch.stack([g.norm() for g in grads])) <= 0.0501
+
+
+def _sequences(X):
+    from sklearn_rnn._validation import check_sequences
+
+    return check_sequences(X)
+
+
+def test_alpha_shrinks_the_weights():
+    X, y = regression_data()
+    norms = []
+    for alpha in [0.0, 0.5]:
+        reg = fast(LSTMRegressor, alpha=alpha, max_iter=20).fit(X, y)
+        norms.append(sum(p.norm() ** 2 for p in reg.net_.module_.parameters()))
+    assert norms[1] < 0.8 * norms[0]
+
+
+def test_non_finite_loss_stops_with_a_remedy():
+    X, y = regression_data(n=64)
+    reg = fast(LSTMRegressor, solver="sgd", learning_rate_init=1e6, clip_grad_norm=None)
+    with pytest.raises(ValueError, match=r"Lower learning_rate_init.*clip_grad_norm"):
+        reg.fit(X, 1000 * y)
+    assert not hasattr(reg, "net_")
+
+
+def test_failed_warm_start_leaves_the_model_intact():
+    X, y = regression_data(n=64)
+    reg = fast(LSTMRegressor, warm_start=True).fit(X, y)
+    before = reg.predict(X)
+    reg.set_params(solver="sgd", learning_rate_init=1e6, clip_grad_norm=None)
+    with pytest.raises(ValueError, match="diverged"):
+        reg.fit(X, 1000 * y)
+    np.testing.assert_array_equal(reg.predict(X), before)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_warm_start_continues_training(Estimator):
+    X, y = data_for(Estimator)
+    est = fast(Estimator, max_iter=5, warm_start=True).fit(X, y)
+    first_curve = est.loss_curve_
+    est.fit(X, y)
+    assert est.loss_curve_[0] < first_curve[0]
+    cold = fast(Estimator, max_iter=5).fit(X, y).fit(X, y)
+    assert cold.loss_curve_ == first_curve
+    with pytest.raises(ValueError, match="warm_start=True needs the same features"):
+        est.fit(X[:, :, :1], y)
+
+
+def test_warm_start_rejects_new_classes():
+    X, y = classification_data()
+    clf = fast(LSTMClassifier, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="new labels"):
+        clf.fit(X, np.where(y == "up", "up", "sideways"))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_random_state_reproducible_without_global_seeding(Estimator):
+    X, y = data_for(Estimator)
+    torch_state = torch.get_rng_state()
+    numpy_state = np.random.get_state()[1].copy()  # noqa: NPY002
+    a = fast(Estimator, dropout=0.3, num_layers=2, early_stopping=True).fit(X, y)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    global_state = np.random.get_state()[1]  # noqa: NPY002
+    np.testing.assert_array_equal(global_state, numpy_state)
+    b = fast(Estimator, dropout=0.3, num_layers=2, early_stopping=True).fit(X, y)
+    c = fast(Estimator, dropout=0.3, num_layers=2, early_stopping=True, random_state=1)
+    c.fit(X, y)
+    if Estimator is LSTMClassifier:
+        a, b, c = (e.predict_proba(X) for e in (a, b, c))
+    else:
+        a, b, c = (e.predict(X) for e in (a, b, c))
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_verbose_prints_a_table_and_a_progress_bar(capsys):
+    X, y = regression_data(n=40)
+    fast(LSTMRegressor, max_iter=2).fit(X, y)
+    assert capsys.readouterr().out == ""
+    fast(LSTMRegressor, max_iter=2, verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert "train_loss" in out
+    assert out.count("\n") >= 4
+    fast(LSTMRegressor, max_iter=2, verbose=2).fit(X, y)
+    captured = capsys.readouterr()
+    assert "train_loss" in captured.out
+    assert "/" in captured.err + captured.out  # tqdm's "n/total" progress
+
+
+def test_predict_is_batched_and_does_not_track_gradients(monkeypatch):
+    X, y = regression_data(n=50)
+    reg = fast(LSTMRegressor).fit(X, y)
+    monkeypatch.setattr("sklearn_rnn._base._PREDICT_BATCH", 7)
+    seen = []
+    hook = reg.net_.module_.register_forward_hook(
+        lambda module, args, out: seen.append((len(out), torch.is_inference(out)))
+    )
+    chunked = reg.predict(X)
+    hook.remove()
+    assert [n for n, _ in seen] == [7] * 7 + [1]
+    assert all(inference for _, inference in seen)
+    monkeypatch.setattr("sklearn_rnn._base._PREDICT_BATCH", 1024)
+    np.testing.assert_allclose(chunked, reg.predict(X), rtol=1e-5, atol=1e-6)
+
+
+def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
+    """Ctrl-C during fit ends training cleanly with the best weights so far."""
+    X, y = regression_data(n=200)
+    calls = {"n": 0}
+    original = SequenceDataset.get_batch
+
+    def interrupt_in_epoch_four(self, positions):
+        calls["n"] += 1
+        if calls["n"] == 3 * 9 + 2:  # 7 train + 2 valid batches per epoch
+            raise KeyboardInterrupt
+        return original(self, positions)
+
+    monkeypatch.setattr(SequenceDataset, "get_batch", interrupt_in_epoch_four)
+    reg = fast(LSTMRegressor, max_iter=50, batch_size=26, early_stopping=True)
+    reg.fit(X, y)
+    assert reg.n_iter_ == 3
+    assert reg.best_loss_ == min(reg.net_.history[:3, "valid_loss"])
+    assert np.isfinite(reg.predict(X)).all()
