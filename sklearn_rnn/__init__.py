@@ -1,5 +1,6 @@
 """Recurrent neural networks (RNN, LSTM, GRU) as scikit-learn estimators."""
 
+from ._forecaster import RNNForecaster
 from ._lstm import LSTMClassifier, LSTMRegressor
 from ._windowing import SlidingWindowTransformer, equalize_lengths, make_windows
 
@@ -8,6 +9,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "LSTMClassifier",
     "LSTMRegressor",
+    "RNNForecaster",
     "SlidingWindowTransformer",
     "__version__",
     "equalize_lengths",

@@ -1,0 +1,527 @@
+"""RNNForecaster: the sequence regressor behind sktime's forecasting interface."""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import nnls
+from scipy.stats import norm
+from sklearn.base import clone
+from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
+
+from ._lstm import LSTMRegressor
+from ._windowing import make_windows
+
+# Natural seasonal period of common index frequencies (pandas offset names);
+# window_length="auto" looks back three of them.
+_SEASONAL_PERIODS = {
+    "MonthEnd": 12,
+    "MonthBegin": 12,
+    "QuarterEnd": 4,
+    "QuarterBegin": 4,
+    "Week": 52,
+    "Day": 7,
+    "BusinessDay": 5,
+    "Hour": 24,
+    "Minute": 60,
+}
+_DEFAULT_WINDOW = 24
+
+
+@dataclass
+class _Series:
+    """One series of a (possibly panel or hierarchical) y, with its exogenous X."""
+
+    key: tuple
+    y: np.ndarray  # (T, K) float64
+    X: np.ndarray | None  # (T, Q) float64
+    scale: np.ndarray | None = None  # (K,), size of a typical one-step change
+
+    def values(self):
+        return self.y if self.X is None else np.hstack([self.y, self.X])
+
+
+class RNNForecaster(BaseForecaster):
+    """Recurrent neural network forecaster for sktime.
+
+    Cuts each series into windows of ``window_length`` steps, expresses every
+    window relative to its own last value (its level), and trains an
+    :class:`LSTMRegressor` to predict the following steps. Forecasts add the
+    predicted changes back to the level of the most recent window, so they
+    carry the level and trend of the series forward instead of pulling them
+    back to a training mean. Panel and hierarchical ``y`` train one global
+    model over all series.
+
+    Parameters
+    ----------
+    window_length : int or "auto", default="auto"
+        Steps of history each forecast reads. "auto" looks back three seasonal
+        cycles guessed from the index frequency (36 for monthly data, 21 for
+        daily, 72 for hourly; 24 without a frequency), capped at half of what
+        the shortest series leaves after the horizon.
+
+    strategy : {"direct", "recursive"}, default="direct"
+        "direct": one model outputs the whole horizon at once; the horizon is
+        then needed in ``fit``. "recursive": the model predicts one step,
+        which is appended to the window to predict the next.
+
+    estimator : LSTMRegressor or None, default=None
+        Unfitted regressor to train (it is cloned). None uses
+        ``LSTMRegressor()`` with its defaults. Its parameters can be tuned as
+        ``estimator__hidden_size`` etc.
+
+    calibration_fraction : float, default=0.1
+        Fraction of the most recent time points of each series held out in a
+        first fit, in order to measure out-of-sample forecast errors for
+        :meth:`predict_interval` and :meth:`predict_quantiles`. The final
+        model is then fitted on all data. 0 skips the first fit (about halving
+        fit time) and makes interval predictions unavailable.
+
+    random_state : int, RandomState instance or None, default=None
+        If not None, overrides the ``random_state`` of ``estimator``.
+
+    Attributes
+    ----------
+    window_length_ : int
+        Window length used.
+
+    regressor_ : LSTMRegressor
+        The regressor fitted on all windows.
+
+    horizon_ : int
+        Steps the direct model outputs (1 for the recursive strategy).
+
+    error_variance_ : ndarray of shape (n_columns, 2) or None
+        Coefficients ``(a, b)`` of the variance of the forecast error ``h``
+        steps ahead, ``a + b * h``, in units of each series' scale squared.
+        None without calibration.
+
+    See Also
+    --------
+    LSTMRegressor : The sequence regressor used inside.
+    make_windows : The windowing, as a function.
+
+    Notes
+    -----
+    Windows are normalised locally: the last observed value of each target
+    column is subtracted from the window and from its targets, and the
+    difference divided by the series' typical one-step change (standard
+    deviation of its first differences). The network therefore learns
+    changes relative to the current level, which lets forecasts extrapolate
+    level and trend. Exogenous columns are only standardised.
+
+    Prediction intervals are Gaussian around the point forecast, with a
+    variance ``a + b * h`` that may grow linearly with the horizon ``h`` (as
+    for a random walk, ``b > 0``) or stay constant (``b = 0``). ``a`` and
+    ``b`` are fitted to the errors of forecasts made from every origin in the
+    held-out tail (``calibration_fraction``) by a model that never saw it;
+    horizons longer than the tail are extrapolated from that fit.
+
+    With the recursive strategy, exogenous values missing in ``X`` at
+    :meth:`predict` for steps before the last one asked for (``fh=[2, 5]``
+    needs steps 1 to 5) are carried forward from the last known values.
+    With the direct strategy, exogenous ``X`` is read up to the forecast
+    origin; with the recursive strategy, up to each forecast step, so the
+    future ``X`` passed to :meth:`predict` is used.
+
+    Examples
+    --------
+    >>> from sktime.datasets import load_airline
+    >>> from sklearn_rnn import LSTMRegressor, RNNForecaster
+    >>> y = load_airline()
+    >>> forecaster = RNNForecaster(
+    ...     estimator=LSTMRegressor(hidden_size=16, max_iter=20), random_state=0
+    ... )
+    >>> forecaster.fit(y, fh=[1, 2, 3])
+    RNNForecaster(...)
+    >>> forecaster.predict().shape
+    (3,)
+    >>> forecaster.predict_interval(coverage=0.9).shape
+    (3, 2)
+    """
+
+    _tags = {
+        "authors": ["sklearn_rnn developers"],
+        "python_dependencies": ["torch", "skorch"],
+        "capability:multivariate": True,
+        "capability:exogenous": True,
+        "capability:insample": False,
+        "capability:pred_int": True,
+        "capability:pred_int:insample": False,
+        "capability:missing_values": False,
+        "capability:update": True,
+        "capability:random_state": True,
+        "y_inner_mtype": ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"],
+        "X_inner_mtype": ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"],
+        "requires-fh-in-fit": True,
+        "X-y-must-have-same-index": True,
+    }
+
+    # The forecaster keeps the history it needs itself (see _update), so
+    # sktime's base class need not store a second copy of y and X.
+    _config = {"remember_data": False}
+
+    def __init__(
+        self,
+        window_length="auto",
+        strategy="direct",
+        estimator=None,
+        calibration_fraction=0.1,
+        random_state=None,
+    ):
+        self.window_length = window_length
+        self.strategy = strategy
+        self.estimator = estimator
+        self.calibration_fraction = calibration_fraction
+        self.random_state = random_state
+        super().__init__()
+        self.set_tags(**{"requires-fh-in-fit": strategy == "direct"})
+        # The base class only creates these when remember_data is on; users
+        # may switch it on with set_config.
+        self._y = self._X = None
+
+    # -- fit -----------------------------------------------------------------
+
+    def _fit(self, y, X, fh):
+        self._check_params()
+        series = _split_series(y, X)
+        self._columns = y.columns
+        self._index_names = list(y.index.names)
+        self._n_exog = 0 if X is None else X.shape[1]
+        self.horizon_ = self._fit_horizon(fh)
+        self.window_length_ = self._resolve_window_length(y, series)
+        for s in series:
+            s.scale = _step_scale(s.y)
+        self.error_variance_ = None
+        if self.calibration_fraction > 0:
+            self.error_variance_ = self._calibrate(series)
+        self.regressor_ = self._fit_regressor(series)
+        self._series = series
+        return self
+
+    def _check_params(self):
+        if self.strategy not in ("direct", "recursive"):
+            raise ValueError(
+                f"strategy must be 'direct' or 'recursive', got {self.strategy!r}."
+            )
+        if not 0 <= self.calibration_fraction < 1:
+            raise ValueError(
+                "calibration_fraction must be in [0, 1), got "
+                f"{self.calibration_fraction!r}."
+            )
+        wl = self.window_length
+        if wl != "auto" and not (isinstance(wl, int | np.integer) and wl >= 1):
+            raise ValueError(
+                f"window_length must be an int >= 1 or 'auto', got {wl!r}."
+            )
+        if self.estimator is not None and not isinstance(self.estimator, LSTMRegressor):
+            raise TypeError(
+                "estimator must be an LSTMRegressor or None, got "
+                f"{type(self.estimator).__name__}."
+            )
+
+    def _fit_horizon(self, fh):
+        if self.strategy == "recursive":
+            return 1
+        steps = _steps(fh, self.cutoff)
+        return int(steps.max())
+
+    def _resolve_window_length(self, y, series):
+        shortest = min(len(s.y) for s in series)
+        room = shortest - self.horizon_
+        if self.window_length != "auto":
+            length = int(self.window_length)
+        else:
+            period = _SEASONAL_PERIODS.get(type(_time_index(y).freq).__name__)
+            length = 3 * period if period else _DEFAULT_WINDOW
+            length = max(1, min(length, room // 2))
+        if room < length:
+            raise ValueError(
+                f"The shortest series has {shortest} observations, too few for "
+                f"window_length={length} and a horizon of {self.horizon_}: at "
+                f"least {length + self.horizon_} are needed. Use a shorter "
+                "window_length or horizon."
+            )
+        return length
+
+    def _new_regressor(self):
+        regressor = clone(self.estimator) if self.estimator else LSTMRegressor()
+        if self.random_state is not None:
+            regressor.set_params(random_state=self.random_state)
+        return regressor
+
+    def _fit_regressor(self, series, end=None):
+        """Fit a fresh regressor on the windows of ``series[:end]`` rows."""
+        X, y = self._training_windows(series, end)
+        return self._new_regressor().fit(X, y)
+
+    def _training_windows(self, series, end=None):
+        """Normalised windows of all series, oldest first, and their targets."""
+        length, horizon = self.window_length_, self.horizon_
+        k = len(self._columns)
+        parts, ages = [], []
+        for s in series:
+            values = s.values()[:end]
+            if len(values) < length + horizon:
+                continue
+            X, y = make_windows(
+                values, length, range(1, horizon + 1), target=list(range(k))
+            )
+            y = y.reshape(len(y), horizon, k)
+            level = X[:, -1, :k]
+            X = self._normalise(X, level, s.scale)
+            y = (y - level[:, None]) / s.scale
+            parts.append((X, y.reshape(len(y), -1)))
+            # Steps between each window's last target and the series end.
+            ages.append(np.arange(len(X))[::-1] + (len(s.values()) - len(values)))
+        if not parts:
+            raise ValueError(
+                f"No series has the {length + horizon} observations needed for one "
+                f"window and its targets."
+            )
+        # Oldest windows first: the regressor's early stopping holds out the
+        # last samples, which must be the most recent windows of every series.
+        order = np.argsort(-np.concatenate(ages), kind="stable")
+        X = np.concatenate([p[0] for p in parts])[order]
+        y = np.concatenate([p[1] for p in parts])[order]
+        return X, y
+
+    def _normalise(self, windows, level, scale):
+        """Express the target columns of windows relative to their level.
+
+        ``level`` is (n_windows, K); ``scale`` is (K,) or (n_windows, K).
+        """
+        k = len(self._columns)
+        scale = scale[:, None] if np.ndim(scale) == 2 else scale
+        out = np.array(windows, dtype=np.float32)
+        out[..., :k] = (out[..., :k] - level[:, None]) / scale
+        return out
+
+    def _calibrate(self, series):
+        """Fit on all but the tail, then measure errors from each tail origin.
+
+        Returns the coefficients of the error variance model (see
+        :func:`_variance_model`).
+        """
+        tail = [max(1, math.ceil(self.calibration_fraction * len(s.y))) for s in series]
+        cut = min(len(s.y) - t for s, t in zip(series, tail, strict=True))
+        regressor = self._fit_regressor(series, end=cut)
+        n_steps = self._calibration_steps(max(tail))
+        contexts, scales, future_x, truth = [], [], [], []
+        for s in series:
+            for origin in range(cut - 1, len(s.y) - 1):
+                contexts.append(s.values()[: origin + 1])
+                scales.append(s.scale)
+                truth.append(_pad_rows(s.y[origin + 1 : origin + 1 + n_steps], n_steps))
+                if s.X is not None:
+                    future_x.append(_pad_rows(s.X[origin + 1 :], n_steps, edge=True))
+        future_x = np.stack(future_x) if future_x else None
+        scales = np.stack(scales)
+        forecast = self._forecast(regressor, contexts, scales, future_x, n_steps)
+        errors = (np.stack(truth) - forecast) / scales[:, None]
+        return _variance_model(errors)
+
+    def _calibration_steps(self, tail):
+        """How far ahead calibration forecasts reach."""
+        if self.strategy == "direct":
+            return min(self.horizon_, tail)
+        wanted = 24 if self._fh is None else int(_steps(self._fh, self.cutoff).max())
+        return min(wanted, tail)
+
+    # -- predict ---------------------------------------------------------------
+
+    def _forecast(self, regressor, contexts, scale, future_x, n_steps):
+        """Forecast ``n_steps`` ahead of each context, in original units.
+
+        ``contexts`` holds (T_i, K + Q) histories whose last ``window_length_``
+        rows are read, ``scale`` the (n_contexts, K) scales of their series and
+        ``future_x`` the (n_contexts, >= n_steps, Q) exogenous rows after each
+        context (recursive strategy only). Returns (n_contexts, n_steps, K).
+        """
+        k, n = len(self._columns), len(contexts)
+        windows = np.stack([_last_rows(c, self.window_length_) for c in contexts])
+        if self.strategy == "direct":
+            level = windows[:, -1, :k]
+            out = regressor.predict(self._normalise(windows, level, scale))
+            out = out.reshape(n, self.horizon_, k)[:, :n_steps]
+            return level[:, None] + out * scale[:, None]
+        forecasts = []
+        for step in range(n_steps):
+            level = windows[:, -1, :k]
+            out = regressor.predict(self._normalise(windows, level, scale))
+            value = level + out.reshape(n, k) * scale
+            forecasts.append(value)
+            row = value if future_x is None else np.hstack([value, future_x[:, step]])
+            windows = np.concatenate([windows[:, 1:], row[:, None]], axis=1)
+        return np.stack(forecasts, axis=1)
+
+    def _predict(self, fh, X):
+        steps = _steps(fh, self.cutoff)
+        n_steps = int(steps.max())
+        if self.strategy == "direct" and n_steps > self.horizon_:
+            raise ValueError(
+                f"The direct strategy was fitted for {self.horizon_} steps ahead; "
+                f"fh asks for {n_steps}. Pass the full horizon to fit."
+            )
+        future_x = self._future_exog(X, n_steps)
+        contexts = [s.values() for s in self._series]
+        scale = np.stack([s.scale for s in self._series])
+        forecast = self._forecast(self.regressor_, contexts, scale, future_x, n_steps)
+        return self._frame(forecast[:, steps - 1], fh)
+
+    def _future_exog(self, X, n_steps):
+        """Exogenous rows for steps 1..n_steps of each series (recursive only)."""
+        if self._n_exog == 0 or self.strategy == "direct":
+            return None
+        if X is None:
+            raise ValueError(
+                "This forecaster was fitted with exogenous X; the recursive "
+                "strategy needs X for every step up to the horizon in predict."
+            )
+        times = ForecastingHorizon(range(1, n_steps + 1)).to_absolute_index(self.cutoff)
+        rows = []
+        for s in self._series:
+            frame = X.loc[s.key] if s.key else X
+            # Steps between those given (e.g. fh=[2, 5]) carry the last known
+            # exogenous values forward, starting from the last observed row.
+            known = frame.reindex(times).to_numpy(dtype=np.float64)
+            known = np.vstack([s.X[-1:], known])
+            rows.append(pd.DataFrame(known).ffill().to_numpy()[1:])
+        return np.stack(rows)
+
+    def _frame(self, values, fh):
+        """(n_series, n_steps, K) forecasts as sktime's output frame."""
+        times = fh.to_absolute_index(self.cutoff)
+        keys = [s.key for s in self._series]
+        if keys == [()]:
+            return pd.DataFrame(values[0], index=times, columns=self._columns)
+        index = pd.MultiIndex.from_tuples(
+            [(*key, t) for key in keys for t in times], names=self._index_names
+        )
+        flat = values.reshape(-1, values.shape[-1])
+        return pd.DataFrame(flat, index=index, columns=self._columns)
+
+    def _predict_quantiles(self, fh, X, alpha):
+        if self.error_variance_ is None:
+            raise ValueError(
+                "Prediction intervals need calibration_fraction > 0 at fit time."
+            )
+        point = self._predict(fh, X)
+        steps = np.tile(_steps(fh, self.cutoff), len(self._series))
+        scale = np.repeat(np.stack([s.scale for s in self._series]), len(fh), axis=0)
+        a, b = self.error_variance_.T
+        std = np.sqrt(a + b * steps[:, None]) * scale
+        columns = pd.MultiIndex.from_product([self._columns, alpha])
+        out = pd.DataFrame(index=point.index, columns=columns, dtype=float)
+        for a in alpha:
+            bound = point.to_numpy() + norm.ppf(a) * std
+            for j, column in enumerate(self._columns):
+                out[(column, a)] = bound[:, j]
+        return out
+
+    # -- update ------------------------------------------------------------------
+
+    def _update(self, y, X=None, update_params=True):
+        new = {s.key: s for s in _split_series(y, X)}
+        unknown = set(new) - {s.key for s in self._series}
+        if unknown:
+            raise ValueError(
+                f"update received series {sorted(unknown)} that fit did not see."
+            )
+        for s in self._series:
+            if s.key in new:
+                s.y = np.vstack([s.y, new[s.key].y])
+                if s.X is not None:
+                    s.X = np.vstack([s.X, new[s.key].X])
+        if update_params:
+            # Continue training from the current weights on all windows.
+            X_w, y_w = self._training_windows(self._series)
+            self.regressor_.set_params(warm_start=True).fit(X_w, y_w)
+        return self
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Fast parameter sets for sktime's estimator checks."""
+        fast = LSTMRegressor(hidden_size=4, max_iter=2, random_state=0, device="cpu")
+        return [
+            {"window_length": 3, "estimator": fast},
+            {"window_length": 2, "strategy": "recursive", "estimator": fast},
+        ]
+
+
+def _split_series(y, X):
+    """Split inner-mtype frames into one :class:`_Series` per instance."""
+    if not isinstance(y.index, pd.MultiIndex):
+        x = None if X is None else X.to_numpy(dtype=np.float64)
+        return [_Series((), y.to_numpy(dtype=np.float64), x)]
+    levels = list(range(y.index.nlevels - 1))
+    series = []
+    for key, frame in y.groupby(level=levels, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        x = None if X is None else X.loc[key].to_numpy(dtype=np.float64)
+        series.append(_Series(key, frame.to_numpy(dtype=np.float64), x))
+    return series
+
+
+def _time_index(y):
+    index = y.index
+    return index.levels[-1] if isinstance(index, pd.MultiIndex) else index
+
+
+def _steps(fh, cutoff):
+    steps = np.asarray(fh.to_relative(cutoff), dtype=np.int64)
+    if (steps < 1).any():
+        raise ValueError(
+            "RNNForecaster forecasts out of sample only: every fh step must be "
+            f"after the cutoff, got relative steps {steps.tolist()}."
+        )
+    return steps
+
+
+def _step_scale(y):
+    """Typical size of a one-step change of each column (never 0)."""
+    scale = np.std(np.diff(y, axis=0), axis=0) if len(y) > 1 else np.zeros(y.shape[1])
+    fallback = np.std(y, axis=0)
+    scale = np.where(scale > 0, scale, fallback)
+    return np.where(scale > 0, scale, 1.0)
+
+
+def _last_rows(values, length):
+    """The last ``length`` rows, padded at the start with NaN rows if short."""
+    values = np.asarray(values, dtype=np.float64)[-length:]
+    if len(values) < length:
+        pad = np.full((length - len(values), values.shape[1]), np.nan)
+        values = np.vstack([pad, values])
+    return values
+
+
+def _variance_model(errors):
+    """Fit ``var(error h steps ahead) = a + b * h`` with ``a, b >= 0``.
+
+    ``errors`` is (n_origins, n_steps, K), NaN where the truth is unknown.
+    Least squares on the squared errors; with no growth in the data, b is 0
+    and the intervals have constant width, as for a direct model, while
+    errors that accumulate (recursive forecasts, random walks) give b > 0.
+    Returns an array (K, 2) of (a, b).
+    """
+    steps = np.broadcast_to(
+        np.arange(1, errors.shape[1] + 1)[None, :], errors.shape[:2]
+    )
+    coef = []
+    for k in range(errors.shape[2]):
+        known = ~np.isnan(errors[..., k])
+        design = np.column_stack([np.ones(known.sum()), steps[known]])
+        coef.append(nnls(design, errors[..., k][known] ** 2)[0])
+    return np.array(coef)
+
+
+def _pad_rows(values, n_rows, edge=False):
+    """``values`` cut or padded to ``n_rows`` rows (NaN, or the last row)."""
+    values = values[:n_rows]
+    if len(values) == n_rows:
+        return values
+    fill = (
+        values[-1:] if edge and len(values) else np.full((1, values.shape[1]), np.nan)
+    )
+    return np.vstack([values, np.repeat(fill, n_rows - len(values), axis=0)])
