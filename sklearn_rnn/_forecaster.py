@@ -233,7 +233,8 @@ class RNNForecaster(BaseForecaster):
         if self.window_length != "auto":
             length = int(self.window_length)
         else:
-            period = _SEASONAL_PERIODS.get(type(_time_index(y).freq).__name__)
+            freq = getattr(_time_index(y), "freq", None)
+            period = _SEASONAL_PERIODS.get(type(freq).__name__)
             length = 3 * period if period else _DEFAULT_WINDOW
             length = max(1, min(length, room // 2))
         if room < length:
@@ -253,11 +254,15 @@ class RNNForecaster(BaseForecaster):
 
     def _fit_regressor(self, series, end=None):
         """Fit a fresh regressor on the windows of ``series[:end]`` rows."""
-        X, y = self._training_windows(series, end)
+        X, y, _ = self._training_windows(series, end)
         return self._new_regressor().fit(X, y)
 
     def _training_windows(self, series, end=None):
-        """Normalised windows of all series, oldest first, and their targets."""
+        """Normalised windows of all series, oldest first, and their targets.
+
+        Also returns each window's age: the steps between its last target
+        and the end of its series.
+        """
         length, horizon = self.window_length_, self.horizon_
         k = len(self._columns)
         parts, ages = [], []
@@ -282,10 +287,11 @@ class RNNForecaster(BaseForecaster):
             )
         # Oldest windows first: the regressor's early stopping holds out the
         # last samples, which must be the most recent windows of every series.
-        order = np.argsort(-np.concatenate(ages), kind="stable")
+        ages = np.concatenate(ages)
+        order = np.argsort(-ages, kind="stable")
         X = np.concatenate([p[0] for p in parts])[order]
         y = np.concatenate([p[1] for p in parts])[order]
-        return X, y
+        return X, y, ages[order]
 
     def _normalise(self, windows, level, scale):
         """Express the target columns of windows relative to their level.
@@ -357,13 +363,9 @@ class RNNForecaster(BaseForecaster):
         return np.stack(forecasts, axis=1)
 
     def _predict(self, fh, X):
+        # sktime guarantees that a direct forecaster predicts the fh of fit.
         steps = _steps(fh, self.cutoff)
         n_steps = int(steps.max())
-        if self.strategy == "direct" and n_steps > self.horizon_:
-            raise ValueError(
-                f"The direct strategy was fitted for {self.horizon_} steps ahead; "
-                f"fh asks for {n_steps}. Pass the full horizon to fit."
-            )
         future_x = self._future_exog(X, n_steps)
         contexts = [s.values() for s in self._series]
         scale = np.stack([s.scale for s in self._series])
@@ -436,7 +438,7 @@ class RNNForecaster(BaseForecaster):
                     s.X = np.vstack([s.X, new[s.key].X])
         if update_params:
             # Continue training from the current weights on all windows.
-            X_w, y_w = self._training_windows(self._series)
+            X_w, y_w, _ = self._training_windows(self._series)
             self.regressor_.set_params(warm_start=True).fit(X_w, y_w)
         return self
 
@@ -470,13 +472,8 @@ def _time_index(y):
 
 
 def _steps(fh, cutoff):
-    steps = np.asarray(fh.to_relative(cutoff), dtype=np.int64)
-    if (steps < 1).any():
-        raise ValueError(
-            "RNNForecaster forecasts out of sample only: every fh step must be "
-            f"after the cutoff, got relative steps {steps.tolist()}."
-        )
-    return steps
+    """Steps ahead of the cutoff (sktime rejects in-sample fh for us)."""
+    return np.asarray(fh.to_relative(cutoff), dtype=np.int64)
 
 
 def _step_scale(y):

@@ -1,0 +1,258 @@
+"""RNNForecaster: sktime's contract, forecasting behaviour and intervals."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sktime.datasets import load_airline
+from sktime.forecasting.base import ForecastingHorizon
+from sktime.forecasting.model_evaluation import evaluate
+from sktime.forecasting.model_selection import ForecastingGridSearchCV
+from sktime.split import ExpandingWindowSplitter
+from sktime.utils.estimator_checks import check_estimator, parametrize_with_checks
+
+from sklearn_rnn import LSTMRegressor, RNNForecaster
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:The default of config ``remember_data``:FutureWarning"
+)
+
+
+def small(**params):
+    """A quick forecaster; ``params`` go to the forecaster or its regressor."""
+    regressor = {
+        k: params.pop(k) for k in list(params) if k in LSTMRegressor().get_params()
+    }
+    estimator = LSTMRegressor(
+        **{"hidden_size": 16, "max_iter": 60, "device": "cpu", **regressor}
+    )
+    return RNNForecaster(estimator=estimator, random_state=0, **params)
+
+
+def series(values, start="2000-01"):
+    return pd.Series(
+        values, index=pd.period_range(start, periods=len(values), freq="M")
+    )
+
+
+@parametrize_with_checks(RNNForecaster)
+def test_sktime_check_estimator(obj, test_name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        check_estimator(obj, tests_to_run=test_name, raise_exceptions=True)
+
+
+@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+def test_forecasts_extrapolate_level_and_trend(strategy):
+    """A trend beyond anything seen in training is carried forward."""
+    rng = np.random.RandomState(0)
+    t = np.arange(120)
+    y = series(100 + 2.0 * t + 3 * np.sin(t) + rng.normal(scale=0.5, size=120))
+    train, test = y.iloc[:100], y.iloc[100:]
+    forecaster = small(window_length=12, strategy=strategy)
+    pred = forecaster.fit(train, fh=np.arange(1, 21)).predict()
+    assert pred.min() > train.max()  # out of the training range
+    assert np.abs(pred - test).mean() < 6  # the trend adds 40 over the horizon
+
+
+def test_direct_and_recursive_horizons():
+    y = series(np.sin(np.arange(80) / 3) + 5)
+    direct = small(window_length=10).fit(y, fh=[2, 4])
+    assert len(direct.predict()) == 2
+    assert direct.horizon_ == 4  # one model outputs steps 1 to 4
+    assert direct.regressor_.predict(np.zeros((1, 10, 1))).shape == (1, 4)
+    recursive = small(window_length=10, strategy="recursive").fit(y)
+    assert recursive.horizon_ == 1
+    assert len(recursive.predict(fh=np.arange(1, 8))) == 7
+    with pytest.raises(NotImplementedError, match="in-sample"):
+        recursive.predict(fh=[0])
+
+
+def test_multivariate_y():
+    rng = np.random.RandomState(0)
+    t = np.arange(100)
+    y = pd.DataFrame(
+        {"a": np.sin(t / 4) + 10, "b": 0.5 * t + rng.normal(size=100)},
+        index=pd.RangeIndex(100),
+    )
+    forecaster = small(window_length=12).fit(y.iloc[:90], fh=np.arange(1, 11))
+    pred = forecaster.predict()
+    assert list(pred.columns) == ["a", "b"]
+    assert pred.shape == (10, 2)
+    assert np.abs(pred - y.iloc[90:]).to_numpy().mean() < 1.5
+    quantiles = forecaster.predict_quantiles(alpha=[0.1, 0.9])
+    assert quantiles.shape == (10, 4)
+
+
+@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+def test_exogenous_X_is_used(strategy):
+    """y follows the previous value of X: knowing X must help."""
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=300)
+    y = pd.Series(5 + 3 * np.r_[0, x[:-1]] + 0.1 * rng.normal(size=300))
+    X = pd.DataFrame({"x": x})
+    errors = []
+    for exog in (X, None):
+        forecaster = small(
+            window_length=6, strategy=strategy, max_iter=100, calibration_fraction=0
+        )
+        forecaster.fit(
+            y.iloc[:250], X=None if exog is None else exog.iloc[:250], fh=[1]
+        )
+        error = []
+        for t in range(250, 280):
+            new_x = None if exog is None else exog.iloc[t : t + 1]
+            error.append(abs(forecaster.predict(X=new_x).iloc[0] - y.iloc[t]))
+            forecaster.update(y.iloc[t : t + 1], X=new_x, update_params=False)
+        errors.append(np.mean(error))
+    assert errors[0] < 0.5 * errors[1]
+
+
+def test_panel_and_hierarchical_y_fit_one_global_model():
+    rng = np.random.RandomState(0)
+    frames = []
+    levels = {("north", "a"): 10.0, ("north", "b"): 100.0, ("south", "c"): 1000.0}
+    t = pd.RangeIndex(60, name="time")
+    for (region, store), level in levels.items():
+        values = level * (1 + 0.1 * np.sin(np.arange(60) / 3)) + rng.normal(size=60)
+        index = pd.MultiIndex.from_product([[region], [store], t])
+        frames.append(pd.DataFrame({"sales": values}, index=index))
+    y = pd.concat(frames)
+    y.index.names = ["region", "store", "time"]
+    forecaster = small(window_length=8).fit(y, fh=[1, 2, 3])
+    pred = forecaster.predict()
+    assert pred.index.names == ["region", "store", "time"]
+    assert len(pred) == 9
+    for key, level in levels.items():
+        # Each series is forecast at its own level by the one model.
+        assert abs(pred.loc[key].to_numpy().mean() / level - 1) < 0.2
+    intervals = forecaster.predict_interval(coverage=0.8)
+    assert intervals.shape == (9, 2)
+
+
+def test_training_windows_are_ordered_oldest_first():
+    """The regressor's early stopping holds out the newest windows of all series."""
+    index = pd.MultiIndex.from_tuples(
+        [(k, t) for k, n in [("a", 30), ("b", 40)] for t in range(n)],
+        names=["id", "time"],
+    )
+    y = pd.DataFrame({"v": np.arange(70, dtype=float)}, index=index)
+    forecaster = small(window_length=5, calibration_fraction=0).fit(y, fh=[1, 2])
+    _, _, ages = forecaster._training_windows(forecaster._series)
+    assert (np.diff(ages) <= 0).all()
+    assert list(ages[-2:]) == [0, 0]  # both series' newest windows come last
+    assert len(ages) == (30 - 6) + (40 - 6)
+
+
+def test_prediction_interval_coverage_on_simulated_series():
+    """90% intervals cover about 90% of a simulated random walk with drift."""
+    rng = np.random.RandomState(0)
+    n_series, length, horizon = 20, 150, 6
+    steps = 0.5 + rng.normal(size=(n_series, length + horizon))
+    paths = 50 + np.cumsum(steps, axis=1)
+    index = pd.MultiIndex.from_product(
+        [range(n_series), range(length + horizon)], names=["id", "time"]
+    )
+    y = pd.DataFrame({"y": paths.ravel()}, index=index)
+    train = y[y.index.get_level_values("time") < length]
+    test = y[y.index.get_level_values("time") >= length]
+    forecaster = small(window_length=10, calibration_fraction=0.2)
+    forecaster.fit(train, fh=np.arange(1, horizon + 1))
+    intervals = forecaster.predict_interval(coverage=[0.5, 0.9])
+    truth = test["y"].to_numpy()
+    coverage = {}
+    for c in (0.5, 0.9):
+        lower = intervals[("y", c, "lower")].to_numpy()
+        upper = intervals[("y", c, "upper")].to_numpy()
+        coverage[c] = np.mean((truth >= lower) & (truth <= upper))
+    assert 0.8 <= coverage[0.9] <= 0.99
+    assert 0.3 <= coverage[0.5] <= 0.7
+    # Random-walk errors grow with the horizon, and so do the intervals.
+    assert forecaster.error_variance_[0, 1] > 0
+
+
+def test_quantiles_are_consistent_with_the_point_forecast():
+    y = load_airline()
+    forecaster = small(calibration_fraction=0.15).fit(y, fh=np.arange(1, 13))
+    quantiles = forecaster.predict_quantiles(alpha=[0.05, 0.5, 0.95])
+    point = forecaster.predict()
+    np.testing.assert_allclose(quantiles.iloc[:, 1], point.to_numpy())
+    assert (quantiles.iloc[:, 0] < quantiles.iloc[:, 1]).all()
+    assert (quantiles.iloc[:, 1] < quantiles.iloc[:, 2]).all()
+    without = small(calibration_fraction=0).fit(y, fh=[1, 2])
+    with pytest.raises(ValueError, match="calibration_fraction > 0"):
+        without.predict_interval()
+
+
+def test_update_moves_the_origin_and_can_keep_training():
+    y = series(np.sin(np.arange(100) / 4) * 10 + 50)
+    forecaster = small(window_length=12).fit(y.iloc[:80], fh=[1, 2, 3])
+    weights = {
+        k: v.clone() for k, v in forecaster.regressor_.net_.module_.state_dict().items()
+    }
+    forecaster.update(y.iloc[80:90], update_params=False)
+    assert forecaster.cutoff[0] == y.index[89]
+    pred = forecaster.predict()
+    assert pred.index[0] == y.index[90]
+    refit = small(window_length=12).fit(y.iloc[:80], fh=[1, 2, 3])
+    refit_on_new_origin = refit.predict()  # forecasts from the old origin
+    assert not np.allclose(pred.to_numpy(), refit_on_new_origin.to_numpy())
+    unchanged = forecaster.regressor_.net_.module_.state_dict()
+    assert all(np.array_equal(weights[k], unchanged[k]) for k in weights)
+    forecaster.update(y.iloc[90:], update_params=True)
+    changed = forecaster.regressor_.net_.module_.state_dict()
+    assert not all(np.array_equal(weights[k], changed[k]) for k in weights)
+
+
+def test_evaluate_with_expanding_window_splitter():
+    y = load_airline().iloc[:96]
+    cv = ExpandingWindowSplitter(initial_window=72, step_length=12, fh=[1, 2, 3])
+    results = evaluate(small(window_length=12, max_iter=20), cv=cv, y=y)
+    assert len(results) == 2
+    assert np.isfinite(results["test_MeanAbsolutePercentageError"]).all()
+    assert results["test_MeanAbsolutePercentageError"].mean() < 0.2
+
+
+def test_forecasting_grid_search():
+    y = load_airline().iloc[:96]
+    cv = ExpandingWindowSplitter(initial_window=72, step_length=12, fh=[1, 2, 3])
+    grid = ForecastingGridSearchCV(
+        small(max_iter=10),
+        cv=cv,
+        param_grid={"window_length": [6, 12], "estimator__hidden_size": [4, 8]},
+    )
+    grid.fit(y, fh=[1, 2, 3])
+    assert len(grid.cv_results_) == 4
+    assert grid.best_params_["window_length"] in (6, 12)
+    assert len(grid.predict()) == 3
+
+
+def test_bad_parameters_and_data():
+    y = series(np.arange(30.0))
+    with pytest.raises(ValueError, match="strategy must be"):
+        RNNForecaster(strategy="sideways").fit(y, fh=[1])
+    with pytest.raises(ValueError, match="calibration_fraction"):
+        RNNForecaster(calibration_fraction=1.5).fit(y, fh=[1])
+    with pytest.raises(ValueError, match="window_length must be"):
+        RNNForecaster(window_length=0).fit(y, fh=[1])
+    with pytest.raises(TypeError, match="LSTMRegressor"):
+        RNNForecaster(estimator="lstm").fit(y, fh=[1])
+    with pytest.raises(ValueError, match="too few for window_length=25"):
+        small(window_length=25).fit(y, fh=np.arange(1, 10))
+
+
+def test_auto_window_length_follows_the_frequency():
+    y = load_airline()  # monthly: three years of history
+    forecaster = small(max_iter=1, calibration_fraction=0).fit(y, fh=[1])
+    assert forecaster.window_length_ == 36
+    fh = ForecastingHorizon(np.arange(1, 13))
+    assert (
+        small(max_iter=1, calibration_fraction=0).fit(y.iloc[:60], fh=fh).window_length_
+        == 24
+    )
+    no_freq = pd.Series(y.to_numpy())
+    assert (
+        small(max_iter=1, calibration_fraction=0).fit(no_freq, fh=[1]).window_length_
+        == 24
+    )
