@@ -262,7 +262,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         loss_curve, scores, valid_losses = fitted_curves(net)
         if not loss_curve:
             raise RuntimeError(
-                "Training was interrupted before the first epoch completed; "
+                "Training was interrupted before the first batch completed; "
                 "the model was not fitted."
             )
         for name, value in fitted.items():
@@ -273,7 +273,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         self.net_ = net
         self.loss_curve_ = loss_curve
         self.validation_scores_ = scores if early else None
-        self.best_loss_ = min(valid_losses) if early else min(loss_curve)
+        # Interrupted before the first validation: no validation loss yet.
+        self.best_loss_ = min(valid_losses or loss_curve)
         self.n_iter_ = len(loss_curve)
 
     # -- predict --------------------------------------------------------------

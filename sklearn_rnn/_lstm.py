@@ -114,10 +114,11 @@ n_features_in_ : int
         Timesteps per recurrent step actually used.
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run, including one interrupted by Ctrl-C.
 
     loss_curve_ : list of float
-        Mean training loss of each epoch.
+        Mean training loss of each epoch (over the batches it completed, for
+        an epoch interrupted by Ctrl-C).
 
     validation_scores_ : list of float or None
         Score (%(score)s) on the held-out data after each epoch; None without
@@ -125,7 +126,8 @@ n_features_in_ : int
 
     best_loss_ : float
         Lowest validation loss with early stopping (the restored epoch), else
-        lowest training loss.
+        (or when interrupted before the first validation) lowest training
+        loss.
 
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and

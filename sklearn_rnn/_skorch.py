@@ -322,12 +322,23 @@ def _silent(*args, **kwargs):
 
 
 def fitted_curves(net):
-    """``loss_curve_`` and ``validation_scores_`` from the net's history.
+    """``loss_curve_``, validation scores and losses from the net's history.
 
-    An interrupted epoch (Ctrl-C) may lack its losses; it is left out.
+    An epoch interrupted by Ctrl-C has no epoch-level loss: its training loss
+    is the mean over the batches it completed, and it has no validation.
     """
-    complete = [row for row in net.history if "train_loss" in row]
-    loss_curve = [row["train_loss"] for row in complete]
-    scores = [row["valid_score"] for row in complete if "valid_score" in row]
-    valid_losses = [row["valid_loss"] for row in complete if "valid_loss" in row]
+    loss_curve, scores, valid_losses = [], [], []
+    for row in net.history:
+        if "train_loss" in row:
+            loss_curve.append(row["train_loss"])
+        else:
+            done = [b for b in row["batches"] if "train_loss" in b]
+            if not done:
+                continue
+            sizes = np.array([b["train_batch_size"] for b in done])
+            losses = np.array([b["train_loss"] for b in done])
+            loss_curve.append(float((losses * sizes).sum() / sizes.sum()))
+        if "valid_loss" in row:
+            valid_losses.append(row["valid_loss"])
+            scores.append(row["valid_score"])
     return loss_curve, (scores or None), (valid_losses or None)

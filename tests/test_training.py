@@ -296,6 +296,28 @@ def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
     monkeypatch.setattr(SequenceDataset, "get_batch", interrupt_in_epoch_four)
     reg = fast(LSTMRegressor, max_iter=50, batch_size=26, early_stopping=True)
     reg.fit(X, y)
-    assert reg.n_iter_ == 3
+    assert reg.n_iter_ == 4  # three full epochs and the interrupted one
+    assert len(reg.validation_scores_) == 3
     assert reg.best_loss_ == min(reg.net_.history[:3, "valid_loss"])
+    assert np.isfinite(reg.predict(X)).all()
+
+
+def test_keyboard_interrupt_in_the_first_epoch_keeps_the_current_weights(monkeypatch):
+    """A long first epoch interrupted by Ctrl-C still leaves a usable model."""
+    X, y = regression_data(n=200)
+    calls = {"n": 0}
+    original = SequenceDataset.get_batch
+
+    def interrupt(self, positions):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return original(self, positions)
+
+    monkeypatch.setattr(SequenceDataset, "get_batch", interrupt)
+    reg = fast(LSTMRegressor, max_iter=50, batch_size=10, early_stopping=True)
+    reg.fit(X, y)
+    assert reg.n_iter_ == 1
+    assert reg.best_loss_ == reg.loss_curve_[0]  # mean of the 3 batches done
+    assert reg.validation_scores_ is None
     assert np.isfinite(reg.predict(X)).all()
