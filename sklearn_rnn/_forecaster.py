@@ -267,7 +267,8 @@ class RNNForecaster(BaseForecaster):
         k = len(self._columns)
         parts, ages = [], []
         for s in series:
-            values = s.values()[:end]
+            full = s.values()
+            values = full[:end]
             if len(values) < length + horizon:
                 continue
             X, y = make_windows(
@@ -279,7 +280,7 @@ class RNNForecaster(BaseForecaster):
             y = (y - level[:, None]) / s.scale
             parts.append((X, y.reshape(len(y), -1)))
             # Steps between each window's last target and the series end.
-            ages.append(np.arange(len(X))[::-1] + (len(s.values()) - len(values)))
+            ages.append(np.arange(len(X))[::-1] + (len(full) - len(values)))
         if not parts:
             raise ValueError(
                 f"No series has the {length + horizon} observations needed for one "
@@ -316,8 +317,10 @@ class RNNForecaster(BaseForecaster):
         n_steps = self._calibration_steps(max(tail))
         contexts, scales, future_x, truth = [], [], [], []
         for s in series:
+            values = s.values()
             for origin in range(cut - 1, len(s.y) - 1):
-                contexts.append(s.values()[: origin + 1])
+                start = max(0, origin + 1 - self.window_length_)
+                contexts.append(values[start : origin + 1])
                 scales.append(s.scale)
                 truth.append(_pad_rows(s.y[origin + 1 : origin + 1 + n_steps], n_steps))
                 if s.X is not None:

@@ -70,7 +70,11 @@ class Sequences:
             return x, None
         lengths = self.lengths[index]
         width = int(lengths.max())
-        rows = np.arange(len(self))[index]
+        rows = (
+            np.arange(*index.indices(len(self)))
+            if isinstance(index, slice)
+            else np.asarray(index)
+        )
         steps = np.arange(width)
         if self.starts is not None:
             steps = self.starts[rows, None] + steps
