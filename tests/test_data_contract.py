@@ -4,34 +4,21 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from _helpers import ESTIMATORS, fast, outputs, sequence_data
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
 
-ESTIMATORS = [LSTMClassifier, LSTMRegressor]
-
-
-def fast(Estimator, **params):
-    defaults = dict(hidden_size=8, max_iter=5, random_state=0, device="cpu")
-    return Estimator(**{**defaults, **params})
-
 
 def make_data(n=40, m=8, p=2, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.normal(size=(n, m, p))
-    y = (X[:, -3:, 0].sum(axis=1) > 0).astype(int)
-    return X, y
+    X, _ = sequence_data(n=n, m=m, p=p, seed=seed)
+    return X, (X[:, -3:, 0].sum(axis=1) > 0).astype(int)
 
 
 def targets_for(Estimator, X):
     y = (X[:, -3:, 0].sum(axis=1) > 0).astype(int)
     return y if Estimator is LSTMClassifier else X[:, -3:, 0].sum(axis=1)
-
-
-def outputs(est, X):
-    """The continuous output: probabilities or regression values."""
-    return est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
 
 
 def ragged(seed=0, n=12, p=2, lengths=(3, 9)):

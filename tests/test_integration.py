@@ -5,6 +5,7 @@ import pickle
 import joblib
 import numpy as np
 import pytest
+from _helpers import ESTIMATORS, fast, outputs, sequence_data
 from sklearn.base import clone
 from sklearn.model_selection import (
     GridSearchCV,
@@ -17,23 +18,10 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor, SlidingWindowTransformer
 
-ESTIMATORS = [LSTMClassifier, LSTMRegressor]
-
-
-def fast(Estimator, **params):
-    defaults = dict(hidden_size=8, max_iter=5, random_state=0, device="cpu")
-    return Estimator(**{**defaults, **params})
-
 
 def data(Estimator, n=60, m=8, p=2, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.normal(size=(n, m, p))
-    signal = X[:, -3:, 0].sum(axis=1)
-    return X, (signal > 0).astype(int) if Estimator is LSTMClassifier else signal
-
-
-def outputs(est, X):
-    return est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+    X, y = sequence_data(Estimator, n=n, m=m, p=p, seed=seed, noise=0)
+    return X, (y == "up").astype(int) if Estimator is LSTMClassifier else y
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)

@@ -5,33 +5,18 @@ import math
 import numpy as np
 import pytest
 import torch
+from _helpers import ESTIMATORS, fast, outputs, sequence_data
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
 from sklearn_rnn._skorch import SequenceDataset
 
-ESTIMATORS = [LSTMClassifier, LSTMRegressor]
+
+def regression_data(**kwargs):
+    return sequence_data(LSTMRegressor, **kwargs)
 
 
-def fast(Estimator, **params):
-    defaults = dict(hidden_size=8, max_iter=5, random_state=0, device="cpu")
-    return Estimator(**{**defaults, **params})
-
-
-def regression_data(n=120, m=10, seed=0, noise=0.1):
-    rng = np.random.RandomState(seed)
-    X = rng.normal(size=(n, m, 2))
-    return X, X[:, -3:, 0].sum(axis=1) + noise * rng.normal(size=n)
-
-
-def classification_data(n=120, m=10, seed=0, noise=0.1):
-    X, y = regression_data(n, m, seed, noise)
-    return X, np.where(y > 0, "up", "down")
-
-
-def data_for(Estimator, **kwargs):
-    if Estimator is LSTMClassifier:
-        return classification_data(**kwargs)
-    return regression_data(**kwargs)
+def classification_data(**kwargs):
+    return sequence_data(LSTMClassifier, **kwargs)
 
 
 def test_regressor_learns_and_unscales_targets():
@@ -88,7 +73,7 @@ def test_class_weight_favours_the_weighted_class():
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_fitted_attributes(Estimator):
-    X, y = data_for(Estimator)
+    X, y = sequence_data(Estimator)
     est = fast(Estimator, max_iter=7, early_stopping=False).fit(X, y)
     assert est.n_iter_ == len(est.loss_curve_) == 7
     assert est.validation_scores_ is None
@@ -102,7 +87,7 @@ def test_fitted_attributes(Estimator):
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_early_stopping_restores_the_best_weights(Estimator):
-    X, y = data_for(Estimator, n=200, noise=2.0)
+    X, y = sequence_data(Estimator, n=200, noise=2.0)
     est = fast(Estimator, max_iter=60, early_stopping=True, n_iter_no_change=3)
     est.fit(X, y)
     valid_losses = est.net_.history[:, "valid_loss"]
@@ -213,7 +198,7 @@ def test_failed_warm_start_leaves_the_model_intact():
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_warm_start_continues_training(Estimator):
-    X, y = data_for(Estimator)
+    X, y = sequence_data(Estimator)
     est = fast(Estimator, max_iter=5, warm_start=True).fit(X, y)
     first_curve = est.loss_curve_
     est.fit(X, y)
@@ -233,7 +218,7 @@ def test_warm_start_rejects_new_classes():
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_random_state_reproducible_without_global_seeding(Estimator):
-    X, y = data_for(Estimator)
+    X, y = sequence_data(Estimator)
     torch_state = torch.get_rng_state()
     numpy_state = np.random.get_state()[1].copy()  # noqa: NPY002
     a = fast(Estimator, dropout=0.3, num_layers=2, early_stopping=True).fit(X, y)
@@ -243,10 +228,7 @@ def test_random_state_reproducible_without_global_seeding(Estimator):
     b = fast(Estimator, dropout=0.3, num_layers=2, early_stopping=True).fit(X, y)
     c = fast(Estimator, dropout=0.3, num_layers=2, early_stopping=True, random_state=1)
     c.fit(X, y)
-    if Estimator is LSTMClassifier:
-        a, b, c = (e.predict_proba(X) for e in (a, b, c))
-    else:
-        a, b, c = (e.predict(X) for e in (a, b, c))
+    a, b, c = (outputs(e, X) for e in (a, b, c))
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
 
@@ -281,19 +263,24 @@ def test_predict_is_batched_and_does_not_track_gradients(monkeypatch):
     np.testing.assert_allclose(chunked, reg.predict(X), rtol=1e-5, atol=1e-6)
 
 
-def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
-    """Ctrl-C during fit ends training cleanly with the best weights so far."""
-    X, y = regression_data(n=200)
+def interrupt_at(monkeypatch, call):
+    """Raise KeyboardInterrupt (as Ctrl-C would) when batch ``call`` is drawn."""
     calls = {"n": 0}
     original = SequenceDataset.get_batch
 
-    def interrupt_in_epoch_four(self, positions):
+    def get_batch(self, positions):
         calls["n"] += 1
-        if calls["n"] == 3 * 9 + 2:  # 7 train + 2 valid batches per epoch
+        if calls["n"] == call:
             raise KeyboardInterrupt
         return original(self, positions)
 
-    monkeypatch.setattr(SequenceDataset, "get_batch", interrupt_in_epoch_four)
+    monkeypatch.setattr(SequenceDataset, "get_batch", get_batch)
+
+
+def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
+    """Ctrl-C during fit ends training cleanly with the best weights so far."""
+    X, y = regression_data(n=200)
+    interrupt_at(monkeypatch, 3 * 9 + 2)  # 7 train + 2 valid batches per epoch
     reg = fast(LSTMRegressor, max_iter=50, batch_size=26, early_stopping=True)
     reg.fit(X, y)
     assert reg.n_iter_ == 4  # three full epochs and the interrupted one
@@ -305,16 +292,7 @@ def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
 def test_keyboard_interrupt_in_the_first_epoch_keeps_the_current_weights(monkeypatch):
     """A long first epoch interrupted by Ctrl-C still leaves a usable model."""
     X, y = regression_data(n=200)
-    calls = {"n": 0}
-    original = SequenceDataset.get_batch
-
-    def interrupt(self, positions):
-        calls["n"] += 1
-        if calls["n"] == 4:
-            raise KeyboardInterrupt
-        return original(self, positions)
-
-    monkeypatch.setattr(SequenceDataset, "get_batch", interrupt)
+    interrupt_at(monkeypatch, 4)
     reg = fast(LSTMRegressor, max_iter=50, batch_size=10, early_stopping=True)
     reg.fit(X, y)
     assert reg.n_iter_ == 1
