@@ -311,6 +311,11 @@ def _resolve_device(device, owner):
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     match = re.fullmatch(r"cuda(?::(\d+))?", device)
+    if device == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(
+            "device='mps' was requested but MPS is not available on this "
+            "machine. Use device='cpu' or device='auto'."
+        )
     if device in ("cpu", "mps") or match:
         if match and not torch.cuda.is_available():
             raise ValueError(
