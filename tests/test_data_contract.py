@@ -229,7 +229,7 @@ def test_bad_parameters_are_rejected(params, error, match):
     assert not hasattr(clf, "net_")
 
 
-def test_cuda_requested_without_cuda(monkeypatch):
+def test_accelerator_requested_but_absent(monkeypatch):
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     X, y = make_data(n=10)
     with pytest.raises(ValueError, match="CUDA is not available"):
@@ -237,6 +237,9 @@ def test_cuda_requested_without_cuda(monkeypatch):
     with pytest.raises(ValueError, match="CUDA is not available"):
         fast(LSTMClassifier, device="cuda:1").fit(X, y)
     assert fast(LSTMClassifier, device="auto").fit(X, y).net_.device == "cpu"
+    monkeypatch.setattr("torch.backends.mps.is_available", lambda: False)
+    with pytest.raises(ValueError, match="MPS is not available"):
+        fast(LSTMClassifier, device="mps").fit(X, y)
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
