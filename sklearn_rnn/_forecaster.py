@@ -447,7 +447,20 @@ class RNNForecaster(BaseForecaster):
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
-        """Fast parameter sets for sktime's estimator checks."""
+        """Fast parameter sets for sktime's estimator checks.
+
+        Parameters
+        ----------
+        parameter_set : str, default="default"
+            Name of the set of test parameters; every name gets the same
+            sets.
+
+        Returns
+        -------
+        params : list of dict
+            Parameters of one tiny direct and one tiny recursive forecaster,
+            each a valid argument for ``RNNForecaster(**params)``.
+        """
         fast = LSTMRegressor(hidden_size=4, max_iter=2, random_state=0, device="cpu")
         return [
             {"window_length": 3, "estimator": fast},

@@ -42,7 +42,7 @@ cell : {"lstm", "gru", "rnn"}, default="lstm"
         Number of consecutive timesteps fed to the cell as one step (their
         features concatenated). Fewer recurrent steps train faster and keep
         gradients from vanishing on long sequences. "auto" picks the
-        smallest patch giving at most 64 steps for the longest training
+        smallest patch giving at most 32 steps for the longest training
         sequence. Sequences are padded at the start so that the last
         observation always closes the last patch.
 
@@ -53,9 +53,12 @@ cell : {"lstm", "gru", "rnn"}, default="lstm"
         Initial learning rate.
 
     learning_rate : {"adaptive", "constant"}, default="adaptive"
-        "adaptive" divides the learning rate by 5 each time the monitored
-        loss (validation loss with early stopping, else training loss) has
-        not improved by ``tol`` for ``n_iter_no_change // 2`` epochs.
+        What happens on a plateau, when the monitored loss (validation loss
+        with early stopping, else training loss) has not improved by ``tol``
+        for ``n_iter_no_change`` epochs. "adaptive" divides the learning rate
+        by 5 and trains on; training stops at the first plateau where the
+        rate would fall below ``1e-3 * learning_rate_init`` (after four
+        reductions). "constant" stops at the first plateau.
 
     momentum : float, default=0.9
         Momentum of the "sgd" solver.
@@ -75,17 +78,18 @@ cell : {"lstm", "gru", "rnn"}, default="lstm"
         exploding gradients of recurrent networks. None disables clipping.
 
     early_stopping : bool or "auto", default="auto"
-        Hold out ``validation_fraction`` of the training data, stop when its
-        loss has not improved by ``tol`` for ``n_iter_no_change`` epochs and
-        restore the weights of the best epoch. "auto" enables it with 1000
-        samples or more. Without it, training stops when the training loss
-        stalls in the same way.
+        Hold out ``validation_fraction`` of the training data, monitor its
+        loss for the plateaus described under ``learning_rate``, and restore
+        the weights of the epoch with the lowest validation loss when
+        training ends. "auto" enables it with 1000 samples or more. Without
+        it, the training loss is monitored in the same way.
 
     validation_fraction : float, default=0.1
         Proportion of the training data held out for early stopping.
 
     n_iter_no_change : int, default=10
-        Epochs without improvement before training stops.
+        Epochs without improvement of the monitored loss that make a plateau
+        (see ``learning_rate``).
 
     tol : float, default=1e-4
         Minimum decrease of the monitored loss that counts as improvement.
@@ -185,9 +189,12 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(100, 12, 2))
     >>> y = np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
-    >>> clf = LSTMClassifier(hidden_size=16, max_iter=50, random_state=0)
+    >>> clf = LSTMClassifier(hidden_size=8, learning_rate_init=0.01, batch_size=32,
+    ...                      max_iter=20, random_state=0)
     >>> clf.fit(X, y).predict(X[:3])
-    array(['down', 'up', 'up'], dtype='<U4')
+    array(['up', 'down', 'down'], dtype='<U4')
+    >>> y[:3]
+    array(['up', 'down', 'down'], dtype='<U4')
     >>> clf.predict_proba(X[:1]).shape
     (1, 2)
     """
@@ -329,7 +336,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Class probabilities, columns ordered as :attr:`classes_`.
+            Class probabilities, columns ordered as ``classes_``.
         """
         logits = torch.from_numpy(self._forward(X)).double()
         return torch.softmax(logits, dim=1).numpy()
@@ -387,9 +394,12 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(200, 10, 1))
     >>> y = X[:, -3:, 0].sum(axis=1)
-    >>> reg = LSTMRegressor(hidden_size=16, max_iter=100, random_state=0)
+    >>> reg = LSTMRegressor(hidden_size=16, learning_rate_init=0.01, batch_size=32,
+    ...                     max_iter=30, random_state=0)
     >>> reg.fit(X, y).score(X, y) > 0.9
     True
+    >>> reg.predict(X[:2]).shape
+    (2,)
     """
 
     def __init__(

@@ -434,7 +434,7 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     ``T * window_length * P``. Copy it (``np.array(Xt)``) before writing into
     it.
 
-    Because the output is 3-D, :meth:`set_output` and
+    Because the output is 3-D, ``set_output`` and
     ``get_feature_names_out`` are not available.
 
     Examples
