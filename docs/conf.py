@@ -80,12 +80,6 @@ numpydoc_xref_ignore = "all"
 # class has them; the public classes and functions are checked for Examples
 # below), and "self : object" names its return value.
 numpydoc_validation_checks = {"all", "ES01", "SA01", "EX01", "RT02"}
-numpydoc_validation_overrides = {
-    # LSTMClassifier documents class_weight after the parameters it shares
-    # with LSTMRegressor (inserted from one template), not between tol and
-    # warm_start as in the signature.
-    "PR03": [r"class_weight : dict, \"balanced\" or None"],
-}
 
 
 def _inherited_from_other_packages():

@@ -171,6 +171,8 @@ class Plateau(Callback):
         self.min_lr_ = net.lr * _MIN_LR_FRACTION
 
     def on_epoch_end(self, net, **kwargs):
+        groups = net.optimizer_.param_groups
+        net.history.record("lr", groups[0]["lr"])  # the rate this epoch used
         loss = net.history[-1, self.monitor]
         if loss < self.best_loss_ - self.tol:
             self.best_loss_, self.misses_ = loss, 0
@@ -184,7 +186,6 @@ class Plateau(Callback):
         if self.misses_ < self.patience:
             return
         self.misses_ = 0
-        groups = net.optimizer_.param_groups
         if self.adaptive and groups[0]["lr"] * _LR_FACTOR >= self.min_lr_:
             for group in groups:
                 group["lr"] *= _LR_FACTOR
@@ -270,7 +271,13 @@ def make_net(
     "train_loss"; the :class:`Plateau` callback watches it.
     """
     optimizer = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}[solver]
-    optimizer_params = {"weight_decay": alpha}
+    # MLPClassifier's alpha: the penalty 0.5 * alpha * ||W||^2 / batch_size
+    # on the weights, i.e. a weight decay of alpha / batch_size; no decay on
+    # the biases.
+    optimizer_params = {
+        "weight_decay": alpha / batch_size,
+        "param_groups": [("*bias*", {"weight_decay": 0.0})],
+    }
     if solver == "sgd":
         optimizer_params["momentum"] = momentum
     if torch.device(device).type in ("cpu", "cuda"):

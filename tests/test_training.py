@@ -126,10 +126,14 @@ def test_classifier_validation_split_is_stratified():
     assert len(valid) == 20
     assert (y[valid] == 1).sum() == 4
     assert set(train).isdisjoint(valid)
+    # A class seen once stays in training; the others are split stratified.
+    y = np.array([0] * 40 + [1] * 40 + [2])
+    train, valid = clf._validation_split(y, np.random.RandomState(0))
+    assert 80 in train
+    assert np.bincount(y[valid]).tolist() == [8, 8]
+    # Too few samples to hold out one of each class.
     with pytest.raises(ValueError, match="stratified"):
-        fast(LSTMClassifier, early_stopping=True).fit(
-            np.zeros((5, 3, 1)), [0, 0, 0, 0, 1]
-        )
+        fast(LSTMClassifier, early_stopping=True).fit(np.zeros((4, 3, 1)), [0, 0, 1, 1])
 
 
 def test_early_stopping_auto_depends_on_the_sample_count():
