@@ -32,10 +32,13 @@ def hand_written_fit(X, y, params, patch_size, seed):
     module = RecurrentNetwork(
         X.shape[2], 1, hidden_size=params["hidden_size"], patch_size=patch_size
     )
+    # The same optimizer as LSTMRegressor: fused Adam with sklearn's alpha
+    # (weight decay alpha / batch_size), so the ratio measures the wrapper.
     optimizer = torch.optim.Adam(
         module.parameters(),
         lr=params["learning_rate_init"],
-        weight_decay=params["alpha"],
+        weight_decay=params["alpha"] / params["batch_size"],
+        fused=True,
     )
     loss_fn = torch.nn.MSELoss()
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y[:, None])
