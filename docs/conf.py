@@ -12,6 +12,7 @@ import inspect
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 
 # The examples train small networks during the build, in this process. Such
@@ -28,8 +29,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import intersphinx_fallback
+from sklearn.exceptions import ConvergenceWarning
 
 import sklearn_rnn
+
+# To fit the build's time budget, gallery examples train for a small, fixed
+# number of epochs; the ConvergenceWarning that max_iter ended a fit would
+# repeat on every page. Run on its own, an example shows it.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 # -- Project ----------------------------------------------------------------
 

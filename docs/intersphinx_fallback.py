@@ -144,6 +144,7 @@ INVENTORIES = {
         "names": {
             ("py:class", "sklearn.linear_model.LogisticRegression"): None,
             ("py:class", "sklearn.neural_network.MLPClassifier"): None,
+            ("py:class", "sklearn.exceptions.ConvergenceWarning"): None,
             ("py:class", "sklearn.pipeline.Pipeline"): None,
             ("py:class", "sklearn.model_selection.TimeSeriesSplit"): None,
             ("py:class", "sklearn.model_selection.GridSearchCV"): None,

@@ -3,6 +3,7 @@
 import copy
 import math
 import re
+import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -10,6 +11,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -191,7 +193,22 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 module = self._init_module(sequences, train, fitted, patch_size)
             net = self._train(module, sequences, targets, train, valid, fitted, device)
         self._set_fitted(net, sequences, fitted, patch_size, early)
+        self._warn_if_not_converged(net)
         return self
+
+    def _warn_if_not_converged(self, net):
+        """Warn, as MLPClassifier does, when max_iter ended training."""
+        finished = "train_loss" in net.history[-1]  # not cut by Ctrl-C
+        plateau = dict(net.callbacks_)["plateau"]
+        if len(net.history) == self.max_iter and finished and not plateau.converged_:
+            warnings.warn(
+                f"{type(self).__name__}: the maximum number of epochs "
+                f"(max_iter={self.max_iter}) was reached before the monitored "
+                "loss stopped improving. Consider increasing max_iter, or "
+                "early_stopping=True to stop on a held-out loss.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
 
     def _early_stopping_on(self, n_samples):
         if self.early_stopping == "auto":

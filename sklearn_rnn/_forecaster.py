@@ -1,6 +1,7 @@
 """RNNForecaster: the sequence regressor behind sktime's forecasting interface."""
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -8,6 +9,7 @@ import pandas as pd
 from scipy.optimize import nnls
 from scipy.stats import norm
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
 from ._lstm import LSTMRegressor
@@ -69,7 +71,11 @@ class RNNForecaster(BaseForecaster):
     estimator : LSTMRegressor or None, default=None
         Unfitted regressor to train (it is cloned). None uses
         ``LSTMRegressor()`` with its defaults. Its parameters can be tuned as
-        ``estimator__hidden_size`` etc.
+        ``estimator__hidden_size`` etc. The default regressor's epoch budget
+        (``max_iter=200``) is part of the forecaster's defaults: on short
+        series it, rather than a plateau, usually ends training, and the
+        :class:`~sklearn.exceptions.ConvergenceWarning` that says so is not
+        shown. A regressor passed here warns as it does on its own.
 
     calibration_fraction : float, default=0.1
         Fraction of the most recent time points of each series held out in a
@@ -255,7 +261,10 @@ class RNNForecaster(BaseForecaster):
     def _fit_regressor(self, series, end=None):
         """Fit a fresh regressor on the windows of ``series[:end]`` rows."""
         X, y, _ = self._training_windows(series, end)
-        return self._new_regressor().fit(X, y)
+        with warnings.catch_warnings():
+            if self.estimator is None:  # see the docstring of ``estimator``
+                warnings.simplefilter("ignore", ConvergenceWarning)
+            return self._new_regressor().fit(X, y)
 
     def _training_windows(self, series, end=None):
         """Normalised windows of all series, oldest first, and their targets.

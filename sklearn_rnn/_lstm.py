@@ -77,7 +77,10 @@ cell : {"lstm", "gru", "rnn"}, default="lstm"
         small datasets get many updates per epoch, large ones throughput.
 
     max_iter : int, default=200
-        Maximum number of epochs.
+        Maximum number of epochs. A fit that reaches it before a final
+        plateau (see ``learning_rate``) warns with
+        :class:`~sklearn.exceptions.ConvergenceWarning`, as MLPClassifier
+        does; the fitted model is usable.
 
     clip_grad_norm : float or None, default=1.0
         Clip the gradient norm of each step to this value, against the

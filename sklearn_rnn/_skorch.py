@@ -151,8 +151,9 @@ class Plateau(Callback):
     :class:`torch.optim.lr_scheduler.ReduceLROnPlateau` with ``factor=0.2``)
     and carry on, or stop if the rate is "constant" or already below
     ``_MIN_LR_FRACTION`` of its initial value. With ``restore_best`` the
-    weights of the best epoch are restored when training ends, including
-    after Ctrl-C.
+    weights of the epoch with the lowest loss (improvement by less than
+    ``tol`` included) are restored when training ends, including after
+    Ctrl-C.
     """
 
     def __init__(self, monitor, patience, tol, adaptive, restore_best, sink=print):
@@ -164,23 +165,26 @@ class Plateau(Callback):
         self.sink = sink
 
     def on_train_begin(self, net, **kwargs):
-        self.best_loss_ = math.inf
+        self.best_loss_ = math.inf  # lowest loss: its weights are restored
         self.best_epoch_ = 0
         self.best_weights_ = None
+        self.reference_ = math.inf  # loss of the last improvement by tol
         self.misses_ = 0
+        self.converged_ = False
         self.min_lr_ = net.lr * _MIN_LR_FRACTION
 
     def on_epoch_end(self, net, **kwargs):
         groups = net.optimizer_.param_groups
         net.history.record("lr", groups[0]["lr"])  # the rate this epoch used
         loss = net.history[-1, self.monitor]
-        if loss < self.best_loss_ - self.tol:
-            self.best_loss_, self.misses_ = loss, 0
-            self.best_epoch_ = len(net.history)
+        if loss < self.best_loss_:
+            self.best_loss_, self.best_epoch_ = loss, len(net.history)
             if self.restore_best:
                 self.best_weights_ = {
                     k: v.detach().clone() for k, v in net.module_.state_dict().items()
                 }
+        if loss < self.reference_ - self.tol:
+            self.reference_, self.misses_ = loss, 0
             return
         self.misses_ += 1
         if self.misses_ < self.patience:
@@ -196,6 +200,7 @@ class Plateau(Callback):
         self.sink(
             f"Stopping: {self.monitor} did not improve in {self.patience} epochs."
         )
+        self.converged_ = True
         raise KeyboardInterrupt  # skorch's signal to end training
 
     def on_train_end(self, net, **kwargs):

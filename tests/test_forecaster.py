@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sktime.datasets import load_airline
 from sktime.forecasting.base import ForecastingHorizon
 from sktime.forecasting.model_evaluation import evaluate
@@ -256,3 +257,21 @@ def test_auto_window_length_follows_the_frequency():
         small(max_iter=1, calibration_fraction=0).fit(no_freq, fh=[1]).window_length_
         == 24
     )
+
+
+def test_convergence_warning_only_from_a_regressor_the_user_passed(monkeypatch):
+    y = series(np.sin(np.arange(40) / 3) + 5)
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        small(max_iter=2, calibration_fraction=0).fit(y, fh=[1])
+    # The default regressor is the forecaster's choice: shortened here (the
+    # forecaster builds it with LSTMRegressor()) so that the test is quick.
+    monkeypatch.setattr(
+        RNNForecaster,
+        "_new_regressor",
+        lambda self: LSTMRegressor(hidden_size=4, max_iter=2, random_state=0),
+    )
+    default = RNNForecaster(calibration_fraction=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        default.fit(y, fh=[1])
+    assert default.regressor_.n_iter_ == 2  # max_iter ended training

@@ -1,11 +1,13 @@
 """Training semantics: early stopping, LR reduction, clipping, seeds, warm start."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 import torch
 from _helpers import ESTIMATORS, fast, outputs, sequence_data
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
 from sklearn_rnn._skorch import SequenceDataset
@@ -94,15 +96,31 @@ def test_early_stopping_restores_the_best_weights(Estimator):
     assert est.n_iter_ < 60  # it stopped early
     assert est.best_loss_ == min(valid_losses)
     assert valid_losses[-1] > est.best_loss_  # the last epoch was not the best
-    # The restored weights reproduce the best validation loss: recompute it
-    # on the held-out part of the data.
-    rng = np.random.RandomState(0)
-    rng.randint(2**31 - 1)  # fit draws the torch seed first, then splits
-    _, valid = est._validation_split(_encoded(est, y), rng)
+    # The restored weights reproduce the best validation loss.
+    valid = _held_out_rows(est, y)
     if Estimator is LSTMRegressor:  # the regressor holds out the last rows
         np.testing.assert_array_equal(valid, np.arange(180, 200))
-    recomputed = _loss(est, X, y, valid)
-    assert math.isclose(recomputed, est.best_loss_, rel_tol=1e-4)
+    assert math.isclose(_loss(est, X, y, valid), est.best_loss_, rel_tol=1e-4)
+
+
+def test_restored_weights_have_the_lowest_loss_even_below_tol():
+    # tol=10: no epoch after the first "improves"; the schedule still sees
+    # plateaus, but the weights restored are those of the lowest loss.
+    X, y = regression_data(n=200)
+    est = fast(LSTMRegressor, max_iter=40, early_stopping=True)
+    est.set_params(n_iter_no_change=2, tol=10.0).fit(X, y)
+    valid_losses = est.net_.history[:, "valid_loss"]
+    assert np.argmin(valid_losses) > 0  # the best epoch is not the first
+    assert est.best_loss_ == min(valid_losses)
+    valid = _held_out_rows(est, y)
+    assert math.isclose(_loss(est, X, y, valid), est.best_loss_, rel_tol=1e-4)
+
+
+def _held_out_rows(est, y):
+    """The validation rows of a fit with random_state=0."""
+    rng = np.random.RandomState(0)
+    rng.randint(2**31 - 1)  # fit draws the torch seed first, then splits
+    return est._validation_split(_encoded(est, y), rng)[1]
 
 
 def _encoded(est, y):
@@ -155,6 +173,24 @@ def test_learning_rate_is_reduced_on_plateau_only_when_adaptive():
     constant = fast(LSTMRegressor, learning_rate="constant", **kwargs).fit(X, y)
     assert constant.net_.optimizer_.param_groups[0]["lr"] == 1e-3
     assert constant.n_iter_ == 1 + 2
+
+
+def test_convergence_warning_only_when_max_iter_ends_training():
+    X, y = regression_data(n=60)
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        fast(LSTMRegressor, max_iter=3, early_stopping=False).fit(X, y)
+    # A plateau that ends training at max_iter is convergence, not a cut.
+    stopped = fast(
+        LSTMRegressor,
+        max_iter=3,
+        learning_rate="constant",
+        n_iter_no_change=2,
+        tol=10.0,
+        early_stopping=False,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        assert stopped.fit(X, y).n_iter_ == 3
 
 
 def test_gradient_norm_is_clipped():
