@@ -36,6 +36,7 @@ class _Series:
     """One series of a (possibly panel or hierarchical) y, with its exogenous X."""
 
     key: tuple
+    times: pd.Index  # (T,) time points of the rows
     y: np.ndarray  # (T, K) float64
     X: np.ndarray | None  # (T, Q) float64
     scale: np.ndarray | None = None  # (K,), size of a typical one-step change
@@ -60,8 +61,8 @@ class RNNForecaster(BaseForecaster):
     window_length : int or "auto", default="auto"
         Steps of history each forecast reads. "auto" looks back three seasonal
         cycles guessed from the index frequency (36 for monthly data, 21 for
-        daily, 72 for hourly; 24 without a frequency), capped at half of what
-        the shortest series leaves after the horizon.
+        daily, 72 for hourly, 36 for 2-hourly; 24 without a known frequency),
+        capped at half of what the shortest series leaves after the horizon.
 
     strategy : {"direct", "recursive"}, default="direct"
         "direct": one model outputs the whole horizon at once; the horizon is
@@ -124,12 +125,17 @@ class RNNForecaster(BaseForecaster):
     held-out tail (``calibration_fraction``) by a model that never saw it;
     horizons longer than the tail are extrapolated from that fit.
 
-    With the recursive strategy, exogenous values missing in ``X`` at
-    :meth:`predict` for steps before the last one asked for (``fh=[2, 5]``
-    needs steps 1 to 5) are carried forward from the last known values.
     With the direct strategy, exogenous ``X`` is read up to the forecast
     origin; with the recursive strategy, up to each forecast step, so the
-    future ``X`` passed to :meth:`predict` is used.
+    future ``X`` passed to :meth:`predict` is used. It must hold the last
+    forecast time point; values missing for earlier steps (``fh=[2, 5]``
+    needs steps 1 to 5) are carried forward from the last known ones.
+    Columns of ``y`` and ``X`` are matched by name.
+
+    Each series of a panel is forecast from its own last observation, so
+    series may end at different times. :meth:`update` matches observations
+    by time point: known time points are revised, new ones must continue
+    each series without a gap.
 
     Examples
     --------
@@ -191,11 +197,12 @@ class RNNForecaster(BaseForecaster):
 
     def _fit(self, y, X, fh):
         self._check_params()
-        series = _split_series(y, X)
         self._columns = y.columns
+        self._exog_columns = None if X is None else X.columns
         self._index_names = list(y.index.names)
         self._n_exog = 0 if X is None else X.shape[1]
-        self.horizon_ = self._fit_horizon(fh)
+        series = self._split_series(y, X)
+        self.horizon_ = self._fit_horizon(fh, series)
         self.window_length_ = self._resolve_window_length(y, series)
         for s in series:
             s.scale = _step_scale(s.y)
@@ -217,7 +224,8 @@ class RNNForecaster(BaseForecaster):
                 f"{self.calibration_fraction!r}."
             )
         wl = self.window_length
-        if wl != "auto" and not (isinstance(wl, int | np.integer) and wl >= 1):
+        is_int = isinstance(wl, int | np.integer) and not isinstance(wl, bool)
+        if wl != "auto" and not (is_int and wl >= 1):
             raise ValueError(
                 f"window_length must be an int >= 1 or 'auto', got {wl!r}."
             )
@@ -227,11 +235,11 @@ class RNNForecaster(BaseForecaster):
                 f"{type(self.estimator).__name__}."
             )
 
-    def _fit_horizon(self, fh):
+    def _fit_horizon(self, fh, series):
         if self.strategy == "recursive":
             return 1
-        steps = _steps(fh, self.cutoff)
-        return int(steps.max())
+        # An absolute fh is further ahead of series that end earlier.
+        return max(int(self._steps_ahead(fh, s).max()) for s in series)
 
     def _resolve_window_length(self, y, series):
         shortest = min(len(s.y) for s in series)
@@ -239,8 +247,7 @@ class RNNForecaster(BaseForecaster):
         if self.window_length != "auto":
             length = int(self.window_length)
         else:
-            freq = getattr(_time_index(y), "freq", None)
-            period = _SEASONAL_PERIODS.get(type(freq).__name__)
+            period = _seasonal_period(getattr(_time_index(y), "freq", None))
             length = 3 * period if period else _DEFAULT_WINDOW
             length = max(1, min(length, room // 2))
         if room < length:
@@ -258,24 +265,26 @@ class RNNForecaster(BaseForecaster):
             regressor.set_params(random_state=self.random_state)
         return regressor
 
-    def _fit_regressor(self, series, end=None):
-        """Fit a fresh regressor on the windows of ``series[:end]`` rows."""
-        X, y, _ = self._training_windows(series, end)
+    def _fit_regressor(self, series, ends=None):
+        """Fit a fresh regressor on the windows of ``series[i][:ends[i]]``."""
+        X, y, _ = self._training_windows(series, ends)
         with warnings.catch_warnings():
             if self.estimator is None:  # see the docstring of ``estimator``
                 warnings.simplefilter("ignore", ConvergenceWarning)
             return self._new_regressor().fit(X, y)
 
-    def _training_windows(self, series, end=None):
+    def _training_windows(self, series, ends=None):
         """Normalised windows of all series, oldest first, and their targets.
 
+        ``ends`` optionally gives, per series, the number of rows to use.
         Also returns each window's age: the steps between its last target
         and the end of its series.
         """
         length, horizon = self.window_length_, self.horizon_
         k = len(self._columns)
+        ends = [None] * len(series) if ends is None else ends
         parts, ages = [], []
-        for s in series:
+        for s, end in zip(series, ends, strict=True):
             full = s.values()
             values = full[:end]
             if len(values) < length + horizon:
@@ -291,10 +300,7 @@ class RNNForecaster(BaseForecaster):
             # Steps between each window's last target and the series end.
             ages.append(np.arange(len(X))[::-1] + (len(full) - len(values)))
         if not parts:
-            raise ValueError(
-                f"No series has the {length + horizon} observations needed for one "
-                f"window and its targets."
-            )
+            raise ValueError(self._too_short_message(series, ends))
         # Oldest windows first: the regressor's early stopping holds out the
         # last samples, which must be the most recent windows of every series.
         ages = np.concatenate(ages)
@@ -302,6 +308,25 @@ class RNNForecaster(BaseForecaster):
         X = np.concatenate([p[0] for p in parts])[order]
         y = np.concatenate([p[1] for p in parts])[order]
         return X, y, ages[order]
+
+    def _too_short_message(self, series, ends):
+        needed = self.window_length_ + self.horizon_
+        longest = max(len(s.y) for s in series)
+        message = (
+            f"No series is long enough for one training window: window_length="
+            f"{self.window_length_} and a horizon of {self.horizon_} need "
+            f"{needed} observations"
+        )
+        if ends[0] is None:
+            return f"{message}; the longest series has {longest}."
+        kept = max(min(end, len(s.y)) for s, end in zip(series, ends, strict=True))
+        return (
+            f"{message}, but calibration_fraction={self.calibration_fraction} "
+            f"holds out the last observations of each series for the interval "
+            f"calibration fit, leaving at most {kept}. Use a smaller "
+            "calibration_fraction (0 disables prediction intervals), a shorter "
+            "window_length or horizon, or longer series."
+        )
 
     def _normalise(self, windows, level, scale):
         """Express the target columns of windows relative to their level.
@@ -317,17 +342,20 @@ class RNNForecaster(BaseForecaster):
     def _calibrate(self, series):
         """Fit on all but the tail, then measure errors from each tail origin.
 
-        Returns the coefficients of the error variance model (see
-        :func:`_variance_model`).
+        The tail is the last ``calibration_fraction`` of each series' own
+        observations. Returns the coefficients of the error variance model
+        (see :func:`_variance_model`).
         """
-        tail = [max(1, math.ceil(self.calibration_fraction * len(s.y))) for s in series]
-        cut = min(len(s.y) - t for s, t in zip(series, tail, strict=True))
-        regressor = self._fit_regressor(series, end=cut)
-        n_steps = self._calibration_steps(max(tail))
+        tails = [
+            max(1, math.ceil(self.calibration_fraction * len(s.y))) for s in series
+        ]
+        ends = [len(s.y) - tail for s, tail in zip(series, tails, strict=True)]
+        regressor = self._fit_regressor(series, ends)
+        n_steps = self._calibration_steps(max(tails))
         contexts, scales, future_x, truth = [], [], [], []
-        for s in series:
+        for s, end in zip(series, ends, strict=True):
             values = s.values()
-            for origin in range(cut - 1, len(s.y) - 1):
+            for origin in range(max(end, 1) - 1, len(s.y) - 1):
                 start = max(0, origin + 1 - self.window_length_)
                 contexts.append(values[start : origin + 1])
                 scales.append(s.scale)
@@ -375,16 +403,53 @@ class RNNForecaster(BaseForecaster):
         return np.stack(forecasts, axis=1)
 
     def _predict(self, fh, X):
-        # sktime guarantees that a direct forecaster predicts the fh of fit.
-        steps = _steps(fh, self.cutoff)
-        n_steps = int(steps.max())
-        future_x = self._future_exog(X, n_steps)
+        plans = self._plans(fh)
+        n_steps = max(int(steps.max()) for steps, _ in plans)
+        future_x = self._future_exog(X, plans, n_steps)
         contexts = [s.values() for s in self._series]
         scale = np.stack([s.scale for s in self._series])
         forecast = self._forecast(self.regressor_, contexts, scale, future_x, n_steps)
-        return self._frame(forecast[:, steps - 1], fh)
+        values = [f[steps - 1] for f, (steps, _) in zip(forecast, plans, strict=True)]
+        return self._frame(values, plans)
 
-    def _future_exog(self, X, n_steps):
+    def _plans(self, fh):
+        """Per series, the steps ahead of its own end and their time points.
+
+        The series of a panel may end at different times: each is forecast
+        from its own last observation, and a relative ``fh`` counts from it.
+        """
+        plans = []
+        for s in self._series:
+            cutoff = self._series_cutoff(s)
+            steps = np.asarray(fh.to_relative(cutoff), dtype=np.int64)
+            name = f"Series {s.key}" if s.key else "The series"
+            if steps.min() < 1:
+                raise ValueError(
+                    f"{name} ends at {cutoff[0]}, at or after a time point of fh; "
+                    "RNNForecaster only forecasts beyond the end of each series."
+                )
+            if self.strategy == "direct" and steps.max() > self.horizon_:
+                # sktime only lets a different fh through for some panels.
+                raise ValueError(
+                    f"{name} ends at {cutoff[0]}: fh reaches {steps.max()} steps "
+                    f"beyond it, but the direct model was fitted for "
+                    f"{self.horizon_}. Refit with this fh."
+                )
+            plans.append((steps, fh.to_absolute_index(cutoff)))
+        return plans
+
+    def _series_cutoff(self, s):
+        """The last time point of one series, with the index frequency."""
+        last = s.times[-1:]
+        freq = getattr(self.cutoff, "freq", None)
+        if isinstance(last, pd.DatetimeIndex) and freq is not None:
+            last = pd.DatetimeIndex(last, freq=freq)
+        return last
+
+    def _steps_ahead(self, fh, s):
+        return np.asarray(fh.to_relative(self._series_cutoff(s)), dtype=np.int64)
+
+    def _future_exog(self, X, plans, n_steps):
         """Exogenous rows for steps 1..n_steps of each series (recursive only)."""
         if self._n_exog == 0 or self.strategy == "direct":
             return None
@@ -393,28 +458,41 @@ class RNNForecaster(BaseForecaster):
                 "This forecaster was fitted with exogenous X; the recursive "
                 "strategy needs X for every step up to the horizon in predict."
             )
-        times = ForecastingHorizon(range(1, n_steps + 1)).to_absolute_index(self.cutoff)
+        X = _select_columns(X, self._exog_columns, "X")
         rows = []
-        for s in self._series:
+        for s, (steps, _) in zip(self._series, plans, strict=True):
             frame = X.loc[s.key] if s.key else X
+            ahead = ForecastingHorizon(range(1, n_steps + 1), is_relative=True)
+            times = ahead.to_absolute_index(self._series_cutoff(s))
+            known = frame.reindex(times).to_numpy(dtype=np.float64)
+            last = int(steps.max())
+            if np.isnan(known[last - 1]).any():
+                name = f"series {s.key}" if s.key else "the series"
+                raise ValueError(
+                    f"X passed to predict has no values at {times[last - 1]}, the "
+                    f"last forecast time of {name}; the recursive strategy needs "
+                    "the exogenous values of every forecast step."
+                )
             # Steps between those given (e.g. fh=[2, 5]) carry the last known
             # exogenous values forward, starting from the last observed row.
-            known = frame.reindex(times).to_numpy(dtype=np.float64)
             known = np.vstack([s.X[-1:], known])
             rows.append(pd.DataFrame(known).ffill().to_numpy()[1:])
         return np.stack(rows)
 
-    def _frame(self, values, fh):
-        """(n_series, n_steps, K) forecasts as sktime's output frame."""
-        times = fh.to_absolute_index(self.cutoff)
+    def _frame(self, values, plans):
+        """Per series (n_steps, K) forecasts as sktime's output frame."""
         keys = [s.key for s in self._series]
         if keys == [()]:
-            return pd.DataFrame(values[0], index=times, columns=self._columns)
+            return pd.DataFrame(values[0], index=plans[0][1], columns=self._columns)
         index = pd.MultiIndex.from_tuples(
-            [(*key, t) for key in keys for t in times], names=self._index_names
+            [
+                (*key, t)
+                for key, (_, times) in zip(keys, plans, strict=True)
+                for t in times
+            ],
+            names=self._index_names,
         )
-        flat = values.reshape(-1, values.shape[-1])
-        return pd.DataFrame(flat, index=index, columns=self._columns)
+        return pd.DataFrame(np.concatenate(values), index=index, columns=self._columns)
 
     def _predict_quantiles(self, fh, X, alpha):
         if self.error_variance_ is None:
@@ -422,8 +500,14 @@ class RNNForecaster(BaseForecaster):
                 "Prediction intervals need calibration_fraction > 0 at fit time."
             )
         point = self._predict(fh, X)
-        steps = np.tile(_steps(fh, self.cutoff), len(self._series))
-        scale = np.repeat(np.stack([s.scale for s in self._series]), len(fh), axis=0)
+        plans = self._plans(fh)
+        steps = np.concatenate([steps for steps, _ in plans])
+        scale = np.concatenate(
+            [
+                np.repeat(s.scale[None], len(st), axis=0)
+                for s, (st, _) in zip(self._series, plans, strict=True)
+            ]
+        )
         a, b = self.error_variance_.T
         std = np.sqrt(a + b * steps[:, None]) * scale
         columns = pd.MultiIndex.from_product([self._columns, alpha])
@@ -437,7 +521,12 @@ class RNNForecaster(BaseForecaster):
     # -- update ------------------------------------------------------------------
 
     def _update(self, y, X=None, update_params=True):
-        new = {s.key: s for s in _split_series(y, X)}
+        if self._n_exog and X is None:
+            raise ValueError(
+                "This forecaster was fitted with exogenous X; update needs X "
+                "for the new observations of y."
+            )
+        new = {s.key: s for s in self._split_series(y, X)}
         unknown = set(new) - {s.key for s in self._series}
         if unknown:
             raise ValueError(
@@ -445,14 +534,62 @@ class RNNForecaster(BaseForecaster):
             )
         for s in self._series:
             if s.key in new:
-                s.y = np.vstack([s.y, new[s.key].y])
-                if s.X is not None:
-                    s.X = np.vstack([s.X, new[s.key].X])
+                self._merge(s, new[s.key])
         if update_params:
             # Continue training from the current weights on all windows.
             X_w, y_w, _ = self._training_windows(self._series)
             self.regressor_.set_params(warm_start=True).fit(X_w, y_w)
         return self
+
+    def _merge(self, s, new):
+        """Add the observations of ``new`` to series ``s``, aligned by time.
+
+        Observations at known time points replace the stored ones (revised
+        data); later ones must continue the series without a gap.
+        """
+        later = new.times[new.times > s.times[-1]]
+        if len(later):
+            expected = ForecastingHorizon([1], is_relative=True).to_absolute_index(
+                self._series_cutoff(s)
+            )[0]
+            if later[0] != expected:
+                name = f"series {s.key}" if s.key else "the series"
+                raise ValueError(
+                    f"The data passed to update leave a gap: {name} ends at "
+                    f"{s.times[-1]}, the new observations start at {later[0]} "
+                    f"instead of {expected}."
+                )
+        old = pd.DataFrame(s.values(), index=s.times)
+        merged = pd.DataFrame(new.values(), index=new.times).combine_first(old)
+        values = merged.to_numpy(dtype=np.float64)
+        k = len(self._columns)
+        s.times, s.y = merged.index, values[:, :k]
+        s.X = values[:, k:] if s.X is not None else None
+
+    def _split_series(self, y, X):
+        """Split inner-mtype frames into one :class:`_Series` per instance.
+
+        Columns are matched by name to those seen in fit, and ``X`` is read
+        at the time points of ``y`` (sktime lets ``X`` cover more).
+        """
+        y = _select_columns(y, self._columns, "y")
+        if self._exog_columns is None:
+            X = None  # fitted without X: the model has no use for it
+        elif X is not None:
+            X = _select_columns(X, self._exog_columns, "X")
+        if not isinstance(y.index, pd.MultiIndex):
+            x = None if X is None else X.loc[y.index].to_numpy(dtype=np.float64)
+            return [_Series((), y.index, y.to_numpy(dtype=np.float64), x)]
+        levels = list(range(y.index.nlevels - 1))
+        series = []
+        for key, frame in y.groupby(level=levels, sort=False):
+            key = key if isinstance(key, tuple) else (key,)
+            times = frame.index.get_level_values(-1)
+            x = None
+            if X is not None:
+                x = X.loc[key].loc[times].to_numpy(dtype=np.float64)
+            series.append(_Series(key, times, frame.to_numpy(dtype=np.float64), x))
+        return series
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
@@ -477,18 +614,33 @@ class RNNForecaster(BaseForecaster):
         ]
 
 
-def _split_series(y, X):
-    """Split inner-mtype frames into one :class:`_Series` per instance."""
-    if not isinstance(y.index, pd.MultiIndex):
-        x = None if X is None else X.to_numpy(dtype=np.float64)
-        return [_Series((), y.to_numpy(dtype=np.float64), x)]
-    levels = list(range(y.index.nlevels - 1))
-    series = []
-    for key, frame in y.groupby(level=levels, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        x = None if X is None else X.loc[key].to_numpy(dtype=np.float64)
-        series.append(_Series(key, frame.to_numpy(dtype=np.float64), x))
-    return series
+def _select_columns(frame, columns, name):
+    """``frame`` with the columns seen in fit, in their order.
+
+    A single column is matched by position: sktime names the column of a
+    Series after it, and names may differ between calls.
+    """
+    if len(columns) == 1 and frame.shape[1] == 1:
+        return frame.set_axis(columns, axis=1)
+    if set(frame.columns) != set(columns) or frame.shape[1] != len(columns):
+        raise ValueError(
+            f"{name} must have the columns seen in fit, {list(columns)}; got "
+            f"{list(frame.columns)}."
+        )
+    return frame[columns]
+
+
+def _seasonal_period(freq):
+    """Steps per natural cycle of an index frequency, or None if unknown.
+
+    A multiple of the base unit divides the cycle: 2-hourly data have 12
+    steps per day. A multiple that does not divide it (7-hourly) is unknown.
+    """
+    period = _SEASONAL_PERIODS.get(type(freq).__name__)
+    n = getattr(freq, "n", 1)
+    if period is None or n < 1 or period % n:
+        return None
+    return period // n
 
 
 def _time_index(y):
@@ -502,11 +654,15 @@ def _steps(fh, cutoff):
 
 
 def _step_scale(y):
-    """Typical size of a one-step change of each column (never 0)."""
+    """Typical size of a one-step change of each column (never 0).
+
+    A constant column has none: a scale at float32 resolution of its level
+    keeps its forecasts constant instead of adding the network's output for
+    an all-zero window in the data's units.
+    """
     scale = np.std(np.diff(y, axis=0), axis=0) if len(y) > 1 else np.zeros(y.shape[1])
-    fallback = np.std(y, axis=0)
-    scale = np.where(scale > 0, scale, fallback)
-    return np.where(scale > 0, scale, 1.0)
+    tiny = np.finfo(np.float32).eps * np.maximum(np.abs(y).max(axis=0), 1.0)
+    return np.where(scale > tiny, scale, tiny)
 
 
 def _last_rows(values, length):

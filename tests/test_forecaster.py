@@ -235,8 +235,9 @@ def test_bad_parameters_and_data():
         RNNForecaster(strategy="sideways").fit(y, fh=[1])
     with pytest.raises(ValueError, match="calibration_fraction"):
         RNNForecaster(calibration_fraction=1.5).fit(y, fh=[1])
-    with pytest.raises(ValueError, match="window_length must be"):
-        RNNForecaster(window_length=0).fit(y, fh=[1])
+    for bad in (0, True):
+        with pytest.raises(ValueError, match="window_length must be"):
+            RNNForecaster(window_length=bad).fit(y, fh=[1])
     with pytest.raises(TypeError, match="LSTMRegressor"):
         RNNForecaster(estimator="lstm").fit(y, fh=[1])
     with pytest.raises(ValueError, match="too few for window_length=25"):
@@ -252,6 +253,11 @@ def test_auto_window_length_follows_the_frequency():
         small(max_iter=1, calibration_fraction=0).fit(y.iloc[:60], fh=fh).window_length_
         == 24
     )
+    hours = pd.Series(
+        np.arange(200.0), index=pd.date_range("2000", periods=200, freq="2h")
+    )
+    one_day = small(max_iter=1, calibration_fraction=0).fit(hours, fh=[1])
+    assert one_day.window_length_ == 3 * 12  # three days of 12 steps
     no_freq = pd.Series(y.to_numpy())
     assert (
         small(max_iter=1, calibration_fraction=0).fit(no_freq, fh=[1]).window_length_
@@ -275,3 +281,115 @@ def test_convergence_warning_only_from_a_regressor_the_user_passed(monkeypatch):
         warnings.simplefilter("error", ConvergenceWarning)
         default.fit(y, fh=[1])
     assert default.regressor_.n_iter_ == 2  # max_iter ended training
+
+
+def panel(frames):
+    """A pd-multiindex frame from {instance: Series with a time index}."""
+    return pd.concat(
+        {k: v.to_frame("v") for k, v in frames.items()}, names=["inst", "time"]
+    )
+
+
+def test_series_ending_at_different_times_are_forecast_from_their_own_end():
+    y = panel(
+        {
+            "a": series(np.arange(40.0)),  # ends 2003-04
+            "b": series(100 + np.arange(30.0)),  # ends 2002-06
+        }
+    )
+    forecaster = small(window_length=5, calibration_fraction=0, max_iter=60)
+    pred = forecaster.fit(y, fh=[1, 2]).predict()
+    assert list(pred.loc["b"].index.astype(str)) == ["2002-07", "2002-08"]
+    assert list(pred.loc["a"].index.astype(str)) == ["2003-05", "2003-06"]
+    assert abs(pred.loc["b"].iloc[0, 0] - 130) < 5  # from b's own last value
+    # An absolute fh is further ahead of b: the direct model reaches it.
+    absolute = pd.PeriodIndex(["2003-05", "2003-06"], freq="M")
+    fh = ForecastingHorizon(absolute, is_relative=False)
+    forecaster.fit(y, fh=fh)
+    assert forecaster.horizon_ == 12  # 2002-06 to 2003-06
+    pred = forecaster.predict()
+    assert pred.loc["b"].index.equals(absolute.rename("time"))
+
+
+def test_update_aligns_new_observations_by_time():
+    y = series(np.arange(60.0) ** 1.5)
+    forecaster = small(window_length=5, calibration_fraction=0).fit(y.iloc[:40], fh=[1])
+    forecaster.update(y.iloc[38:43], update_params=False)  # overlaps by 2
+    (stored,) = forecaster._series
+    np.testing.assert_array_equal(stored.y[:, 0], y.iloc[:43].to_numpy())
+    assert forecaster.predict().index[0] == y.index[43]
+    revised = y.iloc[41:43] + 1000  # revised past values replace the old ones
+    forecaster.update(revised, update_params=False)
+    np.testing.assert_array_equal(stored.y[41:43, 0], revised.to_numpy())
+    assert len(stored.y) == 43
+    with pytest.raises(ValueError, match="gap"):
+        forecaster.update(y.iloc[45:47], update_params=False)
+
+
+def test_columns_are_matched_by_name():
+    rng = np.random.RandomState(0)
+    y = pd.DataFrame(
+        {"p": np.arange(50.0), "q": 1000 - 2 * np.arange(50.0)},
+        index=series(np.zeros(50)).index,
+    )
+    forecaster = small(window_length=5, calibration_fraction=0).fit(y.iloc[:40], fh=[1])
+    forecaster.update(y.iloc[40:44][["q", "p"]], update_params=False)
+    np.testing.assert_array_equal(forecaster._series[0].y, y.iloc[:44].to_numpy())
+    with pytest.raises(ValueError, match=r"columns seen in fit, \['p', 'q'\]"):
+        forecaster.update(y.iloc[44:45].set_axis(["p", "r"], axis=1))
+    # Exogenous columns too, with the recursive strategy reading future X.
+    X = pd.DataFrame(rng.normal(size=(50, 2)), index=y.index, columns=["u", "w"])
+    rec = small(window_length=5, strategy="recursive", calibration_fraction=0)
+    rec.fit(y["p"].iloc[:40], X=X.iloc[:40])
+    future = X.iloc[40:43]
+    same = rec.predict(fh=[1, 2, 3], X=future[["w", "u"]])
+    pd.testing.assert_series_equal(same, rec.predict(fh=[1, 2, 3], X=future))
+
+
+def test_exogenous_X_at_fit_may_cover_more_than_y():
+    rng = np.random.RandomState(0)
+    y = series(np.cumsum(rng.normal(size=45)) + 10)
+    X = pd.DataFrame({"x": rng.normal(size=45)}, index=y.index)
+    params = dict(window_length=5, calibration_fraction=0)
+    longer = small(**params).fit(y.iloc[:40], X=X, fh=[1, 2]).predict()
+    exact = small(**params).fit(y.iloc[:40], X=X.iloc[:40], fh=[1, 2]).predict()
+    pd.testing.assert_series_equal(longer, exact)
+
+
+def test_recursive_predict_needs_X_at_the_last_step_and_update_needs_X():
+    rng = np.random.RandomState(0)
+    y = series(np.cumsum(rng.normal(size=45)) + 10)
+    X = pd.DataFrame({"x": rng.normal(size=45)}, index=y.index)
+    rec = small(window_length=5, strategy="recursive", calibration_fraction=0)
+    rec.fit(y.iloc[:40], X=X.iloc[:40])
+    with pytest.raises(ValueError, match="no values at 2003-07"):
+        rec.predict(fh=[1, 2, 3], X=X.iloc[40:41])
+    with pytest.raises(ValueError, match="update needs X"):
+        rec.update(y.iloc[40:42], update_params=False)
+
+
+def test_constant_series_get_constant_forecasts():
+    for level in (0.001, 7.0, 5e6):
+        y = series(np.full(40, level))
+        pred = small(window_length=5, calibration_fraction=0).fit(y, fh=[1, 2])
+        np.testing.assert_allclose(pred.predict().to_numpy(), level, rtol=1e-5)
+
+
+def test_calibration_holds_out_the_tail_of_each_series(monkeypatch):
+    y = panel(
+        {"long": series(np.arange(300.0)), "short": series(np.arange(30.0), "2022-07")}
+    )
+    seen = []
+    fit_regressor = RNNForecaster._fit_regressor
+
+    def spy(self, series, ends=None):
+        seen.append(ends)
+        return fit_regressor(self, series, ends)
+
+    monkeypatch.setattr(RNNForecaster, "_fit_regressor", spy)
+    small(window_length=5, max_iter=2).fit(y, fh=[1])
+    assert seen == [[270, 27], None]  # 10 % of each, then all data
+    short = series(np.arange(40.0))
+    with pytest.raises(ValueError, match=r"calibration_fraction=0\.1 holds out"):
+        small(window_length=35).fit(short, fh=[1, 2, 3])
+    assert small(window_length=35, calibration_fraction=0).fit(short, fh=[1, 2, 3])
