@@ -178,11 +178,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         targets, fitted = self._encode_targets(y, warm)
         rng = check_random_state(self.random_state)
         seed = None if self.random_state is None else int(rng.randint(2**31 - 1))
-        early = self._early_stopping_on(len(sequences))
-        if early:
-            train, valid = self._validation_split(targets.numpy(), rng)
-        else:
-            train, valid = np.arange(len(sequences)), None
+        train, valid = self._split(targets, rng)
+        early = valid is not None
         with _seeded(seed, device):
             if warm:
                 # Train a copy, so that a failed fit leaves the model intact.
@@ -193,19 +190,21 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 module = self._init_module(sequences, train, fitted, patch_size)
             net = self._train(module, sequences, targets, train, valid, fitted, device)
         self._set_fitted(net, sequences, fitted, patch_size, early)
-        self._warn_if_not_converged(net)
+        self._warn_if_not_converged(net, early)
         return self
 
-    def _warn_if_not_converged(self, net):
+    def _warn_if_not_converged(self, net, early):
         """Warn, as MLPClassifier does, when max_iter ended training."""
         finished = "train_loss" in net.history[-1]  # not cut by Ctrl-C
         plateau = dict(net.callbacks_)["plateau"]
         if len(net.history) == self.max_iter and finished and not plateau.converged_:
+            remedy = (
+                "" if early else ", or early_stopping=True to stop on a held-out loss"
+            )
             warnings.warn(
                 f"{type(self).__name__}: the maximum number of epochs "
                 f"(max_iter={self.max_iter}) was reached before the monitored "
-                "loss stopped improving. Consider increasing max_iter, or "
-                "early_stopping=True to stop on a held-out loss.",
+                f"loss stopped improving. Consider increasing max_iter{remedy}.",
                 ConvergenceWarning,
                 stacklevel=4,
             )
@@ -214,6 +213,20 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         if self.early_stopping == "auto":
             return n_samples >= 1000
         return bool(self.early_stopping)
+
+    def _split(self, targets, rng):
+        """Row indices (train, valid); valid is None without early stopping."""
+        n_samples = len(targets)
+        if self._early_stopping_on(n_samples):
+            try:
+                return self._validation_split(targets.numpy(), rng)
+            except ValueError:
+                # "auto" only asks for early stopping where it is cheap; data
+                # that cannot be split (more classes than held-out samples)
+                # trains without it, while early_stopping=True must fail.
+                if self.early_stopping != "auto":
+                    raise
+        return np.arange(n_samples), None
 
     def _resolve_patch_size(self, sequences):
         if self.patch_size == "auto":

@@ -90,8 +90,11 @@ cell : {"lstm", "gru", "rnn"}, default="lstm"
         Hold out ``validation_fraction`` of the training data, monitor its
         loss for the plateaus described under ``learning_rate``, and restore
         the weights of the epoch with the lowest validation loss when
-        training ends. "auto" enables it with 1000 samples or more. Without
-        it, the training loss is monitored in the same way.
+        training ends. "auto" enables it with 1000 samples or more, and
+        trains without it where the data cannot be split (for the classifier,
+        a stratified hold-out needs at least one sample of each class; True
+        raises an error there). Without it, the training loss is monitored
+        in the same way.
 
     validation_fraction : float, default=0.1
         Proportion of the training data held out for early stopping.
@@ -110,7 +113,11 @@ cell : {"lstm", "gru", "rnn"}, default="lstm"
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation
         split. Torch's global generator is forked, never reseeded. The same
-        value gives identical predictions on CPU.
+        value gives identical predictions on CPU for fits run one after the
+        other or in separate processes (joblib's default backend, as used by
+        ``GridSearchCV(n_jobs=...)``). Fits running at the same time in
+        threads of one process share torch's global generator, from which
+        dropout and shuffling draw, and are not reproducible.
 
     verbose : int, default=0
         0 is silent, 1 prints a table per epoch, 2 adds a progress bar.
@@ -132,6 +139,7 @@ n_features_in_ : int
     loss_curve_ : list of float
         Mean training loss of each epoch (over the batches it completed, for
         an epoch interrupted by Ctrl-C).
+        %(loss)s
 
     validation_scores_ : list of float or None
         Score (%(score)s) on the held-out data after each epoch; None without
@@ -140,16 +148,17 @@ n_features_in_ : int
     best_loss_ : float
         Lowest validation loss with early stopping (the restored epoch), else
         (or when interrupted before the first validation) lowest training
-        loss.
+        loss; the same loss as ``loss_curve_``.
 
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and
         ``net_.history`` the full training history."""
 
 
-def _document(cls, score):
+def _document(cls, score, loss):
+    attributes = _COMMON_ATTRIBUTES.replace("%(score)s", score)
     cls.__doc__ = cls.__doc__.replace("%(common)s", _COMMON_PARAMETERS).replace(
-        "%(attributes)s", _COMMON_ATTRIBUTES.replace("%(score)s", score)
+        "%(attributes)s", attributes.replace("%(loss)s", loss)
     )
     return cls
 
@@ -294,26 +303,30 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
     def _criterion(self, targets, fitted):
         weight = None
         if self.class_weight is not None:
-            classes, encoded = fitted["classes_"], targets.numpy()
-            class_weight = self.class_weight
-            if isinstance(class_weight, dict):
-                unknown = [k for k in class_weight if k not in classes]
-                if unknown:
-                    raise ValueError(
-                        f"class_weight has labels {unknown} that are not in "
-                        f"the classes {classes.tolist()}."
-                    )
-                # The loss sees encoded labels 0..n_classes-1.
-                class_weight = {
-                    int(np.searchsorted(classes, k)): w for k, w in class_weight.items()
-                }
-            present = np.unique(encoded)
-            weight = np.ones(len(classes))
-            weight[present] = compute_class_weight(
-                class_weight, classes=present, y=encoded
-            )
+            weight = self._class_weights(fitted["classes_"], targets.numpy())
             weight = torch.as_tensor(weight, dtype=torch.float32)
         return nn.CrossEntropyLoss(weight=weight), "accuracy"
+
+    def _class_weights(self, classes, encoded):
+        """Weight of each of ``classes`` in the loss, from ``class_weight``.
+
+        Over all ``classes``, also those absent from this fit's y (a warm
+        start on part of the classes): such classes get weight 1, as do the
+        classes that a dict does not name.
+        """
+        if isinstance(self.class_weight, dict):
+            unknown = [k for k in self.class_weight if k not in classes]
+            if unknown:
+                raise ValueError(
+                    f"class_weight has labels {unknown} that are not in "
+                    f"the classes {classes.tolist()}."
+                )
+            return np.array([self.class_weight.get(c, 1.0) for c in classes])
+        # "balanced": from the frequencies of the classes present.
+        present = np.unique(encoded)
+        weight = np.ones(len(classes))
+        weight[present] = compute_class_weight("balanced", classes=present, y=encoded)
+        return weight
 
     def _validation_split(self, targets, rng):
         # A class seen once cannot be in both parts: it stays in training,
@@ -474,5 +487,16 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
         return tags
 
 
-_document(LSTMClassifier, "accuracy")
-_document(LSTMRegressor, "R²")
+_document(
+    LSTMClassifier,
+    "accuracy",
+    loss="The loss is the cross-entropy, weighted by ``class_weight``.",
+)
+_document(
+    LSTMRegressor,
+    "R²",
+    loss="""The loss is the mean squared error of the targets as standardised
+        inside the estimator (each output to mean 0 and standard deviation
+        1 on the training data), so it does not depend on the units of y:
+        predicting the mean gives a loss of about 1.""",
+)

@@ -11,7 +11,8 @@ import math
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, ProgressBar
+from skorch.callbacks import Callback, PrintLog, ProgressBar
+from tabulate import tabulate
 
 # On a plateau the learning rate is divided by 5 (sklearn's "adaptive")...
 _LR_FACTOR = 0.2
@@ -26,6 +27,11 @@ class Net(NeuralNet):
     instead of through a callback, and switching train/eval mode is skipped
     when the module is already in that mode: both otherwise walk the module
     tree on every batch.
+
+    Callbacks may also define ``on_epoch_logged(net)``, called at the end of
+    each epoch after all ``on_epoch_end`` hooks, including the one printing
+    the epoch's row, which skorch always runs last: messages about the epoch
+    then follow its row, and an epoch that ends training still has one.
     """
 
     def __init__(self, *args, clip_grad_norm=None, **kwargs):
@@ -48,6 +54,20 @@ class Net(NeuralNet):
     def _set_training(self, training=True):
         if self.module_.training != training:
             super()._set_training(training)
+
+    @property
+    def _default_callbacks(self):
+        return [
+            (name, EpochLog() if name == "print_log" else callback)
+            for name, callback in super()._default_callbacks
+        ]
+
+    def notify(self, method_name, **cb_kwargs):
+        super().notify(method_name, **cb_kwargs)
+        if method_name == "on_epoch_end":
+            for _, callback in self.callbacks_:
+                if hasattr(callback, "on_epoch_logged"):
+                    callback.on_epoch_logged(self)
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -121,14 +141,40 @@ class ValidSplit:
         return dataset, self.valid_dataset
 
 
+class EpochLog(PrintLog):
+    """skorch's table of epochs, with the learning rate as ``1.6e-06``.
+
+    PrintLog formats every float with 4 decimals, which prints the reduced
+    learning rates as 0.0000.
+    """
+
+    def format_row(self, row, key, color):
+        if key == "lr":
+            return row[key]  # formatted by tabulate, with the column's format
+        return super().format_row(row, key, color)
+
+    def table(self, row):
+        keys, cells = zip(*self._yield_keys_formatted(row), strict=True)
+        return tabulate(
+            [cells],
+            headers=keys,
+            tablefmt=self.tablefmt,
+            floatfmt=[".1e" if key == "lr" else self.floatfmt for key in keys],
+            stralign=self.stralign,
+        )
+
+
 class FiniteLoss(Callback):
-    """Stop with an actionable error when the training loss is not finite."""
+    """Stop with an actionable error when the training loss is not finite.
+
+    The check runs once the epoch is logged, so that the table shows it.
+    """
 
     def __init__(self, learning_rate_init, clip_grad_norm):
         self.learning_rate_init = learning_rate_init
         self.clip_grad_norm = clip_grad_norm
 
-    def on_epoch_end(self, net, **kwargs):
+    def on_epoch_logged(self, net):
         loss = net.history[-1, "train_loss"]
         if not math.isfinite(loss):
             clipping = (
@@ -154,6 +200,10 @@ class Plateau(Callback):
     weights of the epoch with the lowest loss (improvement by less than
     ``tol`` included) are restored when training ends, including after
     Ctrl-C.
+
+    The decision is taken at the end of the epoch, before the epoch is
+    logged (the table shows the rate the epoch used); its messages and the
+    stop come after the epoch's row, in ``on_epoch_logged``.
     """
 
     def __init__(self, monitor, patience, tol, adaptive, restore_best, sink=print):
@@ -172,6 +222,7 @@ class Plateau(Callback):
         self.misses_ = 0
         self.converged_ = False
         self.min_lr_ = net.lr * _MIN_LR_FRACTION
+        self.message_ = None  # printed after the epoch's row
 
     def on_epoch_end(self, net, **kwargs):
         groups = net.optimizer_.param_groups
@@ -193,15 +244,26 @@ class Plateau(Callback):
         if self.adaptive and groups[0]["lr"] * _LR_FACTOR >= self.min_lr_:
             for group in groups:
                 group["lr"] *= _LR_FACTOR
-            self.sink(
-                f"{self.monitor} did not improve: learning rate {groups[0]['lr']:.2g}"
+            self.message_ = (
+                f"{self._plateau()}: learning rate divided by 5, to "
+                f"{groups[0]['lr']:.1e}."
             )
             return
-        self.sink(
-            f"Stopping: {self.monitor} did not improve in {self.patience} epochs."
-        )
+        self.message_ = f"Stopping: {self._plateau()}."
         self.converged_ = True
-        raise KeyboardInterrupt  # skorch's signal to end training
+
+    def _plateau(self):
+        return (
+            f"{self.monitor} did not improve by more than tol={self.tol:g} for "
+            f"{self.patience} epoch(s)"
+        )
+
+    def on_epoch_logged(self, net):
+        if self.message_ is not None:
+            self.sink(self.message_)
+            self.message_ = None
+        if self.converged_:
+            raise KeyboardInterrupt  # skorch's signal to end training
 
     def on_train_end(self, net, **kwargs):
         if self.best_weights_ is not None and self.best_epoch_ != len(net.history):

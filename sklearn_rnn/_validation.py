@@ -9,14 +9,17 @@ Accepted forms of ``X``:
   observation, so NaN is an error here.
 - a list of arrays ``(M_i, P)`` or ``(M_i,)``: sequences of different lengths.
 - a pandas DataFrame: 2-D like the array, or one of sktime's panel formats
-  (``pd-multiindex``: (instance, time) row index with one column per feature;
-  ``nested_univ``: one cell per (instance, feature) holding a Series).
+  (``pd-multiindex``: (instance, time) row index with one column per feature,
+  time strictly increasing within each instance; ``nested_univ``: one cell
+  per (instance, feature) holding a Series).
 
 Private code only ever sees the result of :func:`check_sequences`: a
 :class:`Sequences` whose :meth:`Sequences.batch` yields float32 arrays aligned
 at the start with their lengths. Large numeric arrays (for instance strided
 windows from :func:`~sklearn_rnn.make_windows`) are never copied as a whole:
-they are checked in chunks and cast to float32 batch by batch.
+they are checked in chunks and cast to float32 batch by batch. That cast must
+not overflow: float64 values beyond the range of float32 are an error, found
+in the same scan as NaN and infinity.
 """
 
 from dataclasses import dataclass
@@ -27,6 +30,8 @@ import scipy.sparse as sp
 
 # Elements per chunk when scanning large arrays: bounds temporary memory.
 _CHUNK_ELEMENTS = 1 << 22
+# The network computes in float32: wider input must fit in its range.
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass
@@ -61,12 +66,18 @@ class Sequences:
     def batch(self, index):
         """Float32 batch aligned at the start, and lengths (None if all full).
 
-        ``index`` is a slice or an integer array. Only the batch is copied.
+        ``index`` is a slice or an integer array. Only the batch is copied,
+        and a writeable C-contiguous float32 batch not even that.
         """
         if self.lengths is None:
             x = self.data[index]
-            if not (x.dtype == np.float32 and x.flags.writeable):
-                x = np.array(x, dtype=np.float32)
+            # torch.from_numpy refuses negative strides (a reversed view) and
+            # warns on read-only arrays; a writeable C-contiguous float32
+            # batch, the common case, is passed on without a copy.
+            if not (
+                x.dtype == np.float32 and x.flags.writeable and x.flags.c_contiguous
+            ):
+                x = np.array(x, dtype=np.float32, order="C")
             return x, None
         lengths = self.lengths[index]
         width = int(lengths.max())
@@ -186,21 +197,54 @@ def _check_array(X, name):
             )
         )
     if 0 in X.shape[1:]:
-        what = "feature(s)" if X.shape[-1] == 0 else "timestep(s)"
+        # The last axis is the timesteps of a 2-D array, the features of a 3-D one.
+        what = "feature(s)" if X.ndim == 3 and X.shape[2] == 0 else "timestep(s)"
         raise ValueError(
             f"Found array with 0 {what} (shape={X.shape}) while a minimum of 1 "
             f"is required{name}: each sequence needs at least one timestep and "
             "one feature."
         )
     if X.ndim == 2:
+        # Every value is an observation: no padding to look for.
         _check_finite_2d(X)
-        X = X[:, :, None]
+        return Sequences(X[:, :, None])
     lengths, starts = _scan_padding(X)
     return Sequences(X, lengths, starts)
 
 
+def _all_valid(X):
+    """Whether float ``X`` is finite and within the range of float32."""
+    if X.dtype.itemsize <= 4 or X.size == 0:
+        return np.isfinite(X).all()  # float16/32: finite means representable
+    # Wider floats: NaN propagates through min/max and fails both
+    # comparisons, so this also checks finiteness, without the temporary
+    # array of np.isfinite and about as fast.
+    return X.min() >= -_FLOAT32_MAX and X.max() <= _FLOAT32_MAX
+
+
+def _check_float32_range(X, offset=0):
+    """Raise if a finite value of ``X`` (2-D or 3-D) overflows float32."""
+    if X.dtype.itemsize <= 4:
+        return
+    too_large = np.abs(X) > _FLOAT32_MAX  # NaN compares False
+    if not too_large.any():
+        return
+    too_large &= ~np.isinf(X)  # infinity has its own error message
+    if too_large.any():
+        where = tuple(np.argwhere(too_large)[0])
+        i, t = where[:2]
+        raise ValueError(
+            f"Input X contains a value of magnitude {abs(X[where]):.3g} (sequence "
+            f"{offset + i}, timestep {t}) outside the range of float32, "
+            f"[-{_FLOAT32_MAX:.4g}, {_FLOAT32_MAX:.4g}], in which the network "
+            "computes. Rescale X first, for instance by dividing it by a power "
+            "of 10."
+        )
+
+
 def _check_finite_2d(X):
-    if X.dtype.kind == "f" and not np.isfinite(X).all():
+    if X.dtype.kind == "f" and not _all_valid(X):
+        _check_float32_range(X)
         i, t = np.argwhere(~np.isfinite(X))[0]
         what = "NaN" if np.isnan(X[i, t]) else "infinity"
         raise ValueError(
@@ -216,15 +260,16 @@ def _scan_padding(X):
     n, m, p = X.shape
     if X.dtype.kind != "f" or n == 0:
         return None, None
-    if X.size <= _CHUNK_ELEMENTS and np.isfinite(X).all():
+    if X.size <= _CHUNK_ELEMENTS and _all_valid(X):
         return None, None  # the common case, without the bookkeeping below
     lengths = np.full(n, m, dtype=np.int64)
     starts = np.zeros(n, dtype=np.int64)
     step = max(1, _CHUNK_ELEMENTS // (m * p))
     for lo in range(0, n, step):
         chunk = X[lo : lo + step]
-        if np.isfinite(chunk).all():
+        if _all_valid(chunk):
             continue
+        _check_float32_range(chunk, lo)
         if np.isinf(chunk).any():
             i, t = np.argwhere(np.isinf(chunk).any(axis=2))[0]
             raise ValueError(
@@ -288,7 +333,8 @@ def _check_list(X, name):
     lengths = np.array([a.shape[0] for a in arrays], dtype=np.int64)
     data = np.full((len(arrays), lengths.max(), widths.pop()), np.nan, np.float32)
     for i, a in enumerate(arrays):
-        if a.dtype.kind == "f" and not np.isfinite(a).all():
+        if a.dtype.kind == "f" and not _all_valid(a):
+            _check_float32_range(a[None], offset=i)
             raise ValueError(
                 f"Sequence {i} of X contains NaN or infinity; a sequence given in "
                 "a list must be fully observed."
@@ -301,9 +347,42 @@ def _frame_to_arrays(X):
     """Convert sktime panel frames to lists; plain 2-D frames to arrays."""
     if isinstance(X.index, pd.MultiIndex):
         # pd-multiindex: level 0 is the instance, the last level the time.
+        _check_time_increasing(X.index)
         groups = X.groupby(level=0, sort=False)
         return [g.to_numpy() for _, g in groups]
     if len(X) and X.dtypes.eq(object).all() and isinstance(X.iat[0, 0], pd.Series):
         # nested_univ: each cell is a Series over time.
         return [np.column_stack([cell.to_numpy() for cell in row]) for row in X.values]
     return X.to_numpy()
+
+
+def _check_time_increasing(index):
+    """Raise unless the time level increases strictly within every instance.
+
+    The rows of an instance are read in row order, so rows out of time order
+    would silently be read as another sequence.
+    """
+    instances = index.get_level_values(0)
+    codes = pd.factorize(instances)[0]
+    # The rows of each instance together, in row order within the instance.
+    order = np.argsort(codes, kind="stable")
+    times = index.get_level_values(-1)[order]
+    same = codes[order][1:] == codes[order][:-1]
+    bad = np.flatnonzero(same & ~np.asarray(times[1:] > times[:-1]))
+    if bad.size:
+        k = bad[0]
+        instance, before, after = (
+            _python(v) for v in (instances[order[k]], times[k], times[k + 1])
+        )
+        raise ValueError(
+            f"The time level of the pd-multiindex X must be strictly increasing "
+            f"within each instance, but instance {instance!r} has time "
+            f"{after!r} after {before!r}. Sort the rows of each instance "
+            "by time, keeping the order of the instances (the order of y and of "
+            "the predictions)."
+        )
+
+
+def _python(value):
+    """A numpy scalar as the Python value, for readable error messages."""
+    return value.item() if isinstance(value, np.generic) else value

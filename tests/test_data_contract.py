@@ -9,6 +9,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
+from sklearn_rnn._validation import check_sequences
 
 
 def make_data(n=40, m=8, p=2, seed=0):
@@ -42,6 +43,34 @@ def test_input_forms_give_the_same_predictions(Estimator):
     ]:
         np.testing.assert_allclose(outputs(est, form), expected, rtol=1e-5)
     assert est.n_features_in_ == 1
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_reversed_float32_views_are_accepted(Estimator):
+    """Negative strides, which torch.from_numpy refuses, are copied away."""
+    X, _ = make_data()
+    Xf = X.astype(np.float32)
+    est = fast(Estimator, max_iter=1).fit(Xf, targets_for(Estimator, X))
+    for view in [Xf[:, ::-1], Xf[::-1], np.flip(Xf, axis=1), Xf[::-2, :, ::-1]]:
+        expected = outputs(est, np.ascontiguousarray(view))
+        np.testing.assert_array_equal(outputs(est, view), expected)
+    univariate = fast(Estimator, max_iter=1).fit(Xf[:, :, 0], targets_for(Estimator, X))
+    view = Xf[:, ::-1, 0]
+    expected = outputs(univariate, np.ascontiguousarray(view))
+    np.testing.assert_array_equal(outputs(univariate, view), expected)
+
+
+def test_contiguous_float32_batches_are_not_copied():
+    """Predict on float32 data passes views of it to torch (a hot path)."""
+    Xf = make_data()[0].astype(np.float32)
+    x, _ = check_sequences(Xf).batch(slice(0, 1))
+    assert np.shares_memory(x, Xf)
+    univariate = np.ascontiguousarray(Xf[:, :, 0])
+    x, _ = check_sequences(univariate).batch(slice(0, 5))
+    assert np.shares_memory(x, univariate)
+    x, _ = check_sequences(Xf[:, ::-1]).batch(slice(0, 5))
+    assert x.flags.c_contiguous
+    np.testing.assert_array_equal(x, Xf[:5, ::-1])
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
@@ -112,6 +141,25 @@ def test_sktime_panel_formats(Estimator):
     np.testing.assert_allclose(outputs(est, nested), expected, rtol=1e-5)
 
 
+def test_pd_multiindex_time_must_increase_within_each_instance():
+    X = np.arange(12.0).reshape(3, 4, 1)
+    index = pd.MultiIndex.from_product([["a", "b", "c"], range(4)])
+    frame = pd.DataFrame(X.reshape(12, 1), index=index)
+    # Instances are read in the order of their rows, not sorted.
+    by_instance = pd.concat([frame.loc[["c"]], frame.loc[["a"]], frame.loc[["b"]]])
+    np.testing.assert_array_equal(check_sequences(by_instance).data, X[[2, 0, 1]])
+    # Rows of instances may interleave, as long as each one's time increases.
+    interleaved = frame.iloc[[0, 4, 1, 5, 2, 6, 3, 7, 8, 9, 10, 11]]
+    np.testing.assert_array_equal(check_sequences(interleaved).data, X)
+    reversed_time = frame.iloc[[0, 1, 2, 3, 7, 6, 5, 4, 8, 9, 10, 11]]
+    match = "strictly increasing within each instance, but instance 'b' has time 2 "
+    with pytest.raises(ValueError, match=match + "after 3"):
+        check_sequences(reversed_time)
+    repeated_time = frame.iloc[[0, 1, 1, 2, 3]]
+    with pytest.raises(ValueError, match="instance 'a' has time 1 after 1"):
+        fast(LSTMClassifier).fit(repeated_time, [0])
+
+
 def test_timesteps_may_differ_between_fit_and_predict():
     X, y = make_data(m=8)
     clf = fast(LSTMClassifier).fit(X, y)
@@ -126,6 +174,9 @@ def test_patch_size_auto_bounds_the_recurrent_steps():
     assert fast(LSTMClassifier, max_iter=1).fit(X, y).patch_size_ == 5
     assert fast(LSTMClassifier, max_iter=1).fit(X[:, :30], y).patch_size_ == 1
     assert fast(LSTMClassifier, max_iter=1, patch_size=7).fit(X, y).patch_size_ == 7
+
+
+_BEYOND_FLOAT32 = r"Input X contains a value of magnitude "
 
 
 def _bad_inputs():
@@ -149,8 +200,13 @@ def _bad_inputs():
         (X[0, :, 0], "got a 1-D array.*Reshape your data"),
         (X[None], "got a 4-D array"),
         (X[:0], "0 sample"),
+        (X[:0, :, 0], "0 sample"),
         (X[:, :0], "0 timestep"),
         (X[:, :, :0], "0 feature"),
+        (X[:, :0, 0], r"0 timestep\(s\) \(shape=\(10, 0\)\)"),
+        (X * 1e39, _BEYOND_FLOAT32 + r"1.76e\+39 \(sequence 0, timestep 0\)"),
+        (X[:, :, 0] * 1e39, _BEYOND_FLOAT32),
+        ([X[0, :4], X[1] * 1e39], _BEYOND_FLOAT32 + r".* \(sequence 1, timestep 0\)"),
         ([X[0], X[1, :3, :1]], "same number of features"),
         ([X[0], X[1, :0]], "at least one timestep"),
         (sp.csr_matrix(X[:, :, 0]), "Sparse data"),
@@ -185,6 +241,22 @@ def test_bad_X_at_predict(Estimator):
     bad[0, 3, 1] = np.nan
     with pytest.raises(ValueError, match="NaN inside the observed part"):
         est.predict(bad)
+    huge = X.copy()
+    huge[1, 2, 0] = -1e39  # finite in float64, infinite in float32
+    with pytest.raises(ValueError, match=r"range of float32, \[-3.403e\+38"):
+        est.predict(huge)
+
+
+def test_values_beyond_float32_are_found_in_chunks_and_beside_padding(monkeypatch):
+    monkeypatch.setattr("sklearn_rnn._validation._CHUNK_ELEMENTS", 50)
+    X, _ = make_data(n=30, m=6, p=2)
+    X[25, :2] = np.nan  # padding, in a chunk that is scanned
+    check_sequences(X)
+    X[25, 4, 1] = 1e300
+    with pytest.raises(ValueError, match=r"1e\+300 \(sequence 25, timestep 4\)"):
+        check_sequences(X)
+    X[25, 4, 1] = 3e38  # within the range of float32
+    assert check_sequences(X).lengths[25] == 4
 
 
 @pytest.mark.parametrize(

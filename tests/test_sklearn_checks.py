@@ -24,6 +24,10 @@ TWO_D_IS_TIMESTEPS = {
         "2-D columns are timesteps and sequences may be longer or shorter at "
         "predict time, so a different number of columns is valid input"
     ),
+    "check_estimators_empty_data_messages": (
+        "a 2-D X of shape (n, 0) holds sequences of 0 timesteps, and the error "
+        "says so instead of the expected '0 feature(s)'"
+    ),
 }
 CLASSIFIER_ONLY = {
     "check_classifiers_train": (

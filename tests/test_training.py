@@ -160,6 +160,17 @@ def test_early_stopping_auto_depends_on_the_sample_count():
     assert not LSTMRegressor(early_stopping=False)._early_stopping_on(10**6)
 
 
+def test_early_stopping_auto_trains_without_it_when_the_split_fails():
+    # 1000 samples of 400 classes: 100 held-out samples cannot stratify.
+    X = np.random.RandomState(0).normal(size=(1000, 2, 1)).astype(np.float32)
+    y = np.arange(1000) % 400
+    clf = fast(LSTMClassifier, hidden_size=2, max_iter=1).fit(X, y)
+    assert clf.validation_scores_ is None
+    assert "valid_loss" not in clf.net_.history[-1]
+    with pytest.raises(ValueError, match="could not hold out a stratified"):
+        fast(LSTMClassifier, hidden_size=2, max_iter=1, early_stopping=True).fit(X, y)
+
+
 def test_learning_rate_is_reduced_on_plateau_only_when_adaptive():
     X, y = regression_data(n=60)
     kwargs = dict(max_iter=40, n_iter_no_change=2, tol=10.0, early_stopping=False)
@@ -191,6 +202,16 @@ def test_convergence_warning_only_when_max_iter_ends_training():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         assert stopped.fit(X, y).n_iter_ == 3
+
+
+def test_convergence_warning_suggests_early_stopping_only_when_off():
+    X, y = regression_data(n=60)
+    with pytest.warns(ConvergenceWarning) as record:
+        fast(LSTMRegressor, max_iter=2, early_stopping=False).fit(X, y)
+    assert "or early_stopping=True" in str(record[0].message)
+    with pytest.warns(ConvergenceWarning) as record:
+        fast(LSTMRegressor, max_iter=2, early_stopping=True).fit(X, y)
+    assert str(record[0].message).endswith("Consider increasing max_iter.")
 
 
 def test_gradient_norm_is_clipped():
@@ -249,6 +270,28 @@ def test_warm_start_continues_training(Estimator):
         est.fit(X[:, :, :1], y)
 
 
+@pytest.mark.parametrize(
+    ("class_weight", "expected"),
+    [
+        ({"a": 2.0}, [2.0, 1.0, 1.0]),
+        ({"c": 3.0}, [1.0, 1.0, 3.0]),
+        # Balanced over the classes present: 20 "b" and 10 "c" of 30 rows.
+        ("balanced", [1.0, 30 / (2 * 20), 30 / (2 * 10)]),
+    ],
+)
+def test_warm_start_class_weight_on_part_of_the_classes(class_weight, expected):
+    X, _ = classification_data(n=60)
+    y = np.array(["a", "b", "c"] * 20)
+    clf = fast(LSTMClassifier, max_iter=1, warm_start=True, class_weight=class_weight)
+    clf.fit(X, y)
+    part = np.sort(np.r_[np.flatnonzero(y == "b"), np.flatnonzero(y == "c")[:10]])
+    clf.fit(X[part], y[part])  # no "a" in this fit
+    weight = clf.net_.criterion_.weight.numpy()
+    np.testing.assert_allclose(weight, expected, rtol=1e-6)
+    with pytest.raises(ValueError, match=r"labels \['d'\] that are not in the classes"):
+        clf.set_params(class_weight={"d": 2.0}).fit(X[part], y[part])
+
+
 def test_warm_start_rejects_new_classes():
     X, y = classification_data()
     clf = fast(LSTMClassifier, warm_start=True).fit(X, y)
@@ -281,6 +324,20 @@ def test_verbose_prints_a_table_and_a_progress_bar(capsys):
     out = capsys.readouterr().out
     assert "train_loss" in out
     assert out.count("\n") >= 4
+    # Plateaus at every epoch after the first (tol=10): four reductions of
+    # the rate, then a stop. Every epoch has its row, the one that stops
+    # training included, and each message follows the row of its epoch.
+    fast(LSTMRegressor, max_iter=50, n_iter_no_change=1, tol=10.0, verbose=1).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()[2:]  # below the header
+    rows = [line.split() for line in [lines[0], *lines[1::2]]]
+    assert [row[0] for row in rows] == ["1", "2", "3", "4", "5", "6"]
+    lr = ["1.0e-03", "1.0e-03", "2.0e-04", "4.0e-05", "8.0e-06", "1.6e-06"]
+    assert [row[1] for row in rows] == lr
+    plateau = "train_loss did not improve by more than tol=10 for 1 epoch(s)"
+    assert lines[2::2] == [
+        *(f"{plateau}: learning rate divided by 5, to {rate}." for rate in lr[2:]),
+        f"Stopping: {plateau}.",
+    ]
     fast(LSTMRegressor, max_iter=2, verbose=2).fit(X, y)
     captured = capsys.readouterr()
     assert "train_loss" in captured.out
