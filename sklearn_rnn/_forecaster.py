@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
 from ._lstm import LSTMRegressor
-from ._windowing import make_windows
+from ._windowing import _is_int, make_windows
 
 # Natural seasonal period of common index frequencies (pandas offset names);
 # window_length="auto" looks back three of them.
@@ -224,8 +224,7 @@ class RNNForecaster(BaseForecaster):
                 f"{self.calibration_fraction!r}."
             )
         wl = self.window_length
-        is_int = isinstance(wl, int | np.integer) and not isinstance(wl, bool)
-        if wl != "auto" and not (is_int and wl >= 1):
+        if wl != "auto" and not (_is_int(wl) and wl >= 1):
             raise ValueError(
                 f"window_length must be an int >= 1 or 'auto', got {wl!r}."
             )
@@ -239,7 +238,7 @@ class RNNForecaster(BaseForecaster):
         if self.strategy == "recursive":
             return 1
         # An absolute fh is further ahead of series that end earlier.
-        return max(int(self._steps_ahead(fh, s).max()) for s in series)
+        return max(int(_steps(fh, self._series_cutoff(s)).max()) for s in series)
 
     def _resolve_window_length(self, y, series):
         shortest = min(len(s.y) for s in series)
@@ -403,6 +402,10 @@ class RNNForecaster(BaseForecaster):
         return np.stack(forecasts, axis=1)
 
     def _predict(self, fh, X):
+        return self._frame(*self._point_forecast(fh, X))
+
+    def _point_forecast(self, fh, X):
+        """Forecasts of each series at its steps of ``fh``, and the plans."""
         plans = self._plans(fh)
         n_steps = max(int(steps.max()) for steps, _ in plans)
         future_x = self._future_exog(X, plans, n_steps)
@@ -410,32 +413,21 @@ class RNNForecaster(BaseForecaster):
         scale = np.stack([s.scale for s in self._series])
         forecast = self._forecast(self.regressor_, contexts, scale, future_x, n_steps)
         values = [f[steps - 1] for f, (steps, _) in zip(forecast, plans, strict=True)]
-        return self._frame(values, plans)
+        return values, plans
 
     def _plans(self, fh):
         """Per series, the steps ahead of its own end and their time points.
 
         The series of a panel may end at different times: each is forecast
         from its own last observation, and a relative ``fh`` counts from it.
+        sktime has checked ``fh`` against the latest end of all series (and,
+        for the direct strategy, that it is the ``fh`` of fit), so every
+        step is at least 1 and within ``horizon_``.
         """
         plans = []
         for s in self._series:
             cutoff = self._series_cutoff(s)
-            steps = np.asarray(fh.to_relative(cutoff), dtype=np.int64)
-            name = f"Series {s.key}" if s.key else "The series"
-            if steps.min() < 1:
-                raise ValueError(
-                    f"{name} ends at {cutoff[0]}, at or after a time point of fh; "
-                    "RNNForecaster only forecasts beyond the end of each series."
-                )
-            if self.strategy == "direct" and steps.max() > self.horizon_:
-                # sktime only lets a different fh through for some panels.
-                raise ValueError(
-                    f"{name} ends at {cutoff[0]}: fh reaches {steps.max()} steps "
-                    f"beyond it, but the direct model was fitted for "
-                    f"{self.horizon_}. Refit with this fh."
-                )
-            plans.append((steps, fh.to_absolute_index(cutoff)))
+            plans.append((_steps(fh, cutoff), fh.to_absolute_index(cutoff)))
         return plans
 
     def _series_cutoff(self, s):
@@ -445,9 +437,6 @@ class RNNForecaster(BaseForecaster):
         if isinstance(last, pd.DatetimeIndex) and freq is not None:
             last = pd.DatetimeIndex(last, freq=freq)
         return last
-
-    def _steps_ahead(self, fh, s):
-        return np.asarray(fh.to_relative(self._series_cutoff(s)), dtype=np.int64)
 
     def _future_exog(self, X, plans, n_steps):
         """Exogenous rows for steps 1..n_steps of each series (recursive only)."""
@@ -499,8 +488,8 @@ class RNNForecaster(BaseForecaster):
             raise ValueError(
                 "Prediction intervals need calibration_fraction > 0 at fit time."
             )
-        point = self._predict(fh, X)
-        plans = self._plans(fh)
+        values, plans = self._point_forecast(fh, X)
+        point = self._frame(values, plans)
         steps = np.concatenate([steps for steps, _ in plans])
         scale = np.concatenate(
             [
@@ -512,10 +501,10 @@ class RNNForecaster(BaseForecaster):
         std = np.sqrt(a + b * steps[:, None]) * scale
         columns = pd.MultiIndex.from_product([self._columns, alpha])
         out = pd.DataFrame(index=point.index, columns=columns, dtype=float)
-        for a in alpha:
-            bound = point.to_numpy() + norm.ppf(a) * std
+        for q in alpha:
+            bound = point.to_numpy() + norm.ppf(q) * std
             for j, column in enumerate(self._columns):
-                out[(column, a)] = bound[:, j]
+                out[(column, q)] = bound[:, j]
         return out
 
     # -- update ------------------------------------------------------------------

@@ -83,11 +83,9 @@ class RecurrentNetwork(nn.Module):
         lengths : Tensor of shape (batch,) or None
             Observed length of each sequence; None when all are full length.
         """
+        # Values past a sequence's length (possibly NaN) are never read:
+        # patching selects observed steps only and packing skips the rest.
         x = (x - self.x_mean) / self.x_scale
-        if lengths is not None:
-            # Padding may hold NaN; zero it so it cannot leak through patches.
-            steps = torch.arange(x.shape[1], device=x.device)
-            x = torch.where((steps < lengths.to(x.device)[:, None])[..., None], x, 0.0)
         if self.patch_size > 1:
             x, lengths = self._patch(x, lengths)
         if lengths is None:
