@@ -1,6 +1,6 @@
 """Recurrent neural networks (RNN, LSTM, GRU) as scikit-learn estimators."""
 
-from ._forecaster import RNNForecaster
+from .forecasting import RNNForecaster
 from ._lstm import LSTMClassifier, LSTMRegressor
 from ._windowing import SlidingWindowTransformer, equalize_lengths, make_windows
 
