@@ -274,22 +274,13 @@ def main():
                 f"MASE {s[:, 1].mean():6.3f}  {s[:, 2].mean():7.2f} s",
                 flush=True,
             )
-    report(
-        pd.DataFrame(
-            rows,
-            columns=[
-                "series",
-                "model",
-                "smape",
-                "mase",
-                "sec",
-                "worst_smape",
-                "worst_mase",
-                "n",
-            ],
-        ),
-        models,
-    )
+    columns = ["series", "model", "smape", "mase", "sec"]
+    columns += ["worst_smape", "worst_mase", "n"]
+    df = pd.DataFrame(rows, columns=columns)
+    if args.csv:
+        new_file = not os.path.exists(args.csv)
+        df.to_csv(args.csv, mode="a", index=False, header=new_file)
+    report(df, models)
 
 
 def report(df, models):
