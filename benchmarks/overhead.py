@@ -32,12 +32,16 @@ from sklearn_rnn._base import _torch_threads
 from sklearn_rnn._modules import RecurrentNetwork
 
 
-def hand_written_fit(X, y, params, patch_size, seed):
-    """The minimal training loop a PyTorch user would write."""
+def hand_written_fit(X, y, params, patch_size, seed, device="cpu"):
+    """The minimal training loop a PyTorch user would write.
+
+    On a GPU, each batch is copied to the device as it is drawn, as the data
+    of the estimators is.
+    """
     torch.manual_seed(seed)
     module = RecurrentNetwork(
         X.shape[2], 1, hidden_size=params["hidden_size"], patch_size=patch_size
-    )
+    ).to(device)
     # The same optimizer as LSTMRegressor: fused Adam with sklearn's alpha
     # (weight decay alpha / batch_size on the weights, none on the biases),
     # so that the ratio measures the wrapper, not a different optimizer.
@@ -60,7 +64,8 @@ def hand_written_fit(X, y, params, patch_size, seed):
         for lo in range(0, len(Xt), batch_size):
             index = order[lo : lo + batch_size]
             optimizer.zero_grad()
-            loss = loss_fn(module(Xt[index]), yt[index])
+            x, target = Xt[index].to(device), yt[index].to(device)
+            loss = loss_fn(module(x), target)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(
                 module.parameters(), params["clip_grad_norm"]
@@ -88,9 +93,9 @@ def naive_skorch(X, y, params, seed):
     return net.fit(X, y[:, None])
 
 
-def hand_written_predict(module, X):
+def hand_written_predict(module, X, device="cpu"):
     with torch.inference_mode():
-        return module(torch.from_numpy(X)).numpy()
+        return module(torch.from_numpy(X).to(device)).cpu().numpy()
 
 
 def paired_best_times(ref, ours, repeats):
