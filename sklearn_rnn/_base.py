@@ -358,6 +358,43 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             return max(1, budget + 1 + self.n_jobs)
         return self.n_jobs
 
+    # What the ONNX graph outputs: "proba" (classifiers) or "regression";
+    # None where there is no export.
+    _onnx_kind = None
+
+    def to_onnx(self, path):
+        """Export the fitted predictor to an ONNX file.
+
+        The graph maps a float32 batch of sequences of equal length to what
+        ``predict_proba`` (classifiers, output "probabilities") or
+        ``predict`` (regressors, output "predictions", always 2-D) returns:
+        the standardisation of the inputs, the network and the output
+        mapping are all inside. Its input "x" has shape (batch, time,
+        n_features) with both batch and time dynamic. Packed sequences of
+        different lengths cannot be expressed in the graph: run each such
+        sequence alone, as a batch of one at its own length, which gives
+        the result of ``predict``. Needs the ``onnx`` package.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File to write.
+
+        Returns
+        -------
+        path : str or path-like
+            ``path``, for chaining.
+        """
+        check_is_fitted(self)
+        if self._onnx_kind is None:
+            raise NotImplementedError(
+                f"to_onnx is not available for {type(self).__name__}."
+            )
+        from ._persistence import export_onnx
+
+        export_onnx(self, path, self._onnx_kind)
+        return path
+
     def __sklearn_is_fitted__(self):
         # Cheaper than sklearn's scan of all attributes: predict on a single
         # sequence is a hot path.

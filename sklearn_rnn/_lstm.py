@@ -235,6 +235,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         **BaseRecurrent._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
+    _onnx_kind = "proba"
 
     def __init__(
         self,
@@ -443,6 +444,8 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
     >>> reg.predict(X[:2]).shape
     (2,)
     """
+
+    _onnx_kind = "regression"
 
     def _encode_targets(self, y, warm):
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
