@@ -214,6 +214,8 @@ INVENTORIES = {
             ("py:function", "torch.cuda.is_available"): None,
             ("py:function", "torch.set_num_threads"): None,
             ("py:function", "torch.save"): None,
+            ("py:module", "torch.distributed"): None,
+            ("py:class", "torch.nn.parallel.DistributedDataParallel"): None,
         },
         "inherited": {},
     },

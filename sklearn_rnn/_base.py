@@ -21,7 +21,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ._modules import CELLS, RecurrentNetwork
-from ._skorch import SequenceDataset, fitted_curves, make_net
+from ._skorch import SequenceDataset, fitted_curves, make_net, shared_seed
 from ._validation import check_sequences
 
 # With patch_size="auto", long sequences are cut into patches so that the
@@ -190,8 +190,12 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 "warm_start=True needs the same features."
             )
         targets, fitted = self._encode_targets(y, warm)
-        rng = check_random_state(self.random_state)
-        seed = None if self.random_state is None else int(rng.randint(2**31 - 1))
+        random_state = self.random_state
+        if random_state is None:
+            # Data-parallel processes must split and shuffle alike.
+            random_state = shared_seed()
+        rng = check_random_state(random_state)
+        seed = None if random_state is None else int(rng.randint(2**31 - 1))
         train, valid = self._split(targets, rng)
         early = valid is not None
         with _seeded(seed, device):
