@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ._modules import CELLS, RecurrentNetwork
 from ._skorch import SequenceDataset, fitted_curves, make_net, shared_seed
-from ._validation import check_sequences
+from ._validation import check_sequences, warn_if_transposed
 
 # With patch_size="auto", long sequences are cut into patches so that the
 # recurrent cell takes at most this many steps: gradients through hundreds
@@ -176,6 +176,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         """
         device = _resolve_device(self.device, type(self).__name__)
         sequences = check_sequences(X, estimator=self)
+        warn_if_transposed(sequences, self)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y "
