@@ -226,9 +226,9 @@ class TimestepNetwork(nn.Module):
         if p > 1:
             if lengths is not None:
                 # Padding may be NaN; inside a patch it is read, so zero it.
-                inside = torch.arange(time, device=x.device) < lengths.to(x.device)[
-                    :, None
-                ]
+                inside = (
+                    torch.arange(time, device=x.device) < lengths.to(x.device)[:, None]
+                )
                 x = torch.where(inside[..., None], x, 0.0)
             x = nn.functional.pad(x, (0, 0, 0, -time % p))
             x = x.reshape(batch, -1, p * n_features)

@@ -8,6 +8,7 @@ label sequence without alignment, is transcription, trained with
 connectionist temporal classification (CTC).
 """
 
+import contextlib
 import math
 import re
 
@@ -18,7 +19,6 @@ from sklearn.utils.multiclass import check_classification_targets
 from ._base import BaseRecurrent
 from ._lstm import _COMMON_ATTRIBUTES, _COMMON_PARAMETERS
 from ._modules import IGNORE_INDEX, CTCLoss, TimestepCrossEntropy, TimestepNetwork
-from ._validation import check_sequences
 
 
 class _SequenceOutputs(BaseRecurrent):
@@ -126,6 +126,8 @@ class _SequenceOutputs(BaseRecurrent):
 
     def _check_labels_known(self, labels):
         """Raise if ``labels`` (1-D) holds a label not seen in training."""
+        if isinstance(labels, np.ndarray):
+            labels = labels.tolist()  # Python values: readable in the message
         unseen = set(labels) - set(self.classes_.tolist())
         if unseen:
             raise ValueError(
@@ -140,7 +142,9 @@ def _observed_bounds(sequences):
     """First observed step and length of every sequence, as int arrays."""
     n, m = len(sequences), sequences.data.shape[1]
     starts = np.zeros(n, np.int64) if sequences.starts is None else sequences.starts
-    lengths = np.full(n, m, np.int64) if sequences.lengths is None else sequences.lengths
+    lengths = (
+        np.full(n, m, np.int64) if sequences.lengths is None else sequences.lengths
+    )
     return starts, lengths
 
 
@@ -242,7 +246,10 @@ class LSTMTagger(_SequenceOutputs):
                 f"{(n, m)}, or a list of 1-D label arrays, one per sequence. "
                 "For one label per sequence use LSTMClassifier."
             )
-        return [y[i, s : s + k] for i, (s, k) in enumerate(zip(starts, lengths))]
+        return [
+            y[i, s : s + k]
+            for i, (s, k) in enumerate(zip(starts, lengths, strict=True))
+        ]
 
     def _encode_targets(self, y, warm):
         flat = np.concatenate(y)
@@ -583,20 +590,26 @@ class LSTMTranscriber(_SequenceOutputs):
 
 
 def _unique_labels(labels):
-    """Sorted distinct labels as an array of the labels' own type."""
-    types = {type(label) for label in labels}
-    array = np.asarray(labels)
-    if array.ndim != 1 or (array.dtype.kind in "US" and types - {str, np.str_}):
-        # numpy would turn [1, "a"] into strings, or nest tuples: keep objects.
-        array = np.empty(len(labels), dtype=object)
-        array[:] = labels
+    """Distinct labels as an array: sorted when they are mutually comparable,
+    else in order of first appearance (say, tuples and integers together)."""
     try:
-        return np.unique(array)
+        distinct = list(dict.fromkeys(labels))
     except TypeError as exc:
         raise TypeError(
-            f"The labels of y must be mutually comparable, to be sorted into "
-            f"classes_; got labels of types {sorted(t.__name__ for t in types)}."
+            f"The labels of y must be hashable; got {exc}. Use tuples instead of "
+            "lists as labels."
         ) from exc
+    with contextlib.suppress(TypeError):
+        distinct = sorted(distinct)
+    try:
+        array = np.asarray(distinct)
+    except ValueError:  # nested labels of different lengths
+        array = None
+    if array is None or array.ndim != 1 or array.tolist() != distinct:
+        # numpy would turn [1, "a"] into strings, or nest tuples: keep objects.
+        array = np.empty(len(distinct), dtype=object)
+        array[:] = distinct
+    return array
 
 
 def _greedy(best):
@@ -638,7 +651,9 @@ def _ctc_score(preds, targets):
     edits = total = 0
     for (logits, lengths), target in zip(preds, targets, strict=True):
         best = logits.argmax(dim=-1).cpu().numpy()
-        for row, n, ref in zip(best, lengths.tolist(), target.cpu().numpy()):
+        for row, n, ref in zip(
+            best, lengths.tolist(), target.cpu().numpy(), strict=True
+        ):
             ref = ref[ref > 0]
             edits += _edit_distance(_greedy(row[:n]), ref)
             total += len(ref)
@@ -696,8 +711,7 @@ _document(
     "The network emits one output per patch, so a patch of p shortens the "
     "output to ``ceil(n_timesteps / p)`` steps, which must leave room for the "
     "labels (see Notes).",
-    ", reduced until every training sequence has enough output steps for its "
-    "labels",
+    ", reduced until every training sequence has enough output steps for its labels",
     loss="""The loss is the CTC loss of each sequence divided by the length of
         its label sequence, averaged over sequences (torch's
         ``reduction="mean"``).""",
