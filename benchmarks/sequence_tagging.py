@@ -27,6 +27,11 @@ from sklearn_rnn import LSTMTagger
 TARGET = 0.95
 NEAR = 5  # steps on each side of a change of activity
 
+# The defaults (patch_size=1, learning_rate_init=1e-3, max_iter=200) run the
+# LSTM over every one of the ~230 steps of a sequence: 27 s per epoch on one
+# thread here, against 2.8 s with patches of 5 steps.
+PARAMS = dict(patch_size=5, learning_rate_init=0.01, max_iter=40)
+
 
 def recordings(split):
     X, y = load_basic_motions(split=split, return_type="numpy3D")
@@ -65,7 +70,7 @@ def main():
     parser.add_argument("--n-test", type=int, default=200)
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
-    params = {}
+    params = dict(PARAMS)
     for item in args.set:
         key, value = item.split("=", 1)
         try:
@@ -73,9 +78,7 @@ def main():
         except (ValueError, SyntaxError):
             params[key] = value
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    print(
-        f"torch threads: {torch.get_num_threads()}; parameters: {params or 'defaults'}"
-    )
+    print(f"torch threads: {torch.get_num_threads()}; parameters: {params}")
     X_train_rec, y_train_rec = recordings("train")
     X_test_rec, y_test_rec = recordings("test")
     print(

@@ -25,6 +25,10 @@ from sklearn_rnn import LSTMTranscriber
 
 TARGET = 0.10
 
+# With learning_rate_init=0.005 the validation loss is lowest after about 8
+# epochs (seed 0); the default 1e-3 needs many more.
+PARAMS = dict(learning_rate_init=0.005, max_iter=20)
+
 
 def utterances(split):
     X, y = load_japanese_vowels(split=split, return_type="nested_univ")
@@ -50,7 +54,7 @@ def main():
     parser.add_argument("--n-test", type=int, default=500)
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
-    params = {}
+    params = dict(PARAMS)
     for item in args.set:
         key, value = item.split("=", 1)
         try:
@@ -58,9 +62,7 @@ def main():
         except (ValueError, SyntaxError):
             params[key] = value
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    print(
-        f"torch threads: {torch.get_num_threads()}; parameters: {params or 'defaults'}"
-    )
+    print(f"torch threads: {torch.get_num_threads()}; parameters: {params}")
     X_train_utt, y_train_utt = utterances("train")
     X_test_utt, y_test_utt = utterances("test")
     print(
