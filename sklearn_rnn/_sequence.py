@@ -55,6 +55,7 @@ class _SequenceOutputs(BaseRecurrent):
         random_state=None,
         verbose=0,
         device="auto",
+        n_jobs=None,
     ):
         super().__init__(
             cell=cell,
@@ -80,6 +81,7 @@ class _SequenceOutputs(BaseRecurrent):
             random_state=random_state,
             verbose=verbose,
             device=device,
+            n_jobs=n_jobs,
         )
 
     def _init_module(self, sequences, train, fitted, patch_size):
