@@ -13,6 +13,7 @@ import math
 import re
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -373,7 +374,11 @@ class LSTMTranscriber(_SequenceOutputs):
     maximises the probability of the label sequence summed over all its
     alignments (connectionist temporal classification, torch's
     :class:`~torch.nn.CTCLoss`). Predictions are decoded greedily: the most
-    probable output at each step, repeats merged, blanks removed.
+    probable output at each step, repeats merged, blanks removed. (A prefix
+    beam search was measured on ``benchmarks/transcription.py``: beams of 16
+    lowered the label error rate from 0.0355 to 0.0349 and from 0.0531 to
+    0.0513 on two seeds, for about 50 times the decoding time; it is not
+    offered.)
 
     Parameters
     ----------
@@ -442,6 +447,8 @@ class LSTMTranscriber(_SequenceOutputs):
             )
         if isinstance(y, np.ndarray) and y.ndim == 2:
             y = list(y)
+        elif isinstance(y, pd.Series):
+            y = y.tolist()
         if not (_is_list(y) or (isinstance(y, np.ndarray) and y.ndim == 1)):
             raise ValueError(
                 f"y must be a list of label sequences, one per sequence of X; got "

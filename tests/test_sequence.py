@@ -189,6 +189,18 @@ def test_transcriber_score_is_one_minus_label_error_rate():
     assert est.score(X, words) == pytest.approx(1 - edits / total)
 
 
+def test_transcriber_takes_2d_arrays_and_series_of_label_sequences():
+    import pandas as pd
+
+    X, words = words_data()
+    fitted = transcriber().fit(X, words)
+    same = np.array([list(w.ljust(3, "a")) for w in words])  # (n, 3) labels
+    assert transcriber().fit(X, list(same)).score(X, same) == transcriber().fit(
+        X, same
+    ).score(X, list(same))
+    assert fitted.score(X, pd.Series(words)) == fitted.score(X, words)
+
+
 def test_transcriber_any_hashable_labels():
     X, words = words_data()
     y = [[("tuple", c) if c == "a" else 7 for c in w] for w in words]
