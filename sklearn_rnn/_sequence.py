@@ -218,6 +218,28 @@ class LSTMTagger(_SequenceOutputs):
     True
     """
 
+    def fit(self, X, y):
+        """Fit the network to sequences ``X`` and per-timestep labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Training sequences. A 2-D array holds univariate sequences; a 3-D
+            array may mark shorter sequences with NaN rows at their start or
+            end; a list may hold sequences of different lengths.
+        y : array-like of shape (n_samples, n_timesteps) or list of arrays
+            One label per timestep: an array matching ``X`` (labels at NaN
+            padding steps are ignored), or one 1-D array per sequence, as
+            long as its observed part.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return super().fit(X, y)
+
     def _check_targets(self, y, sequences):
         """One 1-D array of labels per sequence, of its observed length."""
         if y is None:
@@ -438,6 +460,28 @@ class LSTMTranscriber(_SequenceOutputs):
     """
 
     _expand_patches = False
+
+    def fit(self, X, y):
+        """Fit the network to sequences ``X`` and label sequences ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Training sequences. A 2-D array holds univariate sequences; a 3-D
+            array may mark shorter sequences with NaN rows at their start or
+            end; a list may hold sequences of different lengths.
+        y : list of label sequences
+            One sequence of hashable labels per sequence of ``X`` (a list,
+            tuple, 1-D array or string), without alignment; a 2-D array holds
+            one label sequence per row.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return super().fit(X, y)
 
     def _check_targets(self, y, sequences):
         """One list of labels per sequence."""
