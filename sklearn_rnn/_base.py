@@ -40,7 +40,7 @@ _THREAD_WORK = 2**25
 
 
 class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
-    """Base class for LSTMClassifier and LSTMRegressor.
+    """Base class of the recurrent estimators.
 
     Subclasses provide the target encoding, the loss, the validation split
     and the mapping from network outputs to predictions.
@@ -182,7 +182,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
-        check_consistent_length(np.arange(len(sequences)), y)
+        y = self._check_targets(y, sequences)
         warm = self.warm_start and hasattr(self, "net_")
         if warm and sequences.n_features != self.n_features_in_:
             raise ValueError(
@@ -199,13 +199,12 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         seed = None if random_state is None else int(rng.randint(2**31 - 1))
         train, valid = self._split(targets, rng)
         early = valid is not None
+        patch_size = self._fit_patch_size(sequences, targets, warm)
         with _seeded(seed, device):
             if warm:
                 # Train a copy, so that a failed fit leaves the model intact.
                 module = copy.deepcopy(self.net_.module_)
-                patch_size = self.patch_size_
             else:
-                patch_size = self._resolve_patch_size(sequences)
                 module = self._init_module(sequences, train, fitted, patch_size)
             batch_size = self._batch_size(len(train))
             with _torch_threads(self._n_threads(module, batch_size)):
@@ -215,6 +214,19 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         self._set_fitted(net, sequences, fitted, patch_size, early)
         self._warn_if_not_converged(net, early)
         return self
+
+    def _check_targets(self, y, sequences):
+        """Check that ``y`` matches the sequences; return it as encoded next.
+
+        Sequence-output estimators override this to check each sequence's
+        labels against its length.
+        """
+        check_consistent_length(np.arange(len(sequences)), y)
+        return y
+
+    def _fit_patch_size(self, sequences, targets, warm):
+        """The patch size of this fit: the previous one on a warm start."""
+        return self.patch_size_ if warm else self._resolve_patch_size(sequences)
 
     def _warn_if_not_converged(self, net, early):
         """Warn, as MLPClassifier does, when max_iter ended training."""
@@ -333,6 +345,13 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
 
     def _forward(self, X):
         """Raw network outputs for ``X`` as a float32 array (n_samples, n_out)."""
+        outputs, _ = self._forward_batches(X)
+        out = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+        return out.cpu().numpy()
+
+    def _forward_batches(self, X):
+        """The module's outputs for ``X``, one per predict batch, and ``X``
+        validated as :class:`Sequences`."""
         check_is_fitted(self)
         sequences = check_sequences(X, estimator=self, n_features=self.n_features_in_)
         module, device = self.net_.module_, self.net_.device
@@ -345,8 +364,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 if lengths is not None:
                     lengths = torch.from_numpy(lengths)
                 outputs.append(module(x, lengths))
-        out = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
-        return out.cpu().numpy()
+        return outputs, sequences
 
     def _n_threads(self, module, batch_size):
         """Torch intra-op threads for running ``module`` on batches of a size.
