@@ -204,6 +204,7 @@ INVENTORIES = {
         "url": "https://docs.pytorch.org/docs/stable/",
         "rule": _torch,
         "names": {
+            ("py:class", "torch.nn.CTCLoss"): None,
             ("py:class", "torch.nn.LSTM"): None,
             ("py:class", "torch.nn.Module"): None,
             ("py:class", "torch.optim.Adam"): None,
@@ -214,6 +215,8 @@ INVENTORIES = {
             ("py:function", "torch.cuda.is_available"): None,
             ("py:function", "torch.set_num_threads"): None,
             ("py:function", "torch.save"): None,
+            ("py:module", "torch.distributed"): None,
+            ("py:class", "torch.nn.parallel.DistributedDataParallel"): None,
         },
         "inherited": {},
     },

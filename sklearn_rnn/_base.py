@@ -21,8 +21,8 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ._modules import CELLS, RecurrentNetwork
-from ._skorch import SequenceDataset, fitted_curves, make_net
-from ._validation import check_sequences
+from ._skorch import SequenceDataset, fitted_curves, make_net, shared_seed
+from ._validation import check_sequences, warn_if_transposed
 
 # With patch_size="auto", long sequences are cut into patches so that the
 # recurrent cell takes at most this many steps: gradients through hundreds
@@ -30,10 +30,17 @@ from ._validation import check_sequences
 _MAX_AUTO_STEPS = 32
 # Rows per forward pass at predict time.
 _PREDICT_BATCH = 1024
+# Multiply-adds per recurrent step (parameters x rows of the batch) below
+# which torch's intra-op threads cost more than they save. Every tiny
+# operator of a small recurrent network ends at a barrier where all threads
+# meet; when another process holds one of the cores, each barrier waits for
+# a descheduled thread, and fits ran 9-40 times slower than on one thread.
+# Measured by ``benchmarks/threads.py`` (see its size sweep).
+_THREAD_WORK = 2**25
 
 
 class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
-    """Base class for LSTMClassifier and LSTMRegressor.
+    """Base class of the recurrent estimators.
 
     Subclasses provide the target encoding, the loss, the validation split
     and the mapping from network outputs to predictions.
@@ -72,6 +79,11 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "device": [str],
+        "n_jobs": [
+            None,
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Integral, None, -1, closed="right"),
+        ],
     }
 
     def __init__(
@@ -100,6 +112,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         random_state=None,
         verbose=0,
         device="auto",
+        n_jobs=None,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -124,6 +137,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         self.random_state = random_state
         self.verbose = verbose
         self.device = device
+        self.n_jobs = n_jobs
 
     # -- hooks for the subclasses ------------------------------------------
 
@@ -162,12 +176,13 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         """
         device = _resolve_device(self.device, type(self).__name__)
         sequences = check_sequences(X, estimator=self)
+        warn_if_transposed(sequences, self)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
-        check_consistent_length(np.arange(len(sequences)), y)
+        y = self._check_targets(y, sequences)
         warm = self.warm_start and hasattr(self, "net_")
         if warm and sequences.n_features != self.n_features_in_:
             raise ValueError(
@@ -176,22 +191,42 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 "warm_start=True needs the same features."
             )
         targets, fitted = self._encode_targets(y, warm)
-        rng = check_random_state(self.random_state)
-        seed = None if self.random_state is None else int(rng.randint(2**31 - 1))
+        random_state = self.random_state
+        if random_state is None:
+            # Data-parallel processes must split and shuffle alike.
+            random_state = shared_seed()
+        rng = check_random_state(random_state)
+        seed = None if random_state is None else int(rng.randint(2**31 - 1))
         train, valid = self._split(targets, rng)
         early = valid is not None
+        patch_size = self._fit_patch_size(sequences, targets, warm)
         with _seeded(seed, device):
             if warm:
                 # Train a copy, so that a failed fit leaves the model intact.
                 module = copy.deepcopy(self.net_.module_)
-                patch_size = self.patch_size_
             else:
-                patch_size = self._resolve_patch_size(sequences)
                 module = self._init_module(sequences, train, fitted, patch_size)
-            net = self._train(module, sequences, targets, train, valid, fitted, device)
+            batch_size = self._batch_size(len(train))
+            with _torch_threads(self._n_threads(module, batch_size)):
+                net = self._train(
+                    module, sequences, targets, train, valid, fitted, device
+                )
         self._set_fitted(net, sequences, fitted, patch_size, early)
         self._warn_if_not_converged(net, early)
         return self
+
+    def _check_targets(self, y, sequences):
+        """Check that ``y`` matches the sequences; return it as encoded next.
+
+        Sequence-output estimators override this to check each sequence's
+        labels against its length.
+        """
+        check_consistent_length(np.arange(len(sequences)), y)
+        return y
+
+    def _fit_patch_size(self, sequences, targets, warm):
+        """The patch size of this fit: the previous one on a warm start."""
+        return self.patch_size_ if warm else self._resolve_patch_size(sequences)
 
     def _warn_if_not_converged(self, net, early):
         """Warn, as MLPClassifier does, when max_iter ended training."""
@@ -310,19 +345,78 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
 
     def _forward(self, X):
         """Raw network outputs for ``X`` as a float32 array (n_samples, n_out)."""
+        outputs, _ = self._forward_batches(X)
+        out = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+        return out.cpu().numpy()
+
+    def _forward_batches(self, X):
+        """The module's outputs for ``X``, one per predict batch, and ``X``
+        validated as :class:`Sequences`."""
         check_is_fitted(self)
         sequences = check_sequences(X, estimator=self, n_features=self.n_features_in_)
         module, device = self.net_.module_, self.net_.device
+        n_threads = self._n_threads(module, min(len(sequences), _PREDICT_BATCH))
         outputs = []
-        with torch.inference_mode():
+        with torch.inference_mode(), _torch_threads(n_threads):
             for lo in range(0, len(sequences), _PREDICT_BATCH):
                 x, lengths = sequences.batch(slice(lo, lo + _PREDICT_BATCH))
                 x = torch.from_numpy(x).to(device)
                 if lengths is not None:
                     lengths = torch.from_numpy(lengths)
                 outputs.append(module(x, lengths))
-        out = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
-        return out.cpu().numpy()
+        return outputs, sequences
+
+    def _n_threads(self, module, batch_size):
+        """Torch intra-op threads for running ``module`` on batches of a size.
+
+        ``torch.get_num_threads()`` at the time of the call is the budget: it
+        follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
+        limits and the limits joblib gives its workers.
+        """
+        budget = torch.get_num_threads()
+        if self.n_jobs is None:
+            work = batch_size * sum(p.numel() for p in module.parameters())
+            return 1 if work < _THREAD_WORK else budget
+        if self.n_jobs < 0:  # joblib's meaning: -1 is all, -2 all but one...
+            return max(1, budget + 1 + self.n_jobs)
+        return self.n_jobs
+
+    # What the ONNX graph outputs: "proba" (classifiers) or "regression";
+    # None where there is no export.
+    _onnx_kind = None
+
+    def to_onnx(self, path):
+        """Export the fitted predictor to an ONNX file.
+
+        The graph maps a float32 batch of sequences of equal length to what
+        ``predict_proba`` (classifiers, output "probabilities") or
+        ``predict`` (regressors, output "predictions", always 2-D) returns:
+        the standardisation of the inputs, the network and the output
+        mapping are all inside. Its input "x" has shape (batch, time,
+        n_features) with both batch and time dynamic. Packed sequences of
+        different lengths cannot be expressed in the graph: run each such
+        sequence alone, as a batch of one at its own length, which gives
+        the result of ``predict``. Needs the ``onnx`` package.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File to write.
+
+        Returns
+        -------
+        path : str or path-like
+            ``path``, for chaining.
+        """
+        check_is_fitted(self)
+        if self._onnx_kind is None:
+            raise NotImplementedError(
+                f"to_onnx is not available for {type(self).__name__}."
+            )
+        from ._persistence import export_onnx
+
+        export_onnx(self, path, self._onnx_kind)
+        return path
 
     def __sklearn_is_fitted__(self):
         # Cheaper than sklearn's scan of all attributes: predict on a single
@@ -365,6 +459,25 @@ def _resolve_device(device, owner):
         f"The 'device' parameter of {owner} must be 'auto', 'cpu', 'cuda', "
         f"'cuda:<index>' or 'mps'. Got {device!r} instead."
     )
+
+
+@contextmanager
+def _torch_threads(n_threads):
+    """Run the block with ``n_threads`` intra-op threads, then restore.
+
+    Only torch's intra-op count changes, for the duration of the block; the
+    environment (``OMP_NUM_THREADS``) and torch's inter-op pool are left
+    alone. The previous count comes back on any exit, including an
+    exception or a KeyboardInterrupt.
+    """
+    previous = torch.get_num_threads()
+    if n_threads != previous:
+        torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_array, column_or_1d
 from torch import nn
 
 from ._base import BaseRecurrent
+from ._validation import _python
 
 # Parameter documentation shared by both estimators (inserted at "%(common)s").
 _COMMON_PARAMETERS = """\
@@ -124,7 +125,21 @@ cell : {"lstm", "gru", "rnn"}, default="lstm"
 
     device : str, default="auto"
         Torch device: "auto" (CUDA when available), "cpu", "cuda",
-        "cuda:<index>" or "mps"."""
+        "cuda:<index>" or "mps".
+
+    n_jobs : int, default=None
+        Number of torch intra-op threads for ``fit`` and ``predict``: the
+        threads that share each matrix product of the network, not parallel
+        fits. None chooses one thread for networks whose work per recurrent
+        step (parameters times batch rows) is below about 3e7 multiply-adds,
+        which includes the default sizes: there, extra threads wait on each
+        other at every small operation, and a fit ran up to 40 times slower
+        whenever another process was busy. Larger networks use the count
+        torch has when the call starts (``torch.get_num_threads()``, which
+        follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
+        limits and the limits of joblib's workers). -1 uses that count
+        whatever the size, -2 one thread fewer, and so on; a positive value
+        sets the count. Torch's setting is restored when the call returns."""
 
 _COMMON_ATTRIBUTES = """\
 n_features_in_ : int
@@ -221,6 +236,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         **BaseRecurrent._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
+    _onnx_kind = "proba"
 
     def __init__(
         self,
@@ -248,6 +264,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         random_state=None,
         verbose=0,
         device="auto",
+        n_jobs=None,
         class_weight=None,
     ):
         super().__init__(
@@ -274,6 +291,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
             random_state=random_state,
             verbose=verbose,
             device=device,
+            n_jobs=n_jobs,
         )
         self.class_weight = class_weight
 
@@ -295,7 +313,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes "
                     f"in the data, but the data contains only one class: "
-                    f"{classes[0]!r}."
+                    f"{_python(classes[0])!r}."
                 )
         encoded = torch.from_numpy(np.searchsorted(classes, y).astype(np.int64))
         return encoded, {"classes_": classes, "n_outputs": len(classes)}
@@ -367,6 +385,27 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         logits = torch.from_numpy(self._forward(X)).double()
         return torch.softmax(logits, dim=1).numpy()
 
+    def predict_log_proba(self, X):
+        """Logarithm of the probability of each class for each sequence.
+
+        Computed from the network's outputs directly (a log-softmax), so
+        classes of tiny probability get a finite log-probability rather than
+        ``log(0)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Sequences, in any of the forms accepted by :meth:`fit`.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns ordered as ``classes_``.
+        """
+        logits = torch.from_numpy(self._forward(X)).double()
+        return torch.log_softmax(logits, dim=1).numpy()
+
     def predict(self, X):
         """Most probable class of each sequence.
 
@@ -427,6 +466,8 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
     >>> reg.predict(X[:2]).shape
     (2,)
     """
+
+    _onnx_kind = "regression"
 
     def _encode_targets(self, y, warm):
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")

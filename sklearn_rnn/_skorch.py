@@ -34,12 +34,17 @@ class Net(NeuralNet):
     then follow its row, and an epoch that ends training still has one.
     """
 
-    def __init__(self, *args, clip_grad_norm=None, **kwargs):
+    def __init__(self, *args, clip_grad_norm=None, data_parallel=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.clip_grad_norm = clip_grad_norm
+        self.data_parallel = data_parallel
 
     def train_step_single(self, batch, **fit_params):
         step = super().train_step_single(batch, **fit_params)
+        if self.data_parallel:
+            # Before clipping: the processes clip the gradient of the whole
+            # batch, as one process would.
+            _average_gradients(self._parameters(), len(batch[1]))
         if self.clip_grad_norm is not None:
             torch.nn.utils.clip_grad_norm_(self._parameters(), self.clip_grad_norm)
         return step
@@ -107,28 +112,115 @@ class BatchIterator:
     """Minimal replacement for DataLoader: one gather per batch.
 
     Shuffling draws from torch's global generator, which the estimator seeds
-    inside :func:`torch.random.fork_rng`.
+    inside :func:`torch.random.fork_rng`. With ``shard=(rank, world_size)``
+    (data-parallel training), every process draws the same batches and keeps
+    its share of each batch's rows.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False):
+    def __init__(self, dataset, batch_size, shuffle=False, shard=None):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.shard = shard
 
     def __len__(self):
-        return math.ceil(len(self.dataset) / self.batch_size)
+        return len(self._bounds())
 
     def __iter__(self):
-        n = len(self.dataset)
         if self.shuffle:
-            order = torch.randperm(n).numpy()
-        for lo in range(0, n, self.batch_size):
+            order = torch.randperm(len(self.dataset)).numpy()
+        for lo, hi in self._bounds():
             if self.shuffle:
                 # Sorted rows read strided inputs in memory order; the batch's
                 # content (and so the gradient) does not depend on its order.
-                yield self.dataset.get_batch(np.sort(order[lo : lo + self.batch_size]))
+                rows = np.sort(order[lo:hi])
+            elif self.shard is None:
+                yield self.dataset.get_batch(slice(lo, hi))
+                continue
             else:
-                yield self.dataset.get_batch(slice(lo, lo + self.batch_size))
+                rows = np.arange(lo, hi)
+            if self.shard is not None:
+                rank, world_size = self.shard
+                rows = rows[rank::world_size]
+            yield self.dataset.get_batch(rows)
+
+    def _bounds(self):
+        n, size = len(self.dataset), self.batch_size
+        bounds = [(lo, min(lo + size, n)) for lo in range(0, n, size)]
+        if self.shard is not None and len(bounds) > 1:
+            (lo, _), (last_lo, hi) = bounds[-2:]
+            if hi - last_lo < self.shard[1]:
+                # Every process needs a row of every batch: a last batch with
+                # fewer rows than processes joins the one before.
+                bounds[-2:] = [(lo, hi)]
+        return bounds
+
+
+class DataParallel(Callback):
+    """Keep the processes of a data-parallel fit in step.
+
+    Each process trains on its share of every batch; :class:`Net` averages
+    the gradients over the processes before each step. This callback makes
+    the processes start from the weights of process 0, and replaces each
+    epoch's training loss by its mean over all the rows of the epoch, so
+    that the plateau decisions (learning-rate reduction, stopping), which
+    read the losses, are the same in every process. The validation loss is
+    the same everywhere already: each process evaluates all of the held-out
+    rows with the same weights.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        for tensor in net.module_.state_dict().values():
+            torch.distributed.broadcast(tensor, src=0)
+
+    def on_epoch_end(self, net, **kwargs):
+        batches = [b for b in net.history[-1, "batches"] if "train_loss" in b]
+        rows = sum(b["train_batch_size"] for b in batches)
+        total = sum(b["train_loss"] * b["train_batch_size"] for b in batches)
+        both = torch.tensor([total, rows], dtype=torch.float64)
+        torch.distributed.all_reduce(both)
+        net.history.record("train_loss", (both[0] / both[1]).item())
+
+
+def data_parallel_group():
+    """``(rank, world_size)`` of an initialised torch.distributed group of
+    more than one process, else None."""
+    dist = torch.distributed
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        return dist.get_rank(), dist.get_world_size()
+    return None
+
+
+def shared_seed():
+    """A random seed drawn by process 0 of a data-parallel group, else None.
+
+    Processes that start without a ``random_state`` must still hold out the
+    same rows and shuffle the same way.
+    """
+    if data_parallel_group() is None:
+        return None
+    seed = torch.randint(2**31 - 1, (1,), dtype=torch.int64)
+    torch.distributed.broadcast(seed, src=0)
+    return int(seed.item())
+
+
+def _average_gradients(parameters, n_rows):
+    """Replace each gradient by the mean over all the processes' rows.
+
+    Each process holds the gradient of the mean loss over its ``n_rows``;
+    weighting by the rows gives the gradient of the mean over the whole
+    batch. One all-reduce carries every gradient and the row count.
+    """
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in parameters]
+    count = grads[0].new_tensor([float(n_rows)])
+    flat = torch.cat([g.reshape(-1) * n_rows for g in grads] + [count])
+    torch.distributed.all_reduce(flat)
+    flat = flat[:-1] / flat[-1]
+    for p, g in zip(parameters, grads, strict=True):
+        if p.grad is None:
+            continue
+        p.grad.copy_(flat[: g.numel()].view_as(g))
+        flat = flat[g.numel() :]
 
 
 class ValidSplit:
@@ -273,7 +365,12 @@ class Plateau(Callback):
 
 
 class ValidationScore(Callback):
-    """Record ``valid_score`` (accuracy or R²) from the validation pass."""
+    """Record ``valid_score`` from the validation pass.
+
+    ``kind`` is "accuracy", "r2", or a function mapping the lists of the
+    batches' outputs and targets to the score (for outputs that are not one
+    row per sample, such as per-timestep outputs).
+    """
 
     def __init__(self, kind):
         self.kind = kind
@@ -283,11 +380,18 @@ class ValidationScore(Callback):
 
     def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
         if not training:
-            self.preds_.append(y_pred.detach())
+            if isinstance(y_pred, tuple):
+                self.preds_.append(tuple(t.detach() for t in y_pred))
+            else:
+                self.preds_.append(y_pred.detach())
             self.targets_.append(batch[1])
 
     def on_epoch_end(self, net, **kwargs):
         if not self.preds_:
+            return
+        if callable(self.kind):
+            net.history.record("valid_score", self.kind(self.preds_, self.targets_))
+            self.preds_, self.targets_ = [], []
             return
         pred = torch.cat(self.preds_).cpu()
         true = torch.cat(self.targets_).cpu()
@@ -335,8 +439,13 @@ def make_net(
     """Build the skorch net that trains ``module``.
 
     ``monitor`` is "valid_loss" when a validation set is held out, else
-    "train_loss"; the :class:`Plateau` callback watches it.
+    "train_loss"; the :class:`Plateau` callback watches it. Inside an
+    initialised torch.distributed group of several processes, the net trains
+    data-parallel (see :class:`DataParallel`) and only process 0 prints.
     """
+    shard = data_parallel_group()
+    if shard is not None and shard[0] != 0:
+        verbose = 0
     optimizer = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}[solver]
     # MLPClassifier's alpha: the penalty 0.5 * alpha * ||W||^2 / batch_size
     # on the weights, i.e. a weight decay of alpha / batch_size; no decay on
@@ -367,6 +476,9 @@ def make_net(
     ]
     if valid_dataset is not None:
         callbacks.insert(0, ("valid_score", ValidationScore(score_kind)))
+    if shard is not None:
+        # Before the callbacks that read the epoch's training loss.
+        callbacks.insert(0, ("data_parallel", DataParallel()))
     if verbose >= 2:
         callbacks.append(("progress_bar", ProgressBar()))
     params = {f"optimizer__{k}": v for k, v in optimizer_params.items()}
@@ -381,6 +493,8 @@ def make_net(
         batch_size=batch_size,
         iterator_train=BatchIterator,
         iterator_train__shuffle=True,
+        iterator_train__shard=shard,
+        data_parallel=shard is not None,
         iterator_valid=BatchIterator,
         train_split=None if valid_dataset is None else ValidSplit(valid_dataset),
         callbacks=callbacks,
