@@ -175,5 +175,5 @@ fig.tight_layout()
 # width), while the ETS intervals follow from the model's multiplicative
 # error structure and widen with the level of the series. And the network
 # needs no seasonal period or model form: it learnt the yearly pattern from
-# 36-month windows.
+# windows of about three years (``window_length_`` above).
 plt.show()
