@@ -3,6 +3,7 @@
 import copy
 import math
 import re
+import threading
 import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
@@ -20,8 +21,8 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
+from . import _skorch
 from ._modules import CELLS, RecurrentNetwork
-from ._skorch import SequenceDataset, fitted_curves, make_net
 from ._validation import check_sequences
 
 # With patch_size="auto", long sequences are cut into patches so that the
@@ -136,6 +137,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         """The loss module and the name of the validation score."""
 
     @abstractmethod
+    def _constant_output(self, targets, n_outputs):
+        """The network output (n_outputs,) of the best constant prediction."""
+
+    @abstractmethod
     def _validation_split(self, targets, rng):
         """Row indices (train, valid) for early stopping."""
 
@@ -179,34 +184,69 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         rng = check_random_state(self.random_state)
         seed = None if self.random_state is None else int(rng.randint(2**31 - 1))
         train, valid = self._split(targets, rng)
-        early = valid is not None
-        with _seeded(seed, device):
-            if warm:
-                # Train a copy, so that a failed fit leaves the model intact.
-                module = copy.deepcopy(self.net_.module_)
-                patch_size = self.patch_size_
-            else:
-                patch_size = self._resolve_patch_size(sequences)
+        if warm:
+            # Train a copy, so that a failed fit leaves the model intact.
+            module = copy.deepcopy(self.net_.module_)
+            patch_size = self.patch_size_
+        else:
+            patch_size = self._resolve_patch_size(sequences)
+            with _seeded(seed, "cpu"):  # the weights are initialised on the CPU
                 module = self._init_module(sequences, train, fitted, patch_size)
-            net = self._train(module, sequences, targets, train, valid, fitted, device)
-        self._set_fitted(net, sequences, fitted, patch_size, early)
-        self._warn_if_not_converged(net, early)
+        # Shuffling draws from a private generator; dropout can only draw from
+        # torch's global one, which is then seeded for the whole training.
+        with _seeded(seed if self.dropout > 0 else None, device):
+            result, baseline = self._train(
+                module, sequences, targets, train, valid, fitted, device, seed
+            )
+        self._set_fitted(result, sequences, fitted, patch_size, valid is not None)
+        if result.interrupted:
+            raise KeyboardInterrupt(
+                f"{type(self).__name__}.fit was interrupted at epoch "
+                f"{len(result.loss_curve)}; the estimator is fitted with the "
+                f"weights of epoch {result.kept} (interrupted_=True) and can be "
+                "used or trained further."
+            )
+        self._warn_if_not_converged(result, baseline, valid is not None)
         return self
 
-    def _warn_if_not_converged(self, net, early):
-        """Warn, as MLPClassifier does, when max_iter ended training."""
-        finished = "train_loss" in net.history[-1]  # not cut by Ctrl-C
-        plateau = dict(net.callbacks_)["plateau"]
-        if len(net.history) == self.max_iter and finished and not plateau.converged_:
+    def _warn_if_not_converged(self, result, baseline, early):
+        """Warn, as MLPClassifier does, when max_iter ended training.
+
+        Also warn when training ended no better than after its first epoch,
+        or than a constant prediction (``baseline``: the mean target, or the
+        class frequencies): a learning rate far too high oscillates without
+        diverging (gradient clipping keeps the loss finite), and nothing
+        else would say so.
+        """
+        name = type(self).__name__
+        loss = result.kept_loss
+        first = result.monitored[0] if result.monitored else None
+        if (
+            loss is not None
+            and len(result.monitored) >= 2
+            and loss >= min(first, baseline)
+        ):
+            monitor = "validation" if early else "training"
+            warnings.warn(
+                f"{name}: training ended with a {monitor} loss of {loss:.4g}, "
+                f"no lower than after its first epoch ({first:.4g}) or than "
+                f"that of a constant prediction ({baseline:.4g}): the network "
+                f"did not learn. If the learning rate is too high, lower "
+                f"learning_rate_init (currently {self.learning_rate_init:g}), "
+                f"for instance to {self.learning_rate_init / 100:g}.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        elif len(result.loss_curve) == self.max_iter and not result.converged:
             remedy = (
                 "" if early else ", or early_stopping=True to stop on a held-out loss"
             )
             warnings.warn(
-                f"{type(self).__name__}: the maximum number of epochs "
+                f"{name}: the maximum number of epochs "
                 f"(max_iter={self.max_iter}) was reached before the monitored "
                 f"loss stopped improving. Consider increasing max_iter{remedy}.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=3,
             )
 
     def _early_stopping_on(self, n_samples):
@@ -256,14 +296,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             return min(128, max(8, n_samples // 32))
         return min(self.batch_size, n_samples)
 
-    def _train(self, module, sequences, targets, train, valid, fitted, device):
+    def _train(self, module, sequences, targets, train, valid, fitted, device, seed):
         criterion, score_kind = self._criterion(targets, fitted)
-        valid_dataset = None
-        if valid is not None:
-            valid_dataset = SequenceDataset(sequences, targets, valid)
-        net = make_net(
-            module,
-            criterion,
+        settings = _skorch.TrainingSettings(
             solver=self.solver,
             learning_rate_init=self.learning_rate_init,
             momentum=self.momentum,
@@ -271,40 +306,47 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             batch_size=self._batch_size(len(train)),
             max_epochs=self.max_iter,
             learning_rate=self.learning_rate,
-            monitor="train_loss" if valid is None else "valid_loss",
             patience=self.n_iter_no_change,
             tol=self.tol,
-            restore_best=valid is not None,
             clip_grad_norm=self.clip_grad_norm,
-            valid_dataset=valid_dataset,
             score_kind=score_kind,
             device=device,
             verbose=self.verbose,
+            seed=seed,
         )
-        net.fit(SequenceDataset(sequences, targets, train), y=None)
-        # Drop the reference to the validation data: pickles stay small.
-        net.train_split = None
-        net.module_.eval()
-        return net
+        result = _skorch.train(
+            module, criterion, sequences, targets, train, valid, settings
+        )
+        # The loss of the best constant prediction on the monitored rows (for
+        # regression, the loss of R² = 0): a network doing no better has
+        # learned nothing.
+        monitored = targets[torch.from_numpy(train if valid is None else valid)]
+        constant = self._constant_output(monitored, fitted["n_outputs"])
+        with torch.no_grad():
+            expanded = constant.expand(len(monitored), -1)
+            baseline = criterion(expanded, monitored).item()
+        return result, baseline
 
-    def _set_fitted(self, net, sequences, fitted, patch_size, early):
-        loss_curve, scores, valid_losses = fitted_curves(net)
-        if not loss_curve:
-            raise RuntimeError(
-                "Training was interrupted before the first batch completed; "
-                "the model was not fitted."
-            )
+    def _set_fitted(self, result, sequences, fitted, patch_size, early):
+        if not result.loss_curve:
+            if result.interrupted:
+                raise KeyboardInterrupt(
+                    f"{type(self).__name__}.fit was interrupted before the first "
+                    "batch completed; the model was not fitted."
+                )
+            raise RuntimeError("Training ended before the first batch completed.")
         for name, value in fitted.items():
             if name != "n_outputs":
                 setattr(self, name, value)
         self.n_features_in_ = sequences.n_features
         self.patch_size_ = patch_size
-        self.net_ = net
-        self.loss_curve_ = loss_curve
-        self.validation_scores_ = scores if early else None
+        self.net_ = result.net
+        self.loss_curve_ = result.loss_curve
+        self.validation_scores_ = result.validation_scores if early else None
         # Interrupted before the first validation: no validation loss yet.
-        self.best_loss_ = min(valid_losses or loss_curve)
-        self.n_iter_ = len(loss_curve)
+        self.best_loss_ = min(result.valid_losses or result.loss_curve)
+        self.n_iter_ = len(result.loss_curve)
+        self.interrupted_ = result.interrupted
 
     # -- predict --------------------------------------------------------------
 
@@ -367,15 +409,26 @@ def _resolve_device(device, owner):
     )
 
 
+# fork_rng saves torch's global generator and restores it on exit: sections
+# that overlap in threads would restore each other's seeded states. They are
+# serialised instead (they are short, except training with dropout).
+_GLOBAL_RNG_LOCK = threading.RLock()
+
+
 @contextmanager
 def _seeded(seed, device):
-    """Seed torch for the duration of a fit without touching global state."""
+    """Seed torch's global generator for a section, then restore it.
+
+    Nothing happens for ``seed=None``. Only one seeded section runs at a time
+    in a process, so that the global generator is left as it was even when
+    fits run at the same time in threads.
+    """
     if seed is None:
         yield
         return
     cuda = device.startswith("cuda")
     index = (torch.device(device).index or 0) if cuda else None
-    with torch.random.fork_rng(devices=[index] if cuda else []):
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[index] if cuda else []):
         torch.random.default_generator.manual_seed(seed)
         if cuda:
             with torch.cuda.device(index):

@@ -101,25 +101,63 @@ class Sequences:
         At most ``max_rows`` evenly spaced sequences among ``rows`` are read:
         plenty for a standardisation, and a cost independent of the number of
         sequences (millions of windows of a long series).
+
+        The values are read as the network reads them (cast to float32) and
+        summed in float64, in two passes (mean, then squared deviations) so
+        that a small spread around a large mean is not lost to cancellation.
+        Only a feature whose values are all equal gets the scale 1 (see
+        :func:`nonzero_scale`): any spread, however small in absolute or
+        relative terms, is standardised to 1, so X needs no scaling.
         """
         if len(rows) > max_rows:
             rows = rows[np.linspace(0, len(rows) - 1, max_rows).astype(np.int64)]
-        total = np.zeros(self.n_features)
-        total_sq = np.zeros(self.n_features)
-        count = np.zeros(self.n_features)
         step = max(1, _CHUNK_ELEMENTS // (self.data.shape[1] * self.n_features))
-        for lo in range(0, len(rows), step):
-            chunk = self.data[rows[lo : lo + step]].astype(np.float64)
+        chunks = range(0, len(rows), step)
+
+        def read(lo):
+            chunk = self.data[rows[lo : lo + step]]
             # NaN is padding here: observed NaN was rejected by the checks.
+            return chunk.astype(np.float32).astype(np.float64)
+
+        total = np.zeros(self.n_features)
+        count = np.zeros(self.n_features)
+        low = np.full(self.n_features, np.inf)
+        high = np.full(self.n_features, -np.inf)
+        for lo in chunks:
+            chunk = read(lo)
             count += (~np.isnan(chunk)).sum(axis=(0, 1))
             total += np.nansum(chunk, axis=(0, 1))
-            total_sq += np.nansum(chunk**2, axis=(0, 1))
+            low = np.fmin(low, np.nanmin(chunk, axis=(0, 1)))
+            high = np.fmax(high, np.nanmax(chunk, axis=(0, 1)))
         mean = total / count
-        var = np.maximum(total_sq / count - mean**2, 0.0)
-        std = np.sqrt(var)
-        # A constant feature carries no information; leave it unscaled.
-        std[std < 1e-8 * np.maximum(1.0, np.abs(mean))] = 1.0
-        return mean, std
+        squares = np.zeros(self.n_features)
+        for lo in chunks:
+            squares += np.nansum((read(lo) - mean) ** 2, axis=(0, 1))
+        std = np.sqrt(squares / count)
+        return mean, nonzero_scale(std, constant=high == low)
+
+
+def nonzero_scale(scale, constant=None, fallback=1.0):
+    """``scale`` with ``fallback`` where the data are constant.
+
+    The one rule for scaling guards in this package: only data without any
+    spread (all values equal in float64, or a computed scale of exactly 0)
+    are constant. A threshold such as ``1e-8`` would silently erase features
+    or targets that are merely measured in small units.
+
+    Parameters
+    ----------
+    scale : ndarray
+        Standard deviations (or another spread), one per column.
+    constant : ndarray of bool, optional
+        Columns known to be constant (for instance max == min); by default
+        those whose ``scale`` is 0.
+    fallback : float or ndarray, default=1.0
+        Scale used for the constant columns.
+    """
+    scale = np.asarray(scale, dtype=np.float64)
+    constant = (scale == 0) if constant is None else (constant | (scale == 0))
+    return np.where(constant, fallback, scale)
 
 
 def check_sequences(X, *, estimator=None, n_features=None, min_samples=1):
@@ -168,6 +206,27 @@ def check_sequences(X, *, estimator=None, n_features=None, min_samples=1):
             "as input."
         )
     return seqs
+
+
+def check_target_range(y, name="y"):
+    """Raise if a value of float64 ``y`` (n_samples, n_outputs) overflows float32.
+
+    The network computes in float32, and the moments of larger values
+    overflow in float64 (squares of 1e155 are inf): as for X, the range of
+    float32 is the limit, checked here with the position of the first
+    offending value.
+    """
+    too_large = np.abs(y) > _FLOAT32_MAX
+    if too_large.any():
+        i, j = np.argwhere(too_large)[0]
+        output = f", output {j}" if y.shape[1] > 1 else ""
+        raise ValueError(
+            f"Input {name} contains a value of magnitude {abs(y[i, j]):.3g} "
+            f"(sample {i}{output}) outside the range of float32, "
+            f"[-{_FLOAT32_MAX:.4g}, {_FLOAT32_MAX:.4g}], in which the network "
+            f"computes. Rescale {name} first, for instance by dividing it by a "
+            "power of 10."
+        )
 
 
 def _as_numeric(X):
@@ -310,9 +369,25 @@ def _pad_bounds(isnan, offset, lengths, starts):
 
 
 def _check_list(X, name):
+    """A list holds its sequences' lengths: every value must be observed.
+
+    The rule does not depend on whether the sequences happen to share one
+    shape: NaN in a list is always an error, never padding.
+    """
     arrays = [_as_numeric(x) for x in X]
     if not arrays:
         raise ValueError(f"Found an empty list of sequences{name}.")
+    for i, a in enumerate(arrays):
+        if a.ndim in (1, 2) and a.dtype.kind == "f" and not _all_valid(a):
+            _check_float32_range(a[None], offset=i)
+            t = np.argwhere(~np.isfinite(a))[0][0]
+            what = "NaN" if np.isnan(a).any() else "infinity"
+            raise ValueError(
+                f"Sequence {i} of X contains {what} (timestep {t}); a sequence "
+                "given in a list must be fully observed, since the list gives "
+                "its length. Impute missing values first, or pass a 3-D array "
+                "whose NaN rows at the start or end mark padding."
+            )
     if len({a.shape for a in arrays}) == 1:
         # Equal shapes: the same as the stacked array (keeps 2-D univariate).
         return _check_array(np.stack(arrays), name)
@@ -333,12 +408,6 @@ def _check_list(X, name):
     lengths = np.array([a.shape[0] for a in arrays], dtype=np.int64)
     data = np.full((len(arrays), lengths.max(), widths.pop()), np.nan, np.float32)
     for i, a in enumerate(arrays):
-        if a.dtype.kind == "f" and not _all_valid(a):
-            _check_float32_range(a[None], offset=i)
-            raise ValueError(
-                f"Sequence {i} of X contains NaN or infinity; a sequence given in "
-                "a list must be fully observed."
-            )
         data[i, : len(a)] = a
     return Sequences(data, lengths, None)
 

@@ -29,3 +29,24 @@ def sequence_data(Estimator=LSTMRegressor, n=120, m=10, p=2, seed=0, noise=0.1):
 def outputs(est, X):
     """The continuous output: class probabilities or regression values."""
     return est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+
+
+def interrupt_at(monkeypatch, call):
+    """Raise KeyboardInterrupt (as Ctrl-C would) when batch ``call`` is drawn.
+
+    Batches are counted over all fits from the call on, training and
+    validation batches alike.
+    """
+    from sklearn_rnn._skorch import SequenceDataset
+
+    calls = {"n": 0}
+    original = SequenceDataset.get_batch
+
+    def get_batch(self, positions):
+        calls["n"] += 1
+        if calls["n"] == call:
+            raise KeyboardInterrupt
+        return original(self, positions)
+
+    monkeypatch.setattr(SequenceDataset, "get_batch", get_batch)
+    return calls

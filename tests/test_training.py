@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from _helpers import ESTIMATORS, fast, outputs, sequence_data
+from _helpers import ESTIMATORS, fast, interrupt_at, outputs, sequence_data
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
@@ -360,26 +360,14 @@ def test_predict_is_batched_and_does_not_track_gradients(monkeypatch):
     np.testing.assert_allclose(chunked, reg.predict(X), rtol=1e-5, atol=1e-6)
 
 
-def interrupt_at(monkeypatch, call):
-    """Raise KeyboardInterrupt (as Ctrl-C would) when batch ``call`` is drawn."""
-    calls = {"n": 0}
-    original = SequenceDataset.get_batch
-
-    def get_batch(self, positions):
-        calls["n"] += 1
-        if calls["n"] == call:
-            raise KeyboardInterrupt
-        return original(self, positions)
-
-    monkeypatch.setattr(SequenceDataset, "get_batch", get_batch)
-
-
 def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
     """Ctrl-C during fit ends training cleanly with the best weights so far."""
     X, y = regression_data(n=200)
     interrupt_at(monkeypatch, 3 * 9 + 2)  # 7 train + 2 valid batches per epoch
     reg = fast(LSTMRegressor, max_iter=50, batch_size=26, early_stopping=True)
-    reg.fit(X, y)
+    with pytest.raises(KeyboardInterrupt, match="weights of epoch"):
+        reg.fit(X, y)
+    assert reg.interrupted_
     assert reg.n_iter_ == 4  # three full epochs and the interrupted one
     assert len(reg.validation_scores_) == 3
     assert reg.best_loss_ == min(reg.net_.history[:3, "valid_loss"])
@@ -391,7 +379,8 @@ def test_keyboard_interrupt_in_the_first_epoch_keeps_the_current_weights(monkeyp
     X, y = regression_data(n=200)
     interrupt_at(monkeypatch, 4)
     reg = fast(LSTMRegressor, max_iter=50, batch_size=10, early_stopping=True)
-    reg.fit(X, y)
+    with pytest.raises(KeyboardInterrupt):
+        reg.fit(X, y)
     assert reg.n_iter_ == 1
     assert reg.best_loss_ == reg.loss_curve_[0]  # mean of the 3 batches done
     assert reg.validation_scores_ is None

@@ -396,7 +396,7 @@ def test_transformer_nan_passes_through():
 
 def test_transformer_params_clone_and_pickle():
     transformer = SlidingWindowTransformer(window_length=3)
-    assert transformer.get_params() == {"window_length": 3}
+    assert transformer.get_params() == {"window_length": 3, "dtype": np.float32}
     assert transformer.set_params(window_length=2) is transformer
     assert clone(transformer).window_length == 2
 
