@@ -7,6 +7,7 @@ import threading
 import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,7 +24,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from . import _skorch
 from ._modules import CELLS, RecurrentNetwork
-from ._validation import check_sequences
+from ._validation import check_allocation, check_sequences
 
 # With patch_size="auto", long sequences are cut into patches so that the
 # recurrent cell takes at most this many steps: gradients through hundreds
@@ -31,6 +32,33 @@ from ._validation import check_sequences
 _MAX_AUTO_STEPS = 32
 # Rows per forward pass at predict time.
 _PREDICT_BATCH = 1024
+
+
+@dataclass
+class Targets:
+    """Training targets as the network sees them, and how to decode outputs.
+
+    Attributes
+    ----------
+    values : torch.Tensor
+        Class indices (int64, shape (n_samples,)) or standardised targets
+        (float32, shape (n_samples, n_outputs)).
+    n_outputs : int
+        Outputs of the network: classes, or regression targets.
+    classes : ndarray or None
+        Class labels (classifier).
+    mean, scale : ndarray or None
+        Standardisation of each regression target.
+    ndim : int
+        Dimensions of the ``y`` passed to fit (1 or 2; regressor).
+    """
+
+    values: torch.Tensor
+    n_outputs: int
+    classes: np.ndarray | None = None
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    ndim: int = 1
 
 
 class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
@@ -130,14 +158,18 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
 
     @abstractmethod
     def _encode_targets(self, y, warm):
-        """Validated ``y`` -> (training targets as a tensor, fitted attrs)."""
+        """Validated ``y`` -> :class:`Targets`."""
 
     @abstractmethod
-    def _criterion(self, targets, fitted):
+    def _store_targets(self, targets):
+        """Set the fitted attributes that decode outputs (``classes_``...)."""
+
+    @abstractmethod
+    def _criterion(self, targets):
         """The loss module and the name of the validation score."""
 
     @abstractmethod
-    def _constant_output(self, targets, n_outputs):
+    def _constant_output(self, values, n_outputs):
         """The network output (n_outputs,) of the best constant prediction."""
 
     @abstractmethod
@@ -165,12 +197,18 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         self : object
             The fitted estimator.
         """
+        _reject_booleans(self)
         device = _resolve_device(self.device, type(self).__name__)
         sequences = check_sequences(X, estimator=self)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
+            )
+        if getattr(y, "requires_grad", False):
+            raise TypeError(
+                "y is a torch tensor that requires grad; pass y.detach() (or "
+                "y.detach().cpu().numpy())."
             )
         check_consistent_length(np.arange(len(sequences)), y)
         warm = self.warm_start and hasattr(self, "net_")
@@ -180,10 +218,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 f"{type(self).__name__} was fitted with {self.n_features_in_}; "
                 "warm_start=True needs the same features."
             )
-        targets, fitted = self._encode_targets(y, warm)
+        targets = self._encode_targets(y, warm)
         rng = check_random_state(self.random_state)
         seed = None if self.random_state is None else int(rng.randint(2**31 - 1))
-        train, valid = self._split(targets, rng)
+        train, valid = self._split(targets.values, rng)
         if warm:
             # Train a copy, so that a failed fit leaves the model intact.
             module = copy.deepcopy(self.net_.module_)
@@ -191,14 +229,14 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         else:
             patch_size = self._resolve_patch_size(sequences)
             with _seeded(seed, "cpu"):  # the weights are initialised on the CPU
-                module = self._init_module(sequences, train, fitted, patch_size)
+                module = self._init_module(sequences, train, targets, patch_size)
         # Shuffling draws from a private generator; dropout can only draw from
         # torch's global one, which is then seeded for the whole training.
         with _seeded(seed if self.dropout > 0 else None, device):
             result, baseline = self._train(
-                module, sequences, targets, train, valid, fitted, device, seed
+                module, sequences, targets, train, valid, device, seed
             )
-        self._set_fitted(result, sequences, fitted, patch_size, valid is not None)
+        self._set_fitted(result, sequences, targets, patch_size, valid is not None)
         if result.interrupted:
             raise KeyboardInterrupt(
                 f"{type(self).__name__}.fit was interrupted at epoch "
@@ -221,33 +259,31 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         name = type(self).__name__
         loss = result.kept_loss
         first = result.monitored[0] if result.monitored else None
-        if (
-            loss is not None
-            and len(result.monitored) >= 2
-            and loss >= min(first, baseline)
-        ):
+        parts = []
+        stalled = len(result.monitored) >= 2 and loss >= min(first, baseline)
+        if stalled:
             monitor = "validation" if early else "training"
-            warnings.warn(
-                f"{name}: training ended with a {monitor} loss of {loss:.4g}, "
-                f"no lower than after its first epoch ({first:.4g}) or than "
-                f"that of a constant prediction ({baseline:.4g}): the network "
-                f"did not learn. If the learning rate is too high, lower "
-                f"learning_rate_init (currently {self.learning_rate_init:g}), "
-                f"for instance to {self.learning_rate_init / 100:g}.",
-                ConvergenceWarning,
-                stacklevel=3,
+            parts.append(
+                f"training ended with a {monitor} loss of {loss:.4g}, no "
+                f"lower than after its first epoch ({first:.4g}) or than "
+                f"that of a constant prediction ({baseline:.4g}): the "
+                f"network did not learn. If the learning rate is too high, "
+                f"lower learning_rate_init (currently "
+                f"{self.learning_rate_init:g}), for instance to "
+                f"{self.learning_rate_init / 100:g}."
             )
-        elif len(result.loss_curve) == self.max_iter and not result.converged:
+        if len(result.loss_curve) == self.max_iter and not result.converged:
             remedy = (
                 "" if early else ", or early_stopping=True to stop on a held-out loss"
             )
-            warnings.warn(
-                f"{name}: the maximum number of epochs "
-                f"(max_iter={self.max_iter}) was reached before the monitored "
-                f"loss stopped improving. Consider increasing max_iter{remedy}.",
-                ConvergenceWarning,
-                stacklevel=3,
+            parts.append(
+                f"the maximum number of epochs (max_iter={self.max_iter}) was "
+                "reached before the monitored loss stopped improving. Consider "
+                f"increasing max_iter{remedy}."
             )
+        if parts:
+            message = " Also, ".join(parts)
+            warnings.warn(f"{name}: {message}", ConvergenceWarning, stacklevel=4)
 
     def _early_stopping_on(self, n_samples):
         if self.early_stopping == "auto":
@@ -273,18 +309,31 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             return max(1, math.ceil(sequences.max_length() / _MAX_AUTO_STEPS))
         return self.patch_size
 
-    def _init_module(self, sequences, train, fitted, patch_size):
-        module = RecurrentNetwork(
-            n_features=sequences.n_features,
-            n_outputs=fitted["n_outputs"],
-            cell=self.cell,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
-            fc_size=self.fc_size,
-            patch_size=patch_size,
+    def _init_module(self, sequences, train, targets, patch_size):
+        def build():
+            return RecurrentNetwork(
+                n_features=sequences.n_features,
+                n_outputs=targets.n_outputs,
+                cell=self.cell,
+                hidden_size=self.hidden_size,
+                num_layers=self.num_layers,
+                bidirectional=self.bidirectional,
+                dropout=self.dropout,
+                fc_size=self.fc_size,
+                patch_size=patch_size,
+            )
+
+        # Count the weights on the meta device (no memory) before allocating:
+        # training holds them 4 times (weights, gradients, Adam's moments).
+        with torch.device("meta"):
+            n_weights = sum(p.numel() for p in build().parameters())
+        check_allocation(
+            16 * n_weights,
+            f"A network of {n_weights:,} weights (hidden_size={self.hidden_size}, "
+            f"num_layers={self.num_layers}, patch_size={patch_size})",
+            "Use a smaller hidden_size, num_layers or patch_size.",
         )
+        module = build()
         mean, std = sequences.moments(train)
         module.x_mean.copy_(torch.from_numpy(mean))
         module.x_scale.copy_(torch.from_numpy(std))
@@ -296,8 +345,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             return min(128, max(8, n_samples // 32))
         return min(self.batch_size, n_samples)
 
-    def _train(self, module, sequences, targets, train, valid, fitted, device, seed):
-        criterion, score_kind = self._criterion(targets, fitted)
+    def _train(self, module, sequences, targets, train, valid, device, seed):
+        criterion, score_kind = self._criterion(targets)
         settings = _skorch.TrainingSettings(
             solver=self.solver,
             learning_rate_init=self.learning_rate_init,
@@ -315,19 +364,20 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             seed=seed,
         )
         result = _skorch.train(
-            module, criterion, sequences, targets, train, valid, settings
+            module, criterion, sequences, targets.values, train, valid, settings
         )
         # The loss of the best constant prediction on the monitored rows (for
         # regression, the loss of R² = 0): a network doing no better has
         # learned nothing.
-        monitored = targets[torch.from_numpy(train if valid is None else valid)]
-        constant = self._constant_output(monitored, fitted["n_outputs"])
+        rows = torch.from_numpy(train if valid is None else valid)
+        monitored = targets.values[rows]
+        constant = self._constant_output(monitored, targets.n_outputs)
         with torch.no_grad():
             expanded = constant.expand(len(monitored), -1)
             baseline = criterion(expanded, monitored).item()
         return result, baseline
 
-    def _set_fitted(self, result, sequences, fitted, patch_size, early):
+    def _set_fitted(self, result, sequences, targets, patch_size, early):
         if not result.loss_curve:
             if result.interrupted:
                 raise KeyboardInterrupt(
@@ -335,9 +385,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                     "batch completed; the model was not fitted."
                 )
             raise RuntimeError("Training ended before the first batch completed.")
-        for name, value in fitted.items():
-            if name != "n_outputs":
-                setattr(self, name, value)
+        self._store_targets(targets)
+        self.n_outputs_ = targets.n_outputs
         self.n_features_in_ = sequences.n_features
         self.patch_size_ = patch_size
         self.net_ = result.net
@@ -375,6 +424,24 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
+
+
+def _reject_booleans(estimator):
+    """Raise for a bool given to an integer parameter.
+
+    sklearn's ``Interval(Integral, ...)`` accepts booleans (``True`` is an
+    int in Python), but ``num_layers=True`` is almost surely a mistake.
+    """
+    for name, constraints in estimator._parameter_constraints.items():
+        value = getattr(estimator, name)
+        if not isinstance(value, bool | np.bool_) or "boolean" in constraints:
+            continue
+        if any(isinstance(c, Interval) and c.type is Integral for c in constraints):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {type(estimator).__name__} must be "
+                f"an int, not a bool; got {value!r}. Pass an integer such as "
+                f"{name}=1."
+            )
 
 
 def _resolve_device(device, owner):

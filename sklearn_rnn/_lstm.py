@@ -12,7 +12,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 from torch import nn
 
-from ._base import BaseRecurrent
+from ._base import BaseRecurrent, Targets
 from ._validation import check_target_range, nonzero_scale
 
 # Parameter documentation shared by both estimators (inserted at "%(common)s").
@@ -133,6 +133,11 @@ n_features_in_ : int
 
     patch_size_ : int
         Timesteps per recurrent step actually used.
+
+    n_outputs_ : int
+        Number of outputs of the network: the number of classes for
+        LSTMClassifier (also for two, where MLPClassifier has a single
+        output), the number of targets for LSTMRegressor.
 
     n_iter_ : int
         Number of epochs run, including one interrupted by Ctrl-C.
@@ -304,18 +309,21 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
                     f"{classes[0]!r}."
                 )
         encoded = torch.from_numpy(np.searchsorted(classes, y).astype(np.int64))
-        return encoded, {"classes_": classes, "n_outputs": len(classes)}
+        return Targets(encoded, n_outputs=len(classes), classes=classes)
 
-    def _criterion(self, targets, fitted):
+    def _store_targets(self, targets):
+        self.classes_ = targets.classes
+
+    def _criterion(self, targets):
         weight = None
         if self.class_weight is not None:
-            weight = self._class_weights(fitted["classes_"], targets.numpy())
+            weight = self._class_weights(targets.classes, targets.values.numpy())
             weight = torch.as_tensor(weight, dtype=torch.float32)
         return nn.CrossEntropyLoss(weight=weight), "accuracy"
 
-    def _constant_output(self, targets, n_outputs):
+    def _constant_output(self, values, n_outputs):
         # Logits of the class frequencies.
-        counts = torch.bincount(targets, minlength=n_outputs).double()
+        counts = torch.bincount(values, minlength=n_outputs).double()
         return torch.log(counts.clamp_min(0.5) / counts.sum()).float()
 
     def _class_weights(self, classes, encoded):
@@ -457,19 +465,20 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
             constant = np.ptp(y2, axis=0) == 0
             scale = nonzero_scale(y2.std(axis=0), constant)
         scaled = torch.from_numpy(((y2 - mean) / scale).astype(np.float32))
-        fitted = {
-            "_y_mean": mean,
-            "_y_scale": scale,
-            "_y_ndim": y.ndim,
-            "n_outputs": y2.shape[1],
-        }
-        return scaled, fitted
+        return Targets(
+            scaled, n_outputs=y2.shape[1], mean=mean, scale=scale, ndim=y.ndim
+        )
 
-    def _criterion(self, targets, fitted):
+    def _store_targets(self, targets):
+        self._y_mean = targets.mean
+        self._y_scale = targets.scale
+        self._y_ndim = targets.ndim
+
+    def _criterion(self, targets):
         return nn.MSELoss(), "r2"
 
-    def _constant_output(self, targets, n_outputs):
-        return targets.mean(dim=0)
+    def _constant_output(self, values, n_outputs):
+        return values.mean(dim=0)
 
     def _validation_split(self, targets, rng):
         n = len(targets)

@@ -22,6 +22,7 @@ not overflow: float64 values beyond the range of float32 are an error, found
 in the same scan as NaN and infinity.
 """
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -160,7 +161,7 @@ def nonzero_scale(scale, constant=None, fallback=1.0):
     return np.where(constant, fallback, scale)
 
 
-def check_sequences(X, *, estimator=None, n_features=None, min_samples=1):
+def check_sequences(X, *, estimator=None, n_features=None):
     """Validate ``X`` against the data contract and return :class:`Sequences`.
 
     Parameters
@@ -171,8 +172,6 @@ def check_sequences(X, *, estimator=None, n_features=None, min_samples=1):
         Only used to name the estimator in error messages.
     n_features : int, optional
         Expected number of features per timestep (checked at predict time).
-    min_samples : int, default=1
-        Minimum number of sequences.
     """
     name = "" if estimator is None else f" by {type(estimator).__name__}"
     if X is None:
@@ -186,6 +185,12 @@ def check_sequences(X, *, estimator=None, n_features=None, min_samples=1):
             f"Sparse data was passed{name}, but sequences must be dense: "
             "convert X with X.toarray()."
         )
+    if getattr(X, "requires_grad", False):
+        raise TypeError(
+            f"X is a torch tensor that requires grad{name}; the estimators "
+            "train their own network and cannot backpropagate into X. Pass "
+            "X.detach() (or X.detach().cpu().numpy())."
+        )
     if isinstance(X, pd.DataFrame):
         X = _frame_to_arrays(X)
     elif isinstance(X, pd.Series):
@@ -194,11 +199,6 @@ def check_sequences(X, *, estimator=None, n_features=None, min_samples=1):
         seqs = _check_list(X, name)
     else:
         seqs = _check_array(X, name)
-    if len(seqs) < min_samples:
-        raise ValueError(
-            f"Found array with {len(seqs)} sample(s) (shape={seqs.data.shape}) "
-            f"while a minimum of {min_samples} is required{name}."
-        )
     if n_features is not None and seqs.n_features != n_features:
         raise ValueError(
             f"X has {seqs.n_features} features per timestep, but "
@@ -229,20 +229,92 @@ def check_target_range(y, name="y"):
         )
 
 
-def _as_numeric(X):
-    """``np.asarray`` that refuses complex and converts object/bool input."""
+def check_allocation(n_bytes, what, remedy):
+    """Raise before allocating ``n_bytes`` that exceed the machine's memory.
+
+    An allocation of terabytes would otherwise fail deep inside numpy or
+    torch, or get the process killed, with no word about which parameter
+    asked for it.
+    """
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not POSIX: cannot tell
+        return
+    if n_bytes > memory:
+        raise ValueError(
+            f"{what} would need {_format_bytes(n_bytes)} of memory, more than "
+            f"this machine has ({_format_bytes(memory)}). {remedy}"
+        )
+
+
+def _format_bytes(n_bytes):
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n_bytes < 1024 or unit == "TiB":
+            return f"{n_bytes:.3g} {unit}" if unit != "bytes" else f"{n_bytes} bytes"
+        n_bytes /= 1024
+
+
+def as_numeric(X, name="X"):
+    """``np.asarray`` that refuses complex and converts object/bool input.
+
+    The one conversion of user input to a numeric array in this package
+    (sequences, lists of sequences and series to window alike). Integers and
+    floats are returned without a copy.
+    """
     X = np.asarray(X)
     if np.iscomplexobj(X):
-        raise ValueError("Complex data not supported: got an array of dtype complex.")
+        raise ValueError(
+            f"{name} must be numeric: complex data not supported (got an "
+            f"array of dtype {X.dtype})."
+        )
     if X.dtype.kind in "OUSb":
-        X = X.astype(np.float64)
+        try:
+            X = X.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{name} must be numeric; converting it to float64 failed "
+                f"(could not convert: {exc}). Encode non-numeric values first."
+            ) from exc
     elif X.dtype.kind not in "fiu":
-        raise ValueError(f"X must be numeric, got an array of dtype {X.dtype}.")
+        raise ValueError(f"{name} must be numeric, got an array of dtype {X.dtype}.")
     return X
 
 
+def as_sequence_list(sequences, name="X"):
+    """Sequences as a list of 2-D numeric arrays (M_i, P) with one P, M_i >= 1.
+
+    The one check of ragged sequences, for the estimators (a list ``X``) and
+    for :func:`~sklearn_rnn.equalize_lengths`. Values are not checked here:
+    NaN is an error for the estimators and padding for ``equalize_lengths``.
+    """
+    if isinstance(sequences, np.ndarray) and sequences.ndim == 3:
+        sequences = list(sequences)
+    arrays = []
+    for i, seq in enumerate(sequences):
+        array = as_numeric(seq, f"Sequence {i} of {name}")
+        if array.ndim == 1:
+            array = array[:, None]
+        if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
+            raise ValueError(
+                f"Each sequence of {name} must be an array of shape "
+                f"(n_timesteps,) or (n_timesteps, n_features) with at least one "
+                f"timestep and one feature; sequence {i} has shape "
+                f"{np.shape(seq)}."
+            )
+        arrays.append(array)
+    if not arrays:
+        raise ValueError(f"{name} is an empty list; pass at least one sequence.")
+    widths = {a.shape[1] for a in arrays}
+    if len(widths) > 1:
+        raise ValueError(
+            f"All sequences of {name} must have the same number of features P; "
+            f"got P in {sorted(widths)}."
+        )
+    return arrays
+
+
 def _check_array(X, name):
-    X = _as_numeric(X)
+    X = as_numeric(X)
     if X.ndim not in (2, 3):
         raise ValueError(
             f"Expected a 3-D array (n_sequences, n_timesteps, n_features) or a "
@@ -374,11 +446,9 @@ def _check_list(X, name):
     The rule does not depend on whether the sequences happen to share one
     shape: NaN in a list is always an error, never padding.
     """
-    arrays = [_as_numeric(x) for x in X]
-    if not arrays:
-        raise ValueError(f"Found an empty list of sequences{name}.")
+    arrays = as_sequence_list(X)
     for i, a in enumerate(arrays):
-        if a.ndim in (1, 2) and a.dtype.kind == "f" and not _all_valid(a):
+        if a.dtype.kind == "f" and not _all_valid(a):
             _check_float32_range(a[None], offset=i)
             t = np.argwhere(~np.isfinite(a))[0][0]
             what = "NaN" if np.isnan(a).any() else "infinity"
@@ -389,24 +459,10 @@ def _check_list(X, name):
                 "whose NaN rows at the start or end mark padding."
             )
     if len({a.shape for a in arrays}) == 1:
-        # Equal shapes: the same as the stacked array (keeps 2-D univariate).
+        # Equal shapes: the same as the stacked array (no padding to find).
         return _check_array(np.stack(arrays), name)
-    for i, a in enumerate(arrays):
-        if a.ndim not in (1, 2) or a.shape[0] == 0:
-            raise ValueError(
-                f"Each sequence in a list must be an array of shape "
-                f"(n_timesteps,) or (n_timesteps, n_features) with at least one "
-                f"timestep; sequence {i} has shape {a.shape}{name}."
-            )
-    arrays = [a[:, None] if a.ndim == 1 else a for a in arrays]
-    widths = {a.shape[1] for a in arrays}
-    if len(widths) > 1:
-        raise ValueError(
-            f"All sequences must have the same number of features; got "
-            f"{sorted(widths)}{name}."
-        )
     lengths = np.array([a.shape[0] for a in arrays], dtype=np.int64)
-    data = np.full((len(arrays), lengths.max(), widths.pop()), np.nan, np.float32)
+    data = np.full((len(arrays), lengths.max(), arrays[0].shape[1]), np.nan, np.float32)
     for i, a in enumerate(arrays):
         data[i, : len(a)] = a
     return Sequences(data, lengths, None)
@@ -415,6 +471,15 @@ def _check_list(X, name):
 def _frame_to_arrays(X):
     """Convert sktime panel frames to lists; plain 2-D frames to arrays."""
     if isinstance(X.index, pd.MultiIndex):
+        if X.index.nlevels != 2:
+            raise ValueError(
+                f"X has a row MultiIndex with {X.index.nlevels} levels "
+                f"{list(X.index.names)}, but sktime's pd-multiindex panel format "
+                "has 2: (instance, time). For hierarchical data, combine the "
+                "instance levels into one first (for instance with "
+                "X.index = pd.MultiIndex.from_arrays([X.index.droplevel(-1)"
+                ".to_flat_index(), X.index.get_level_values(-1)]))."
+            )
         # pd-multiindex: level 0 is the instance, the last level the time.
         _check_time_increasing(X.index)
         groups = X.groupby(level=0, sort=False)

@@ -28,6 +28,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._validation import as_numeric, as_sequence_list, check_allocation
+
 __all__ = ["SlidingWindowTransformer", "equalize_lengths", "make_windows"]
 
 
@@ -279,25 +281,15 @@ def _check_numeric_columns(frame):
 
 def _as_float_array(series, dtype):
     """Cast an array-like to ``dtype`` (no copy if possible); check it is 1-D or 2-D."""
-    array = np.asarray(series)
+    array = as_numeric(series, "series")
     if array.ndim not in (1, 2):
         raise ValueError(
             f"series must be 1-D (T,) or 2-D (T, P), one row per timestep; got a "
             f"{array.ndim}-D array of shape {array.shape}. For several sequences "
             f"of different lengths use equalize_lengths."
         )
-    if array.dtype.kind in "biuf":
-        _check_representable(array, dtype, "series", "dtype=np.float64")
-        return np.asarray(array, dtype=dtype)
-    if array.dtype.kind == "O":
-        try:
-            return array.astype(dtype)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"series must contain only numbers; converting it to {dtype} "
-                f"failed: {exc}"
-            ) from exc
-    raise ValueError(f"series must be numeric; got an array of dtype {array.dtype}.")
+    _check_representable(array, dtype, "series", "dtype=np.float64")
+    return np.asarray(array, dtype=dtype)
 
 
 def _check_representable(values, dtype, name, remedy):
@@ -558,6 +550,10 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
             X, dtype, "X", "SlidingWindowTransformer(dtype=np.float64)"
         )
         n_rows, n_features = X.shape
+        _check_padded_size(
+            (n_rows + self.window_length - 1) * n_features * dtype.itemsize,
+            self.window_length,
+        )
         # One copy of the table, prefixed with the padding rows, so that every
         # output row is a window of it: no T * window_length buffer.
         padded = np.full(
@@ -597,6 +593,15 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         # Whatever comes in, float32 comes out (the estimators' dtype).
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def _check_padded_size(n_bytes, window_length):
+    """Raise before allocating a padded table larger than the machine's memory."""
+    check_allocation(
+        n_bytes,
+        f"The padded copy of X for window_length={window_length}",
+        "Use a window_length of at most the number of rows you need.",
+    )
 
 
 def _check_window_dtype(dtype):
@@ -724,7 +729,7 @@ def equalize_lengths(
     >>> index
     array([0, 0, 0, 1])
     """
-    arrays = _check_sequences(sequences)
+    arrays = as_sequence_list(sequences, name="sequences")
     lengths = np.array([len(a) for a in arrays])
     if method == "split" and length is None:
         raise ValueError(
@@ -755,38 +760,6 @@ def equalize_lengths(
     if return_index:
         return out, np.repeat(np.arange(len(arrays)), n_chunks)
     return out
-
-
-def _check_sequences(sequences):
-    """Return the sequences as a list of 2-D numeric arrays with the same P."""
-    if isinstance(sequences, np.ndarray) and sequences.ndim == 3:
-        sequences = list(sequences)
-    arrays = []
-    for i, seq in enumerate(sequences):
-        array = np.asarray(seq)
-        if array.ndim == 1:
-            array = array.reshape(-1, 1)
-        if array.ndim != 2:
-            raise ValueError(
-                f"Each sequence must be 1-D (M,) or 2-D (M, P); sequence {i} has "
-                f"shape {array.shape}."
-            )
-        if array.dtype.kind not in "biuf":
-            raise ValueError(
-                f"Sequences must be numeric; sequence {i} has dtype {array.dtype}."
-            )
-        if array.shape[0] == 0:
-            raise ValueError(f"Sequence {i} has no rows; every sequence needs >= 1.")
-        arrays.append(array)
-    if not arrays:
-        raise ValueError("sequences is empty; pass at least one sequence.")
-    n_features = {a.shape[1] for a in arrays}
-    if len(n_features) > 1:
-        raise ValueError(
-            f"All sequences must have the same number of features P; got P in "
-            f"{sorted(n_features)}."
-        )
-    return arrays
 
 
 def _check_not_longer(lengths, length):
