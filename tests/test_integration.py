@@ -90,6 +90,7 @@ def test_cross_val_score(Estimator):
     assert scores.mean() > 0.5
 
 
+@pytest.mark.slow
 def test_sliding_window_pipeline_with_time_series_grid_search():
     """Row-aligned feature table -> windows -> LSTM, tuned under TimeSeriesSplit."""
     rng = np.random.RandomState(0)
