@@ -11,7 +11,10 @@ the best time kept; all ratios come from this one run. Run::
 
 Targets (issue #2): fit <= 1.05x, predict of a 1000-sample batch <= 1.10x,
 single-sample predict <= 1.3x. For context, the last columns time skorch used
-directly on the same module (DataLoader batches, ``net.predict``).
+directly on the same module (DataLoader batches, ``net.predict``). The
+hand-written and skorch sides run under the torch thread count that
+LSTMRegressor chooses for the same work (see its ``n_jobs``), so that the
+ratios compare loops, not thread counts.
 """
 
 import argparse
@@ -25,15 +28,20 @@ from skorch import NeuralNetRegressor
 from skorch.callbacks import GradientNormClipping
 
 from sklearn_rnn import LSTMRegressor
+from sklearn_rnn._base import _torch_threads
 from sklearn_rnn._modules import RecurrentNetwork
 
 
-def hand_written_fit(X, y, params, patch_size, seed):
-    """The minimal training loop a PyTorch user would write."""
+def hand_written_fit(X, y, params, patch_size, seed, device="cpu"):
+    """The minimal training loop a PyTorch user would write.
+
+    On a GPU, each batch is copied to the device as it is drawn, as the data
+    of the estimators is.
+    """
     torch.manual_seed(seed)
     module = RecurrentNetwork(
         X.shape[2], 1, hidden_size=params["hidden_size"], patch_size=patch_size
-    )
+    ).to(device)
     # The same optimizer as LSTMRegressor: fused Adam with sklearn's alpha
     # (weight decay alpha / batch_size on the weights, none on the biases),
     # so that the ratio measures the wrapper, not a different optimizer.
@@ -56,7 +64,8 @@ def hand_written_fit(X, y, params, patch_size, seed):
         for lo in range(0, len(Xt), batch_size):
             index = order[lo : lo + batch_size]
             optimizer.zero_grad()
-            loss = loss_fn(module(Xt[index]), yt[index])
+            x, target = Xt[index].to(device), yt[index].to(device)
+            loss = loss_fn(module(x), target)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(
                 module.parameters(), params["clip_grad_norm"]
@@ -84,9 +93,9 @@ def naive_skorch(X, y, params, seed):
     return net.fit(X, y[:, None])
 
 
-def hand_written_predict(module, X):
+def hand_written_predict(module, X, device="cpu"):
     with torch.inference_mode():
-        return module(torch.from_numpy(X)).numpy()
+        return module(torch.from_numpy(X).to(device)).cpu().numpy()
 
 
 def paired_best_times(ref, ours, repeats):
@@ -132,44 +141,54 @@ def main():
         random_state=0,
         device="cpu",
     )
-    print(
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
-        f"N={n}, M={m}, P={p}, hidden 64, batch 128, 3 epochs"
-    )
-
     # Warm up both paths (first calls allocate and pick kernels). patch_size=1:
     # the hand-written side feeds raw timesteps.
     hand_written_fit(X[:512], y[:512], params, 1, seed=0)
     reg.set_params(patch_size=1).fit(X[:512], y[:512])
+    # The thread counts LSTMRegressor picks for a training batch and for a
+    # predict batch of 1000: the other sides run under the same.
+    threads = {
+        rows: reg._n_threads(reg.net_.module_, rows)
+        for rows in (params["batch_size"], 1000, 1)
+    }
+    print(
+        f"torch {torch.__version__}, default {torch.get_num_threads()} threads, "
+        f"LSTMRegressor's choice {threads}; N={n}, M={m}, P={p}, hidden 64, "
+        "batch 128, 3 epochs"
+    )
     modules = []
-    fit_ref, fit_ours = paired_best_times(
-        lambda: modules.append(hand_written_fit(X, y, params, 1, seed=0)),
-        lambda: reg.fit(X, y),
-        args.repeats,
-    )
-    module = modules[0]
-    nets = []
-    _, fit_naive = paired_best_times(
-        lambda: None,
-        lambda: nets.append(naive_skorch(X, y, params, seed=0)),
-        1,
-    )
+    with _torch_threads(threads[params["batch_size"]]):
+        fit_ref, fit_ours = paired_best_times(
+            lambda: modules.append(hand_written_fit(X, y, params, 1, seed=0)),
+            lambda: reg.fit(X, y),
+            args.repeats,
+        )
+        module = modules[0]
+        nets = []
+        _, fit_naive = paired_best_times(
+            lambda: None,
+            lambda: nets.append(naive_skorch(X, y, params, seed=0)),
+            1,
+        )
 
     rows = [("fit (3 epochs)", fit_ref, fit_ours, fit_naive, 1.05)]
     for label, data, loops, target in [
         ("predict 1000 samples", X[:1000], 20, 1.10),
         ("predict 1 sample", X[:1], 2000, 1.3),
     ]:
-        ref, ours = paired_best_times(
-            lambda d=data, k=loops: [hand_written_predict(module, d) for _ in range(k)],
-            lambda d=data, k=loops: [reg.predict(d) for _ in range(k)],
-            5,
-        )
-        _, naive = paired_best_times(
-            lambda: None,
-            lambda d=data, k=loops: [nets[0].predict(d) for _ in range(k)],
-            5,
-        )
+        with _torch_threads(threads[len(data)]):
+            ref, ours = paired_best_times(
+                lambda d=data, k=loops: [
+                    hand_written_predict(module, d) for _ in range(k)
+                ],
+                lambda d=data, k=loops: [reg.predict(d) for _ in range(k)],
+                5,
+            )
+            _, naive = paired_best_times(
+                lambda: None,
+                lambda d=data, k=loops: [nets[0].predict(d) for _ in range(k)],
+                5,
+            )
         rows.append((label, ref / loops, ours / loops, naive / loops, target))
 
     print(

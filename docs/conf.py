@@ -9,21 +9,13 @@ for a quick look at the prose.
 """
 
 import inspect
-import os
 import re
 import sys
 import warnings
 from pathlib import Path
 
-# The examples train small networks during the build, in this process. Such
-# networks gain nothing from more than one thread per operation, and when
-# other processes share the cores (CI has 2), OpenMP threads waiting for
-# each other made a 1.4 s fit take up to a minute.
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-
-import torch  # after the thread setting above
-
-torch.set_num_threads(1)
+# No thread setting: the estimators run the examples' small networks on one
+# torch thread themselves (see the ``n_jobs`` parameter).
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))

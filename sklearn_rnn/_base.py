@@ -32,6 +32,13 @@ from ._validation import check_allocation, check_sequences
 _MAX_AUTO_STEPS = 32
 # Rows per forward pass at predict time.
 _PREDICT_BATCH = 1024
+# Multiply-adds per recurrent step (parameters x rows of the batch) below
+# which torch's intra-op threads cost more than they save. Every tiny
+# operator of a small recurrent network ends at a barrier where all threads
+# meet; when another process holds one of the cores, each barrier waits for
+# a descheduled thread, and fits ran 9-40 times slower than on one thread.
+# Measured by ``benchmarks/threads.py`` (see its size sweep).
+_THREAD_WORK = 2**25
 
 
 @dataclass
@@ -101,6 +108,11 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "device": [str],
+        "n_jobs": [
+            None,
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Integral, None, -1, closed="right"),
+        ],
     }
 
     def __init__(
@@ -129,6 +141,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         random_state=None,
         verbose=0,
         device="auto",
+        n_jobs=None,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -153,6 +166,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         self.random_state = random_state
         self.verbose = verbose
         self.device = device
+        self.n_jobs = n_jobs
 
     # -- hooks for the subclasses ------------------------------------------
 
@@ -232,7 +246,11 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 module = self._init_module(sequences, train, targets, patch_size)
         # Shuffling draws from a private generator; dropout can only draw from
         # torch's global one, which is then seeded for the whole training.
-        with _seeded(seed if self.dropout > 0 else None, device):
+        n_threads = self._n_threads(module, self._batch_size(len(train)))
+        with (
+            _seeded(seed if self.dropout > 0 else None, device),
+            _torch_threads(n_threads),
+        ):
             result, baseline = self._train(
                 module, sequences, targets, train, valid, device, seed
             )
@@ -404,8 +422,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self)
         sequences = check_sequences(X, estimator=self, n_features=self.n_features_in_)
         module, device = self.net_.module_, self.net_.device
+        n_threads = self._n_threads(module, min(len(sequences), _PREDICT_BATCH))
         outputs = []
-        with torch.inference_mode():
+        with torch.inference_mode(), _torch_threads(n_threads):
             for lo in range(0, len(sequences), _PREDICT_BATCH):
                 x, lengths = sequences.batch(slice(lo, lo + _PREDICT_BATCH))
                 x = torch.from_numpy(x).to(device)
@@ -414,6 +433,58 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 outputs.append(module(x, lengths))
         out = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
         return out.cpu().numpy()
+
+    def _n_threads(self, module, batch_size):
+        """Torch intra-op threads for running ``module`` on batches of a size.
+
+        ``torch.get_num_threads()`` at the time of the call is the budget: it
+        follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
+        limits and the limits joblib gives its workers.
+        """
+        budget = torch.get_num_threads()
+        if self.n_jobs is None:
+            work = batch_size * sum(p.numel() for p in module.parameters())
+            return 1 if work < _THREAD_WORK else budget
+        if self.n_jobs < 0:  # joblib's meaning: -1 is all, -2 all but one...
+            return max(1, budget + 1 + self.n_jobs)
+        return self.n_jobs
+
+    # What the ONNX graph outputs: "proba" (classifiers) or "regression";
+    # None where there is no export.
+    _onnx_kind = None
+
+    def to_onnx(self, path):
+        """Export the fitted predictor to an ONNX file.
+
+        The graph maps a float32 batch of sequences of equal length to what
+        ``predict_proba`` (classifiers, output "probabilities") or
+        ``predict`` (regressors, output "predictions", always 2-D) returns:
+        the standardisation of the inputs, the network and the output
+        mapping are all inside. Its input "x" has shape (batch, time,
+        n_features) with both batch and time dynamic. Packed sequences of
+        different lengths cannot be expressed in the graph: run each such
+        sequence alone, as a batch of one at its own length, which gives
+        the result of ``predict``. Needs the ``onnx`` package.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File to write.
+
+        Returns
+        -------
+        path : str or path-like
+            ``path``, for chaining.
+        """
+        check_is_fitted(self)
+        if self._onnx_kind is None:
+            raise NotImplementedError(
+                f"to_onnx is not available for {type(self).__name__}."
+            )
+        from ._persistence import export_onnx
+
+        export_onnx(self, path, self._onnx_kind)
+        return path
 
     def __sklearn_is_fitted__(self):
         # Cheaper than sklearn's scan of all attributes: predict on a single
@@ -480,6 +551,25 @@ def _resolve_device(device, owner):
 # that overlap in threads would restore each other's seeded states. They are
 # serialised instead (they are short, except training with dropout).
 _GLOBAL_RNG_LOCK = threading.RLock()
+
+
+@contextmanager
+def _torch_threads(n_threads):
+    """Run the block with ``n_threads`` intra-op threads, then restore.
+
+    Only torch's intra-op count changes, for the duration of the block; the
+    environment (``OMP_NUM_THREADS``) and torch's inter-op pool are left
+    alone. The previous count comes back on any exit, including an
+    exception or a KeyboardInterrupt.
+    """
+    previous = torch.get_num_threads()
+    if n_threads != previous:
+        torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)
 
 
 @contextmanager

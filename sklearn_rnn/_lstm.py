@@ -125,7 +125,21 @@ cell : {"lstm", "gru", "rnn"}, default="lstm"
 
     device : str, default="auto"
         Torch device: "auto" (CUDA when available), "cpu", "cuda",
-        "cuda:<index>" or "mps"."""
+        "cuda:<index>" or "mps".
+
+    n_jobs : int, default=None
+        Number of torch intra-op threads for ``fit`` and ``predict``: the
+        threads that share each matrix product of the network, not parallel
+        fits. None chooses one thread for networks whose work per recurrent
+        step (parameters times batch rows) is below about 3e7 multiply-adds,
+        which includes the default sizes: there, extra threads wait on each
+        other at every small operation, and a fit ran up to 40 times slower
+        whenever another process was busy. Larger networks use the count
+        torch has when the call starts (``torch.get_num_threads()``, which
+        follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
+        limits and the limits of joblib's workers). -1 uses that count
+        whatever the size, -2 one thread fewer, and so on; a positive value
+        sets the count. Torch's setting is restored when the call returns."""
 
 _COMMON_ATTRIBUTES = """\
 n_features_in_ : int
@@ -232,6 +246,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         **BaseRecurrent._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
+    _onnx_kind = "proba"
 
     def __init__(
         self,
@@ -259,6 +274,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         random_state=None,
         verbose=0,
         device="auto",
+        n_jobs=None,
         class_weight=None,
     ):
         super().__init__(
@@ -285,6 +301,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
             random_state=random_state,
             verbose=verbose,
             device=device,
+            n_jobs=n_jobs,
         )
         self.class_weight = class_weight
 
@@ -446,6 +463,8 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
     >>> reg.predict(X[:2]).shape
     (2,)
     """
+
+    _onnx_kind = "regression"
 
     def _encode_targets(self, y, warm):
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")

@@ -8,6 +8,10 @@ Accepted forms of ``X``:
 - a 2-D array ``(N, M)``: N univariate sequences (P = 1). Every value is an
   observation, so NaN is an error here.
 - a list of arrays ``(M_i, P)`` or ``(M_i,)``: sequences of different lengths.
+- a 3-D array stored out of memory: an ``np.memmap``, or any object with
+  ``shape``, a float ``dtype`` and NumPy indexing of a batch of rows (an h5py
+  or zarr dataset). It is read chunk by chunk and batch by batch, never
+  loaded whole.
 - a pandas DataFrame: 2-D like the array, or one of sktime's panel formats
   (``pd-multiindex``: (instance, time) row index with one column per feature,
   time strictly increasing within each instance; ``nested_univ``: one cell
@@ -76,7 +80,10 @@ class Sequences:
             # warns on read-only arrays; a writeable C-contiguous float32
             # batch, the common case, is passed on without a copy.
             if not (
-                x.dtype == np.float32 and x.flags.writeable and x.flags.c_contiguous
+                isinstance(x, np.ndarray)
+                and x.dtype == np.float32
+                and x.flags.writeable
+                and x.flags.c_contiguous
             ):
                 x = np.array(x, dtype=np.float32, order="C")
             return x, None
@@ -93,7 +100,10 @@ class Sequences:
         # Gather the observed part of each row to the front; positions past a
         # row's length are clipped copies that the module never reads.
         steps = np.minimum(steps, self.data.shape[1] - 1)
-        x = self.data[rows[:, None], steps].astype(np.float32, copy=False)
+        data = self.data
+        if not isinstance(data, np.ndarray):  # out of memory: rows first
+            data, rows = np.asarray(data[rows]), np.arange(len(rows))
+        x = data[rows[:, None], steps].astype(np.float32, copy=False)
         return x, (None if lengths.min() == width else lengths)
 
     def moments(self, rows, max_rows=2048):
@@ -116,7 +126,7 @@ class Sequences:
         chunks = range(0, len(rows), step)
 
         def read(lo):
-            chunk = self.data[rows[lo : lo + step]]
+            chunk = np.asarray(self.data[rows[lo : lo + step]])
             # NaN is padding here: observed NaN was rejected by the checks.
             return chunk.astype(np.float32).astype(np.float64)
 
@@ -254,13 +264,33 @@ def _format_bytes(n_bytes):
         n_bytes /= 1024
 
 
+def _is_out_of_memory(X):
+    """Whether ``X`` is a 3-D float array read by indexing, not by loading.
+
+    h5py and zarr datasets (and the like) load everything on ``np.asarray``;
+    they are kept as they are and indexed batch by batch instead.
+    """
+    if isinstance(X, np.ndarray) or not all(
+        hasattr(X, attr) for attr in ("shape", "dtype", "__getitem__")
+    ):
+        return False
+    try:
+        kind = np.dtype(X.dtype).kind
+    except TypeError:  # a dtype numpy does not know, such as torch's
+        return False
+    return len(X.shape) == 3 and kind == "f"
+
+
 def as_numeric(X, name="X"):
     """``np.asarray`` that refuses complex and converts object/bool input.
 
     The one conversion of user input to a numeric array in this package
     (sequences, lists of sequences and series to window alike). Integers and
-    floats are returned without a copy.
+    floats are returned without a copy, and a 3-D float array stored out of
+    memory (see :func:`_is_out_of_memory`) as it is.
     """
+    if _is_out_of_memory(X):
+        return X
     X = np.asarray(X)
     if np.iscomplexobj(X):
         raise ValueError(
@@ -315,11 +345,11 @@ def as_sequence_list(sequences, name="X"):
 
 def _check_array(X, name):
     X = as_numeric(X)
-    if X.ndim not in (2, 3):
+    if len(X.shape) not in (2, 3):
         raise ValueError(
             f"Expected a 3-D array (n_sequences, n_timesteps, n_features) or a "
             f"2-D array (n_sequences, n_timesteps) of univariate sequences{name}, "
-            f"got a {X.ndim}-D array of shape {X.shape} instead."
+            f"got a {len(X.shape)}-D array of shape {X.shape} instead."
             + (
                 " Reshape your data with X.reshape(1, -1) if it is a single "
                 "univariate sequence."
@@ -329,13 +359,13 @@ def _check_array(X, name):
         )
     if 0 in X.shape[1:]:
         # The last axis is the timesteps of a 2-D array, the features of a 3-D one.
-        what = "feature(s)" if X.ndim == 3 and X.shape[2] == 0 else "timestep(s)"
+        what = "feature(s)" if len(X.shape) == 3 and X.shape[2] == 0 else "timestep(s)"
         raise ValueError(
             f"Found array with 0 {what} (shape={X.shape}) while a minimum of 1 "
             f"is required{name}: each sequence needs at least one timestep and "
             "one feature."
         )
-    if X.ndim == 2:
+    if len(X.shape) == 2:
         # Every value is an observation: no padding to look for.
         _check_finite_2d(X)
         return Sequences(X[:, :, None])
@@ -391,13 +421,14 @@ def _scan_padding(X):
     n, m, p = X.shape
     if X.dtype.kind != "f" or n == 0:
         return None, None
-    if X.size <= _CHUNK_ELEMENTS and _all_valid(X):
+    in_memory = isinstance(X, np.ndarray)
+    if in_memory and X.size <= _CHUNK_ELEMENTS and _all_valid(X):
         return None, None  # the common case, without the bookkeeping below
     lengths = np.full(n, m, dtype=np.int64)
     starts = np.zeros(n, dtype=np.int64)
     step = max(1, _CHUNK_ELEMENTS // (m * p))
     for lo in range(0, n, step):
-        chunk = X[lo : lo + step]
+        chunk = X[lo : lo + step] if in_memory else np.asarray(X[lo : lo + step])
         if _all_valid(chunk):
             continue
         _check_float32_range(chunk, lo)

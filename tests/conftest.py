@@ -1,14 +1,8 @@
-import os
-
 import pytest
 import torch
 
-
-def pytest_configure(config):
-    # Under pytest-xdist each worker is a process: let torch use one thread
-    # per worker, else workers x threads oversubscribe the cores.
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        torch.set_num_threads(1)
+# No thread setting here: the estimators choose torch's thread count
+# themselves (tests/test_threads.py), also beside another xdist worker.
 
 
 def pytest_collection_modifyitems(config, items):

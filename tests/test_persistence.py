@@ -1,0 +1,65 @@
+"""Export to ONNX: the graph computes what predict and predict_proba return."""
+
+import numpy as np
+import pytest
+from _helpers import fast, sequence_data
+
+from sklearn_rnn import LSTMClassifier, LSTMRegressor
+
+ort = pytest.importorskip("onnxruntime")
+pytest.importorskip("onnx")
+
+
+def run_graph(path, X):
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {"x": X.astype(np.float32)})[0]
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_onnx_classifier_matches_predict_proba(tmp_path, cell, bidirectional):
+    X, y = sequence_data(LSTMClassifier, n=80, m=12, p=3)
+    clf = fast(LSTMClassifier, cell=cell, bidirectional=bidirectional).fit(X, y)
+    path = clf.to_onnx(tmp_path / "clf.onnx")
+    np.testing.assert_allclose(run_graph(path, X), clf.predict_proba(X), atol=1e-5)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_onnx_regressor_matches_predict(tmp_path, cell, bidirectional):
+    X, y = sequence_data(LSTMRegressor, n=80, m=12, p=3)
+    y = 100 * y + 7  # the graph unscales the targets
+    reg = fast(LSTMRegressor, cell=cell, bidirectional=bidirectional).fit(X, y)
+    path = reg.to_onnx(tmp_path / "reg.onnx")
+    out = run_graph(path, X)
+    assert out.shape == (80, 1)
+    np.testing.assert_allclose(out[:, 0], reg.predict(X), rtol=1e-5, atol=1e-4)
+
+
+def test_onnx_batch_and_time_axes_are_dynamic(tmp_path):
+    """Other batch sizes and lengths than the export's, patching included."""
+    X, y = sequence_data(LSTMRegressor, n=80, m=40, p=2)
+    y = np.column_stack([y, -y])  # two outputs
+    reg = fast(LSTMRegressor, patch_size=3).fit(X, y)
+    path = reg.to_onnx(tmp_path / "reg.onnx")
+    for rows, steps in [(1, 40), (17, 40), (5, 13), (3, 61)]:
+        Xs = np.random.RandomState(rows).normal(size=(rows, steps, 2))
+        np.testing.assert_allclose(
+            run_graph(path, Xs), reg.predict(Xs), rtol=1e-5, atol=1e-5
+        )
+
+
+def test_onnx_sequences_of_different_lengths_run_one_at_a_time(tmp_path):
+    X, y = sequence_data(LSTMClassifier, n=60, m=10, p=2)
+    ragged = [X[i, : 4 + i % 7] for i in range(len(X))]
+    clf = fast(LSTMClassifier).fit(ragged, y)
+    path = clf.to_onnx(tmp_path / "clf.onnx")
+    one_by_one = np.vstack([run_graph(path, seq[None]) for seq in ragged])
+    np.testing.assert_allclose(one_by_one, clf.predict_proba(ragged), atol=1e-5)
+
+
+def test_to_onnx_needs_a_fitted_estimator(tmp_path):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        LSTMRegressor().to_onnx(tmp_path / "reg.onnx")

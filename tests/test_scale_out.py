@@ -1,0 +1,189 @@
+"""Searches distributed over a real Dask cluster give the sequential results."""
+
+import sys
+
+import _helpers
+import numpy as np
+import pandas as pd
+import pytest
+from _helpers import fast, outputs, sequence_data
+from sklearn.model_selection import GridSearchCV, cross_validate
+
+from sklearn_rnn import LSTMClassifier, LSTMRegressor, RNNForecaster
+
+distributed = pytest.importorskip("distributed")
+joblib = pytest.importorskip("joblib")
+cloudpickle = pytest.importorskip("cloudpickle")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client():
+    """Two worker processes of one thread each, as a small real cluster."""
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        # Functions of this test module travel by value: the workers cannot
+        # import the tests.
+        for module in (sys.modules[__name__], _helpers):
+            cloudpickle.register_pickle_by_value(module)
+        yield client
+
+
+def test_grid_search_on_dask_matches_the_sequential_search(client):
+    X, y = sequence_data(LSTMClassifier, n=80)
+    grid = {"hidden_size": [4, 8], "cell": ["lstm", "gru"]}
+    sequential = GridSearchCV(fast(LSTMClassifier), grid, cv=2).fit(X, y)
+    with (
+        distributed.get_task_stream(client) as tasks,
+        joblib.parallel_backend("dask"),
+    ):
+        spread = GridSearchCV(fast(LSTMClassifier), grid, cv=2, n_jobs=-1).fit(X, y)
+    assert len(tasks.data) >= 8  # the 4 x 2 fits ran on the cluster
+    assert spread.best_params_ == sequential.best_params_
+    for key in ("split0_test_score", "split1_test_score", "mean_test_score"):
+        np.testing.assert_array_equal(
+            spread.cv_results_[key], sequential.cv_results_[key]
+        )
+    np.testing.assert_array_equal(spread.predict(X), sequential.predict(X))
+
+
+def test_cross_validate_on_dask_matches_the_sequential_run(client):
+    X, y = sequence_data(LSTMRegressor, n=80)
+    sequential = cross_validate(fast(LSTMRegressor), X, y, cv=3)
+    with joblib.parallel_backend("dask"):
+        spread = cross_validate(fast(LSTMRegressor), X, y, cv=3, n_jobs=-1)
+    np.testing.assert_array_equal(spread["test_score"], sequential["test_score"])
+
+
+def test_workers_train_within_their_share_of_cores(client):
+    """Even a network large enough for threads uses the worker's 1 thread."""
+    threads = client.submit(_threads_during_a_large_fit, pure=False).result()
+    assert threads == {1}
+
+
+def test_forecasting_grid_search_on_dask(client):
+    from sktime.forecasting.model_selection import ForecastingGridSearchCV
+    from sktime.split import ExpandingWindowSplitter
+
+    y = pd.Series(
+        np.sin(np.arange(60) / 3) + np.arange(60) / 20,
+        index=pd.period_range("2000-01", periods=60, freq="M"),
+    )
+    forecaster = RNNForecaster(
+        window_length=6,
+        estimator=LSTMRegressor(hidden_size=4, max_iter=3, device="cpu"),
+        calibration_fraction=0.0,
+        random_state=0,
+    )
+    cv = ExpandingWindowSplitter(fh=[1, 2, 3], initial_window=40, step_length=10)
+    grid = {"window_length": [4, 6]}
+    searches = [
+        ForecastingGridSearchCV(forecaster, cv=cv, param_grid=grid, backend=backend)
+        for backend in (None, "dask")
+    ]
+    for search in searches:
+        search.fit(y, fh=[1, 2, 3])
+    sequential, spread = (s.cv_results_ for s in searches)
+    assert searches[1].best_params_ == searches[0].best_params_
+    np.testing.assert_array_equal(
+        spread.filter(like="mean_test").to_numpy(),
+        sequential.filter(like="mean_test").to_numpy(),
+    )
+
+
+def _threads_during_a_large_fit():
+    """Fit in a worker with the size threshold at 0; return the counts seen."""
+    import torch
+
+    from sklearn_rnn import _base
+    from sklearn_rnn._modules import RecurrentNetwork
+
+    seen, forward = set(), RecurrentNetwork.forward
+    threshold = _base._THREAD_WORK
+
+    def recording(self, *args, **kwargs):
+        seen.add(torch.get_num_threads())
+        return forward(self, *args, **kwargs)
+
+    RecurrentNetwork.forward, _base._THREAD_WORK = recording, 0
+    try:
+        X, y = sequence_data(LSTMRegressor, n=40)
+        fast(LSTMRegressor, max_iter=2).fit(X, y)
+    finally:
+        RecurrentNetwork.forward, _base._THREAD_WORK = forward, threshold
+    return seen
+
+
+class RowStore:
+    """An array on 'disk' (h5py/zarr-like): shape, dtype and row indexing only.
+
+    Loading it whole (``np.asarray``) fails, and the largest read is kept.
+    """
+
+    def __init__(self, array):
+        self._array = array
+        self.shape, self.dtype = array.shape, array.dtype
+        self.largest_read = 0
+
+    def __getitem__(self, index):
+        rows = self._array[index]
+        self.largest_read = max(self.largest_read, len(rows))
+        return rows.copy()
+
+    def __array__(self, *args, **kwargs):
+        raise AssertionError("the whole array was loaded")
+
+
+@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
+def test_out_of_memory_arrays_are_read_batch_by_batch(Estimator, monkeypatch):
+    monkeypatch.setattr("sklearn_rnn._validation._CHUNK_ELEMENTS", 2000)
+    X, y = sequence_data(Estimator, n=200)
+    store = RowStore(X.astype(np.float32))
+    est = fast(Estimator, batch_size=16).fit(store, y)
+    in_memory = fast(Estimator, batch_size=16).fit(X.astype(np.float32), y)
+    assert store.largest_read <= 100  # 2000 elements / (10 x 2) per chunk
+    np.testing.assert_allclose(outputs(est, store), outputs(in_memory, X), rtol=1e-5)
+
+
+def test_memmap_input(tmp_path):
+    X, y = sequence_data(LSTMRegressor, n=100)
+    memmap = np.lib.format.open_memmap(
+        tmp_path / "X.npy", mode="w+", dtype=np.float32, shape=X.shape
+    )
+    memmap[:] = X
+    memmap.flush()
+    readonly = np.load(tmp_path / "X.npy", mmap_mode="r")
+    reg = fast(LSTMRegressor).fit(readonly, y)
+    np.testing.assert_allclose(
+        reg.predict(readonly), fast(LSTMRegressor).fit(X, y).predict(X), rtol=1e-5
+    )
+
+
+def test_out_of_memory_arrays_get_the_usual_errors():
+    X, y = sequence_data(LSTMRegressor, n=60)
+    X = X.astype(np.float32)
+    X[7, 4, 1] = np.nan
+    with pytest.raises(ValueError, match=r"NaN inside the observed part of sequence 7"):
+        fast(LSTMRegressor).fit(RowStore(X), y)
+    X[7, 4, 1] = 0.0
+    reg = fast(LSTMRegressor).fit(RowStore(X), y)
+    with pytest.raises(ValueError, match="X has 3 features per timestep"):
+        reg.predict(RowStore(np.zeros((5, 10, 3), np.float32)))
+
+
+def test_padded_out_of_memory_arrays():
+    """NaN padding at the start of a stored sequence: read as a shorter one."""
+    X, y = sequence_data(LSTMRegressor, n=60)
+    X = X.astype(np.float32)
+    X[3, :4] = np.nan
+    reg = fast(LSTMRegressor).fit(RowStore(X), y)
+    expected = reg.predict([X[3, 4:]])
+    np.testing.assert_allclose(reg.predict(RowStore(X))[3], expected[0], rtol=1e-5)
