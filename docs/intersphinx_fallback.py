@@ -214,6 +214,10 @@ INVENTORIES = {
             ("py:function", "torch.cuda.is_available"): None,
             ("py:function", "torch.set_num_threads"): None,
             ("py:function", "torch.save"): None,
+            ("py:class", "torch.Generator"): None,
+            ("py:function", "torch.random.fork_rng"): (
+                "random.html#torch.random.fork_rng"
+            ),
         },
         "inherited": {},
     },

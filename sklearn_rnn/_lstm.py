@@ -159,7 +159,7 @@ n_features_in_ : int
     interrupted_ : bool
         Whether Ctrl-C ended training. ``fit`` then leaves the estimator
         fitted with the best weights so far and raises
-        :class:`KeyboardInterrupt` again, so that loops and searches stop.
+        :exc:`KeyboardInterrupt` again, so that loops and searches stop.
 
     loss_curve_ : list of float
         Mean training loss of each epoch (over the batches it completed, for

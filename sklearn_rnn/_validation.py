@@ -209,6 +209,11 @@ def check_sequences(X, *, estimator=None, n_features=None):
         seqs = _check_list(X, name)
     else:
         seqs = _check_array(X, name)
+    if len(seqs) == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={seqs.data.shape}) while a "
+            f"minimum of 1 is required{name}."
+        )
     if n_features is not None and seqs.n_features != n_features:
         raise ValueError(
             f"X has {seqs.n_features} features per timestep, but "
