@@ -148,6 +148,8 @@ INVENTORIES = {
             ("py:class", "sklearn.pipeline.Pipeline"): None,
             ("py:class", "sklearn.model_selection.TimeSeriesSplit"): None,
             ("py:class", "sklearn.model_selection.GridSearchCV"): None,
+            ("py:class", "sklearn.model_selection.RandomizedSearchCV"): None,
+            ("py:function", "sklearn.model_selection.cross_validate"): None,
             ("py:class", "sklearn.model_selection.GroupKFold"): None,
             ("py:function", "sklearn.model_selection.cross_val_score"): None,
             ("py:function", "sklearn.model_selection.train_test_split"): None,
