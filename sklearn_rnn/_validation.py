@@ -299,14 +299,16 @@ def as_numeric(X, name="X"):
     X = np.asarray(X)
     if np.iscomplexobj(X):
         raise ValueError(
-            f"{name} must be numeric: complex data not supported (got an "
+            f"{name} must be numeric. Complex data not supported (got an "
             f"array of dtype {X.dtype})."
         )
     if X.dtype.kind in "OUSb":
         try:
             X = X.astype(np.float64)
         except (TypeError, ValueError) as exc:
-            raise ValueError(
+            # The same exception type as numpy's (sklearn's checks expect a
+            # TypeError for objects that are not numbers at all).
+            raise type(exc)(
                 f"{name} must be numeric; converting it to float64 failed "
                 f"(could not convert: {exc}). Encode non-numeric values first."
             ) from exc

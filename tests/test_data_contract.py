@@ -209,7 +209,7 @@ def _bad_inputs():
         ([X[0], X[1, :3, :1]], "same number of features"),
         ([X[0], X[1, :0]], "at least one timestep"),
         (sp.csr_matrix(X[:, :, 0]), "Sparse data"),
-        (X.astype(complex), "complex data not supported"),
+        (X.astype(complex), "Complex data not supported"),
         (np.array([["a"] * 6] * 10), "could not convert"),
         (None, "got None"),
     ]
