@@ -220,6 +220,8 @@ INVENTORIES = {
             ("py:function", "torch.random.fork_rng"): (
                 "random.html#torch.random.fork_rng"
             ),
+            ("py:module", "torch.distributed"): None,
+            ("py:class", "torch.nn.parallel.DistributedDataParallel"): None,
         },
         "inherited": {},
     },

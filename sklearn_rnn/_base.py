@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from . import _skorch
 from ._modules import CELLS, RecurrentNetwork
-from ._validation import check_allocation, check_sequences
+from ._validation import check_allocation, check_sequences, warn_if_transposed
 
 # With patch_size="auto", long sequences are cut into patches so that the
 # recurrent cell takes at most this many steps: gradients through hundreds
@@ -214,6 +214,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         _reject_booleans(self)
         device = _resolve_device(self.device, type(self).__name__)
         sequences = check_sequences(X, estimator=self)
+        warn_if_transposed(sequences, self)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y "
@@ -233,8 +234,12 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 "warm_start=True needs the same features."
             )
         targets = self._encode_targets(y, warm)
-        rng = check_random_state(self.random_state)
-        seed = None if self.random_state is None else int(rng.randint(2**31 - 1))
+        random_state = self.random_state
+        if random_state is None:
+            # Data-parallel processes must split and shuffle alike.
+            random_state = _skorch.shared_seed()
+        rng = check_random_state(random_state)
+        seed = None if random_state is None else int(rng.randint(2**31 - 1))
         train, valid = self._split(targets.values, rng)
         if warm:
             # Train a copy, so that a failed fit leaves the model intact.

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_array, column_or_1d
 from torch import nn
 
 from ._base import BaseRecurrent, Targets
-from ._validation import check_target_range, nonzero_scale
+from ._validation import _python, check_target_range, nonzero_scale
 
 # Parameter documentation shared by both estimators (inserted at "%(common)s").
 _COMMON_PARAMETERS = """\
@@ -323,7 +323,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes "
                     f"in the data, but the data contains only one class: "
-                    f"{classes[0]!r}."
+                    f"{_python(classes[0])!r}."
                 )
         encoded = torch.from_numpy(np.searchsorted(classes, y).astype(np.int64))
         return Targets(encoded, n_outputs=len(classes), classes=classes)
@@ -402,6 +402,27 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         """
         logits = torch.from_numpy(self._forward(X)).double()
         return torch.softmax(logits, dim=1).numpy()
+
+    def predict_log_proba(self, X):
+        """Logarithm of the probability of each class for each sequence.
+
+        Computed from the network's outputs directly (a log-softmax), so
+        classes of tiny probability get a finite log-probability rather than
+        ``log(0)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Sequences, in any of the forms accepted by :meth:`fit`.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns ordered as ``classes_``.
+        """
+        logits = torch.from_numpy(self._forward(X)).double()
+        return torch.log_softmax(logits, dim=1).numpy()
 
     def predict(self, X):
         """Most probable class of each sequence.

@@ -47,12 +47,17 @@ class Net(NeuralNet):
     then follow its row, and an epoch that ends training still has one.
     """
 
-    def __init__(self, *args, clip_grad_norm=None, **kwargs):
+    def __init__(self, *args, clip_grad_norm=None, data_parallel=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.clip_grad_norm = clip_grad_norm
+        self.data_parallel = data_parallel
 
     def train_step_single(self, batch, **fit_params):
         step = super().train_step_single(batch, **fit_params)
+        if self.data_parallel:
+            # Before clipping: the processes clip the gradient of the whole
+            # batch, as one process would.
+            _average_gradients(self._parameters(), len(batch[1]))
         if self.clip_grad_norm is not None:
             torch.nn.utils.clip_grad_norm_(self._parameters(), self.clip_grad_norm)
         return step
@@ -138,28 +143,117 @@ class BatchIterator:
     Shuffling draws from ``generator``, a private :class:`torch.Generator`
     seeded by the estimator's ``random_state`` (torch's global generator
     when None): fits running at the same time in threads do not share it.
+    With ``shard=(rank, world_size)``
+    (data-parallel training), every process draws the same batches and keeps
+    its share of each batch's rows.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, generator=None):
+    def __init__(self, dataset, batch_size, shuffle=False, shard=None, generator=None):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.shard = shard
         self.generator = generator
 
     def __len__(self):
-        return math.ceil(len(self.dataset) / self.batch_size)
+        return len(self._bounds())
 
     def __iter__(self):
-        n = len(self.dataset)
         if self.shuffle:
-            order = torch.randperm(n, generator=self.generator).numpy()
-        for lo in range(0, n, self.batch_size):
+            order = torch.randperm(len(self.dataset), generator=self.generator)
+            order = order.numpy()
+        for lo, hi in self._bounds():
             if self.shuffle:
                 # Sorted rows read strided inputs in memory order; the batch's
                 # content (and so the gradient) does not depend on its order.
-                yield self.dataset.get_batch(np.sort(order[lo : lo + self.batch_size]))
+                rows = np.sort(order[lo:hi])
+            elif self.shard is None:
+                yield self.dataset.get_batch(slice(lo, hi))
+                continue
             else:
-                yield self.dataset.get_batch(slice(lo, lo + self.batch_size))
+                rows = np.arange(lo, hi)
+            if self.shard is not None:
+                rank, world_size = self.shard
+                rows = rows[rank::world_size]
+            yield self.dataset.get_batch(rows)
+
+    def _bounds(self):
+        n, size = len(self.dataset), self.batch_size
+        bounds = [(lo, min(lo + size, n)) for lo in range(0, n, size)]
+        if self.shard is not None and len(bounds) > 1:
+            (lo, _), (last_lo, hi) = bounds[-2:]
+            if hi - last_lo < self.shard[1]:
+                # Every process needs a row of every batch: a last batch with
+                # fewer rows than processes joins the one before.
+                bounds[-2:] = [(lo, hi)]
+        return bounds
+
+
+class DataParallel(Callback):
+    """Keep the processes of a data-parallel fit in step.
+
+    Each process trains on its share of every batch; :class:`Net` averages
+    the gradients over the processes before each step. This callback makes
+    the processes start from the weights of process 0, and replaces each
+    epoch's training loss by its mean over all the rows of the epoch, so
+    that the plateau decisions (learning-rate reduction, stopping), which
+    read the losses, are the same in every process. The validation loss is
+    the same everywhere already: each process evaluates all of the held-out
+    rows with the same weights.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        for tensor in net.module_.state_dict().values():
+            torch.distributed.broadcast(tensor, src=0)
+
+    def on_epoch_end(self, net, **kwargs):
+        batches = [b for b in net.history[-1, "batches"] if "train_loss" in b]
+        rows = sum(b["train_batch_size"] for b in batches)
+        total = sum(b["train_loss"] * b["train_batch_size"] for b in batches)
+        both = torch.tensor([total, rows], dtype=torch.float64)
+        torch.distributed.all_reduce(both)
+        net.history.record("train_loss", (both[0] / both[1]).item())
+
+
+def data_parallel_group():
+    """``(rank, world_size)`` of an initialised torch.distributed group of
+    more than one process, else None."""
+    dist = torch.distributed
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        return dist.get_rank(), dist.get_world_size()
+    return None
+
+
+def shared_seed():
+    """A random seed drawn by process 0 of a data-parallel group, else None.
+
+    Processes that start without a ``random_state`` must still hold out the
+    same rows and shuffle the same way.
+    """
+    if data_parallel_group() is None:
+        return None
+    seed = torch.randint(2**31 - 1, (1,), dtype=torch.int64)
+    torch.distributed.broadcast(seed, src=0)
+    return int(seed.item())
+
+
+def _average_gradients(parameters, n_rows):
+    """Replace each gradient by the mean over all the processes' rows.
+
+    Each process holds the gradient of the mean loss over its ``n_rows``;
+    weighting by the rows gives the gradient of the mean over the whole
+    batch. One all-reduce carries every gradient and the row count.
+    """
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in parameters]
+    count = grads[0].new_tensor([float(n_rows)])
+    flat = torch.cat([g.reshape(-1) * n_rows for g in grads] + [count])
+    torch.distributed.all_reduce(flat)
+    flat = flat[:-1] / flat[-1]
+    for p, g in zip(parameters, grads, strict=True):
+        if p.grad is None:
+            continue
+        p.grad.copy_(flat[: g.numel()].view_as(g))
+        flat = flat[g.numel() :]
 
 
 class ValidSplit:
@@ -426,8 +520,14 @@ def make_net(module, criterion, valid_dataset, generator, settings):
     """Build the skorch net that trains ``module``.
 
     The :class:`Plateau` callback watches the validation loss when a
-    validation set is held out, else the training loss.
+    validation set is held out, else the training loss. Inside an
+    initialised torch.distributed group of several processes, the net trains
+    data-parallel (see :class:`DataParallel`) and only process 0 prints.
     """
+    verbose = settings.verbose
+    shard = data_parallel_group()
+    if shard is not None and shard[0] != 0:
+        verbose = 0  # only process 0 prints
     optimizer = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}[settings.solver]
     # MLPClassifier's alpha: the penalty 0.5 * alpha * ||W||^2 / batch_size
     # on the weights, i.e. a weight decay of alpha / batch_size; no decay on
@@ -456,16 +556,19 @@ def make_net(module, criterion, valid_dataset, generator, settings):
                 settings.tol,
                 adaptive=settings.learning_rate == "adaptive",
                 restore_best=held_out,
-                sink=print if settings.verbose else noop,
+                sink=print if verbose else noop,
             ),
         ),
     ]
     if held_out:
         callbacks.insert(0, ("valid_score", ValidationScore(settings.score_kind)))
-    if settings.verbose >= 2:
+    if shard is not None:
+        # Before the callbacks that read the epoch's training loss.
+        callbacks.insert(0, ("data_parallel", DataParallel()))
+    if verbose >= 2:
         callbacks.append(("progress_bar", ProgressBar()))
     params = {f"optimizer__{k}": v for k, v in optimizer_params.items()}
-    if not settings.verbose:
+    if not verbose:
         params["callbacks__print_log"] = None
     return Net(
         module,
@@ -477,11 +580,13 @@ def make_net(module, criterion, valid_dataset, generator, settings):
         iterator_train=BatchIterator,
         iterator_train__shuffle=True,
         iterator_train__generator=generator,
+        iterator_train__shard=shard,
+        data_parallel=shard is not None,
         iterator_valid=BatchIterator,
         train_split=ValidSplit(valid_dataset) if held_out else None,
         callbacks=callbacks,
         device=settings.device,
-        verbose=settings.verbose,
+        verbose=verbose,
         clip_grad_norm=settings.clip_grad_norm,
         **params,
     )

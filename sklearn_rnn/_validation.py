@@ -27,6 +27,7 @@ in the same scan as NaN and infinity.
 """
 
 import os
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -284,6 +285,25 @@ def _is_out_of_memory(X):
     except TypeError:  # a dtype numpy does not know, such as torch's
         return False
     return len(X.shape) == 3 and kind == "f"
+
+
+def warn_if_transposed(sequences, estimator):
+    """Warn when (N, M, P) looks like sktime's (N, P, M) layout.
+
+    Many more features than timesteps (at least 16, and 4 times the
+    timesteps: GunPoint's 150 steps read as 150 features of 1 step, say) is
+    rarely real data and often a ``numpy3D`` array passed untransposed.
+    """
+    m, p = sequences.max_length(), sequences.n_features
+    if p >= 16 and p >= 4 * m:
+        warnings.warn(
+            f"X has {m} timestep(s) of {p} features each in "
+            f"{type(estimator).__name__}.fit: sequences are read as (n_samples, "
+            "n_timesteps, n_features). If X is in sktime's numpy3D layout "
+            "(n_samples, n_features, n_timesteps), pass X.transpose(0, 2, 1).",
+            UserWarning,
+            stacklevel=4,  # the caller of fit (through sklearn's _fit_context)
+        )
 
 
 def as_numeric(X, name="X"):

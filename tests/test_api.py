@@ -1,0 +1,43 @@
+"""The rest of the sklearn API: log-probabilities, layout warnings, messages."""
+
+import warnings
+
+import numpy as np
+import pytest
+from _helpers import ESTIMATORS, fast, sequence_data
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_rnn import LSTMClassifier
+
+
+def test_predict_log_proba_is_the_log_of_predict_proba():
+    X, y = sequence_data(LSTMClassifier)
+    clf = fast(LSTMClassifier).fit(X, y)
+    log_proba = clf.predict_log_proba(X)
+    assert log_proba.shape == (len(X), 2)
+    np.testing.assert_allclose(np.exp(log_proba), clf.predict_proba(X), rtol=1e-10)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_sktime_layout_warns_with_the_transpose(Estimator):
+    """sktime's numpy3D (N, P, M) passed as is: 150 'features' of 1 step."""
+    X, y = sequence_data(Estimator, n=30, m=150, p=1)
+    sktime_layout = X.transpose(0, 2, 1)
+    with pytest.warns(UserWarning, match=r"X.transpose\(0, 2, 1\)") as record:
+        fast(Estimator, max_iter=1).fit(sktime_layout, y)
+    assert record[0].filename == __file__  # points at the caller's line
+
+
+@pytest.mark.parametrize(("m", "p"), [(150, 1), (10, 24), (5, 15), (20, 40)])
+def test_plausible_shapes_do_not_warn(m, p):
+    X, y = sequence_data(LSTMClassifier, n=30, m=m, p=p)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter=1
+        fast(LSTMClassifier, max_iter=1).fit(X, y)
+
+
+def test_single_class_error_shows_a_python_value():
+    X, _ = sequence_data(LSTMClassifier, n=10)
+    with pytest.raises(ValueError, match=r"only one class: 0\.0\.$"):
+        fast(LSTMClassifier).fit(X, np.zeros(10))
