@@ -27,7 +27,7 @@ from ._validation import check_sequences, warn_if_transposed
 # With patch_size="auto", long sequences are cut into patches so that the
 # recurrent cell takes at most this many steps: gradients through hundreds
 # of steps vanish (the lecture's lesson) and each step costs time.
-_MAX_AUTO_STEPS = 32
+_MAX_AUTO_STEPS = 16
 # Rows per forward pass at predict time.
 _PREDICT_BATCH = 1024
 # Multiply-adds per recurrent step (parameters x rows of the batch) below
@@ -60,6 +60,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
+        "conv_channels": [None, Interval(Integral, 1, None, closed="left")],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "readout": [StrOptions({"pool", "last"})],
         "solver": [StrOptions({"adam", "sgd"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [StrOptions({"constant", "adaptive"})],
@@ -96,8 +99,11 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         dropout=0.0,
         fc_size=None,
         patch_size="auto",
+        conv_channels=64,
+        kernel_size=7,
+        readout="pool",
         solver="adam",
-        learning_rate_init=1e-3,
+        learning_rate_init=2e-3,
         learning_rate="adaptive",
         momentum=0.9,
         alpha=1e-2,
@@ -121,6 +127,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         self.dropout = dropout
         self.fc_size = fc_size
         self.patch_size = patch_size
+        self.conv_channels = conv_channels
+        self.kernel_size = kernel_size
+        self.readout = readout
         self.solver = solver
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate
@@ -267,6 +276,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             dropout=self.dropout,
             fc_size=self.fc_size,
             patch_size=patch_size,
+            conv_channels=self.conv_channels,
+            kernel_size=self.kernel_size,
+            readout=self.readout,
         )
         mean, std = sequences.moments(train)
         module.x_mean.copy_(torch.from_numpy(mean))
@@ -276,7 +288,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
             # Small data needs many updates per epoch, large data throughput.
-            return min(128, max(8, n_samples // 32))
+            return min(128, max(16, n_samples // 32))
         return min(self.batch_size, n_samples)
 
     def _train(self, module, sequences, targets, train, valid, fitted, device):

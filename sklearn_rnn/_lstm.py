@@ -36,21 +36,41 @@ cell : {"lstm", "gru", "rnn"}, default="lstm"
         fully-connected layer.
 
     fc_size : int, default=None
-        Width of a fully-connected ReLU layer between the recurrent state and
-        the output layer. None reads the output linearly from the state.
+        Width of a fully-connected ReLU layer between the read-out (see
+        ``readout``) and the output layer. None maps the read-out linearly
+        to the output.
 
     patch_size : int or "auto", default="auto"
-        Number of consecutive timesteps fed to the cell as one step (their
-        features concatenated). Fewer recurrent steps train faster and keep
-        gradients from vanishing on long sequences. "auto" picks the
-        smallest patch giving at most 32 steps for the longest training
-        sequence. Sequences are padded at the start so that the last
-        observation always closes the last patch.
+        Number of consecutive timesteps that make one recurrent step. Fewer
+        recurrent steps train faster and keep gradients from vanishing on
+        long sequences. "auto" picks the smallest patch giving at most 16
+        steps for the longest training sequence. Sequences are padded at the
+        start so that the last observation always closes the last patch.
+
+    conv_channels : int or None, default=64
+        Channels of the convolutional stem that feeds the recurrent cell: a
+        convolution over every timestep (width ``kernel_size``), the maximum
+        of each channel over each patch, then a convolution of width 3 over
+        the patches, both with ReLU. Its features are shift-invariant: a
+        shape is recognised wherever it occurs, which the cell alone learns
+        only from many examples. None feeds each patch's values
+        (concatenated) directly to the cell.
+
+    kernel_size : int, default=7
+        Width, in timesteps, of the stem's first convolution (unused when
+        ``conv_channels`` is None).
+
+    readout : {"pool", "last"}, default="pool"
+        What the output layer reads. "last": the final hidden state of the
+        last recurrent layer (both directions when bidirectional). "pool":
+        that state concatenated with the mean and the maximum of the last
+        layer's outputs over all steps, so that what the network saw early
+        in a long sequence reaches the output directly.
 
     solver : {"adam", "sgd"}, default="adam"
         Optimizer: Adam, or stochastic gradient descent with ``momentum``.
 
-    learning_rate_init : float, default=1e-3
+    learning_rate_init : float, default=2e-3
         Initial learning rate.
 
     learning_rate : {"adaptive", "constant"}, default="adaptive"
@@ -74,7 +94,7 @@ cell : {"lstm", "gru", "rnn"}, default="lstm"
         seeds).
 
     batch_size : int or "auto", default="auto"
-        Minibatch size; "auto" uses ``min(128, max(8, n_samples // 32))``:
+        Minibatch size; "auto" uses ``min(128, max(16, n_samples // 32))``:
         small datasets get many updates per epoch, large ones throughput.
 
     max_iter : int, default=200
@@ -248,8 +268,11 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         dropout=0.0,
         fc_size=None,
         patch_size="auto",
+        conv_channels=64,
+        kernel_size=7,
+        readout="pool",
         solver="adam",
-        learning_rate_init=1e-3,
+        learning_rate_init=2e-3,
         learning_rate="adaptive",
         momentum=0.9,
         alpha=1e-2,
@@ -275,6 +298,9 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
             dropout=dropout,
             fc_size=fc_size,
             patch_size=patch_size,
+            conv_channels=conv_channels,
+            kernel_size=kernel_size,
+            readout=readout,
             solver=solver,
             learning_rate_init=learning_rate_init,
             learning_rate=learning_rate,

@@ -2,7 +2,7 @@
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
@@ -47,15 +47,24 @@ class RecurrentNetwork(nn.Module):
         dropout=0.0,
         fc_size=None,
         patch_size=1,
+        conv_channels=None,
+        kernel_size=7,
+        readout="last",
     ):
         super().__init__()
         self.patch_size = patch_size
+        self.readout = readout
         # Filled by the estimator from the training data; buffers so that they
         # move with .to(device) and travel with the state dict and pickles.
         self.register_buffer("x_mean", torch.zeros(n_features))
         self.register_buffer("x_scale", torch.ones(n_features))
+        self.stem = None
+        input_size = n_features * patch_size
+        if conv_channels:
+            self.stem = ConvStem(n_features, conv_channels, kernel_size, patch_size)
+            input_size = conv_channels
         self.rnn = CELLS[cell](
-            input_size=n_features * patch_size,
+            input_size=input_size,
             hidden_size=hidden_size,
             num_layers=num_layers,
             batch_first=True,
@@ -64,6 +73,8 @@ class RecurrentNetwork(nn.Module):
         )
         _init_recurrent(self.rnn)
         width = hidden_size * (2 if bidirectional else 1)
+        if readout == "pool":
+            width *= 3  # last step, mean and max
         layers = [nn.Dropout(dropout)] if dropout > 0 else []
         if fc_size:
             layers += [nn.Linear(width, fc_size), nn.ReLU()]
@@ -84,47 +95,98 @@ class RecurrentNetwork(nn.Module):
             Observed length of each sequence; None when all are full length.
         """
         # Values past a sequence's length (possibly NaN) are never read:
-        # patching selects observed steps only and packing skips the rest.
+        # the stem zeroes them, patching selects observed steps only and
+        # packing skips the rest.
         x = (x - self.x_mean) / self.x_scale
-        if self.patch_size > 1:
-            x, lengths = self._patch(x, lengths)
+        if self.stem is not None:
+            x, lengths = self.stem(x, lengths)
+        elif self.patch_size > 1:
+            x, lengths = _patch(x, lengths, self.patch_size)
         if lengths is None:
-            _, state = self.rnn(x)
+            out, state = self.rnn(x)
         else:
             packed = pack_padded_sequence(
                 x, lengths.cpu(), batch_first=True, enforce_sorted=False
             )
-            _, state = self.rnn(packed)
+            out, state = self.rnn(packed)
         h_n = state[0] if isinstance(state, tuple) else state  # LSTM: (h, c)
         if self.rnn.bidirectional:
             h = torch.cat((h_n[-2], h_n[-1]), dim=1)
         else:
             h = h_n[-1]
-        return self.head(h)
-
-    def _patch(self, x, lengths):
-        """Group consecutive timesteps so that each patch ends on the last one.
-
-        Sequences are padded at the start (with zeros, the standardised mean)
-        to a multiple of ``patch_size``: the most recent observation then
-        always closes the final patch, whatever the sequence length.
-        """
-        p = self.patch_size
-        batch, time, n_features = x.shape
+        if self.readout == "last":
+            return self.head(h)
         if lengths is None:
-            pad = -time % p
-            x = nn.functional.pad(x, (0, 0, pad, 0))
-            return x.reshape(batch, -1, p * n_features), None
-        lengths = lengths.to(x.device)
-        shift = -lengths % p
-        steps = torch.arange(time + p - 1, device=x.device)
-        source = steps[None, :] - shift[:, None]
-        valid = (source >= 0) & (source < lengths[:, None])
-        index = source.clamp(0, time - 1)[..., None].expand(-1, -1, n_features)
-        x = torch.where(valid[..., None], x.gather(1, index), 0.0)
-        n_patches = (time + p - 1) // p
-        x = x[:, : n_patches * p].reshape(batch, n_patches, p * n_features)
-        return x, (lengths + shift) // p
+            return self.head(torch.cat((h, out.mean(1), out.amax(1)), dim=1))
+        out, _ = pad_packed_sequence(out, batch_first=True)
+        lengths = lengths.to(out.device)
+        mask = _mask(lengths, out.shape[1])[..., None]
+        mean = (out * mask).sum(1) / lengths[:, None]
+        top = out.masked_fill(~mask, -torch.inf).amax(1)
+        return self.head(torch.cat((h, mean, top), dim=1))
+
+
+class ConvStem(nn.Module):
+    """Convolution at full resolution, max over each patch, convolution.
+
+    The first convolution sees every timestep (shift-invariant features);
+    the maximum over each patch of ``patch_size`` steps shortens the series
+    for the recurrent cell while keeping a feature wherever it occurs in
+    the patch. Values past a sequence's length are zeroed before each
+    convolution, as zero padding would be for the sequence alone, so the
+    output never depends on the rest of the batch.
+    """
+
+    def __init__(self, n_features, channels, kernel_size, patch_size):
+        super().__init__()
+        self.patch_size = patch_size
+        self.conv1 = nn.Conv1d(n_features, channels, kernel_size, padding="same")
+        self.conv2 = nn.Conv1d(channels, channels, 3, padding="same")
+
+    def forward(self, x, lengths):
+        """(batch, time, features) -> (batch, patches, channels), lengths."""
+        if lengths is not None:
+            x = x.masked_fill(~_mask(lengths.to(x.device), x.shape[1])[..., None], 0)
+        h = torch.relu(self.conv1(x.transpose(1, 2))).transpose(1, 2)
+        p = self.patch_size
+        if p > 1:
+            # Patches hold zeros outside a sequence: neutral for a maximum of
+            # ReLU outputs.
+            h, lengths = _patch(h, lengths, p)
+            h = h.unflatten(2, (p, -1)).amax(2)
+        if lengths is not None:
+            h = h.masked_fill(~_mask(lengths.to(h.device), h.shape[1])[..., None], 0)
+        h = torch.relu(self.conv2(h.transpose(1, 2))).transpose(1, 2)
+        return h, lengths
+
+
+def _mask(lengths, time):
+    """(batch, time) boolean mask of the steps inside each sequence."""
+    return torch.arange(time, device=lengths.device) < lengths[:, None]
+
+
+def _patch(x, lengths, p):
+    """Group consecutive timesteps so that each patch ends on the last one.
+
+    Sequences are padded at the start (with zeros, the standardised mean)
+    to a multiple of ``p``: the most recent observation then
+    always closes the final patch, whatever the sequence length.
+    """
+    batch, time, n_features = x.shape
+    if lengths is None:
+        pad = -time % p
+        x = nn.functional.pad(x, (0, 0, pad, 0))
+        return x.reshape(batch, -1, p * n_features), None
+    lengths = lengths.to(x.device)
+    shift = -lengths % p
+    steps = torch.arange(time + p - 1, device=x.device)
+    source = steps[None, :] - shift[:, None]
+    valid = (source >= 0) & (source < lengths[:, None])
+    index = source.clamp(0, time - 1)[..., None].expand(-1, -1, n_features)
+    x = torch.where(valid[..., None], x.gather(1, index), 0.0)
+    n_patches = (time + p - 1) // p
+    x = x[:, : n_patches * p].reshape(batch, n_patches, p * n_features)
+    return x, (lengths + shift) // p
 
 
 def _init_recurrent(rnn):
