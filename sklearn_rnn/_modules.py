@@ -145,19 +145,29 @@ class ConvStem(nn.Module):
 
     def forward(self, x, lengths):
         """(batch, time, features) -> (batch, patches, channels), lengths."""
-        if lengths is not None:
-            x = x.masked_fill(~_mask(lengths.to(x.device), x.shape[1])[..., None], 0)
-        h = torch.relu(self.conv1(x.transpose(1, 2))).transpose(1, 2)
         p = self.patch_size
         if p > 1:
-            # Patches hold zeros outside a sequence: neutral for a maximum of
-            # ReLU outputs.
-            h, lengths = _patch(h, lengths, p)
-            h = h.unflatten(2, (p, -1)).amax(2)
+            # Whole patches, each sequence padded at its start with zeros
+            # (the standardised mean) and zeroed past its end: cheap on the
+            # raw features, and then no per-sequence work at full length.
+            x, lengths = _patch(x, lengths, p)
+            x = x.unflatten(2, (p, -1)).flatten(1, 2)
+        elif lengths is not None:
+            lengths = lengths.to(x.device)
+            x = x.masked_fill(~_mask(lengths, x.shape[1])[..., None], 0)
+        # Channels first, the layout of Conv1d, until the recurrent cell.
+        # Past its end a sequence is zero, as the convolution's own padding
+        # would be for that sequence alone.
+        h = self.conv1(x.transpose(1, 2))
+        if p > 1:
+            h = nn.functional.max_pool1d(h, p)
+        # ReLU after the maximum: the same result (ReLU is increasing) on p
+        # times less data.
+        h = torch.relu(h)
         if lengths is not None:
-            h = h.masked_fill(~_mask(lengths.to(h.device), h.shape[1])[..., None], 0)
-        h = torch.relu(self.conv2(h.transpose(1, 2))).transpose(1, 2)
-        return h, lengths
+            h = h.masked_fill(~_mask(lengths.to(h.device), h.shape[2])[:, None], 0)
+        h = torch.relu(self.conv2(h))
+        return h.transpose(1, 2), lengths
 
 
 def _mask(lengths, time):

@@ -173,7 +173,13 @@ def test_early_stopping_auto_trains_without_it_when_the_split_fails():
 
 def test_learning_rate_is_reduced_on_plateau_only_when_adaptive():
     X, y = regression_data(n=60)
-    kwargs = dict(max_iter=40, n_iter_no_change=2, tol=10.0, early_stopping=False)
+    kwargs = dict(
+        max_iter=40,
+        n_iter_no_change=2,
+        tol=10.0,
+        early_stopping=False,
+        learning_rate_init=1e-3,
+    )
     # tol=10: after the first epoch nothing counts as an improvement, so
     # every 2 epochs are a plateau and divide the learning rate by 5...
     adaptive = fast(LSTMRegressor, **kwargs).fit(X, y)
@@ -327,7 +333,14 @@ def test_verbose_prints_a_table_and_a_progress_bar(capsys):
     # Plateaus at every epoch after the first (tol=10): four reductions of
     # the rate, then a stop. Every epoch has its row, the one that stops
     # training included, and each message follows the row of its epoch.
-    fast(LSTMRegressor, max_iter=50, n_iter_no_change=1, tol=10.0, verbose=1).fit(X, y)
+    fast(
+        LSTMRegressor,
+        max_iter=50,
+        n_iter_no_change=1,
+        tol=10.0,
+        learning_rate_init=1e-3,
+        verbose=1,
+    ).fit(X, y)
     lines = capsys.readouterr().out.splitlines()[2:]  # below the header
     rows = [line.split() for line in [lines[0], *lines[1::2]]]
     assert [row[0] for row in rows] == ["1", "2", "3", "4", "5", "6"]
