@@ -1,12 +1,13 @@
 """LSTMClassifier and LSTMRegressor: the base class plus a few hooks each."""
 
 import math
+from numbers import Real
 
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
@@ -255,6 +256,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
     _parameter_constraints: dict = {
         **BaseRecurrent._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
     _onnx_kind = "proba"
 
@@ -289,6 +291,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         device="auto",
         n_jobs=None,
         class_weight=None,
+        label_smoothing=0.1,
     ):
         super().__init__(
             cell=cell,
@@ -320,6 +323,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
             n_jobs=n_jobs,
         )
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
 
     def _encode_targets(self, y, warm):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
@@ -349,7 +353,8 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         if self.class_weight is not None:
             weight = self._class_weights(fitted["classes_"], targets.numpy())
             weight = torch.as_tensor(weight, dtype=torch.float32)
-        return nn.CrossEntropyLoss(weight=weight), "accuracy"
+        loss = nn.CrossEntropyLoss(weight=weight, label_smoothing=self.label_smoothing)
+        return loss, "accuracy"
 
     def _class_weights(self, classes, encoded):
         """Weight of each of ``classes`` in the loss, from ``class_weight``.
