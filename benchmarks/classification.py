@@ -277,7 +277,7 @@ def regression_task(name):
     def cut(X):
         heads, targets = [], []
         for x in X:
-            k = int(round(0.8 * len(x)))
+            k = round(0.8 * len(x))
             heads.append(x[:k])
             targets.append(x[k:, 0].mean())
         return heads, np.asarray(targets)
@@ -294,7 +294,7 @@ def regression(names, seeds, params):
     for name in names:
         X_train, y_train, X_test, y_test = regression_task(name)
 
-        def rmse(pred):
+        def rmse(pred, y_test=y_test):
             return float(np.sqrt(np.mean((pred - y_test) ** 2)))
 
         baseline = rmse(np.full(len(y_test), y_train.mean()))

@@ -76,8 +76,9 @@ print(
 # the fully-connected ReLU layer :math:`f_c` between the final hidden state and
 # the six outputs. ``conv_channels=None`` and ``readout="last"`` switch off
 # the package's convolutional stem and pooled read-out (see
-# :ref:`architecture`), so that the network is the lecture's. Input standardisation, minibatches, the Adam optimiser,
-# gradient clipping and the learning-rate schedule are all inside ``fit``.
+# :ref:`architecture`), so that the network is the lecture's. Input
+# standardisation, minibatches, the Adam optimiser, gradient clipping and the
+# learning-rate schedule are all inside ``fit``.
 from sklearn_rnn import LSTMClassifier
 
 clf = LSTMClassifier(

@@ -202,10 +202,12 @@ def _document(cls, score, loss):
 class LSTMClassifier(ClassifierMixin, BaseRecurrent):
     """Recurrent neural network classifier for sequences.
 
-    Reads each sequence with an LSTM (or GRU, or vanilla RNN) and classifies
-    it from the final hidden state (many-to-one). Inputs are standardised per
-    feature inside the model; training uses minibatches with gradient
-    clipping, learning-rate reduction on plateau and early stopping.
+    Reads each sequence with an LSTM (or GRU, or vanilla RNN), fed by a small
+    convolutional stem, and classifies it from the final hidden state and
+    the mean and maximum of the outputs over all steps (many-to-one).
+    Inputs are standardised per feature inside the model; training uses
+    minibatches with gradient clipping, learning-rate reduction on plateau
+    and early stopping.
 
     Parameters
     ----------
@@ -214,6 +216,15 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the cross-entropy loss, as in
         :class:`~sklearn.linear_model.LogisticRegression`.
+
+    label_smoothing : float, default=0.1
+        Share of each target's probability spread evenly over all classes
+        in the cross-entropy, as in :class:`torch.nn.CrossEntropyLoss`. It
+        keeps the network from growing its logits without bound once the
+        training set is classified correctly, so the training loss reaches
+        a floor (a plateau that ends training, see ``learning_rate``) and
+        the predicted probabilities stay moderate. 0 is the plain
+        cross-entropy.
 
     Attributes
     ----------
@@ -458,10 +469,11 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
 class LSTMRegressor(RegressorMixin, BaseRecurrent):
     """Recurrent neural network regressor for sequences.
 
-    Reads each sequence with an LSTM (or GRU, or vanilla RNN) and predicts
-    one or several targets from the final hidden state (many-to-one). Inputs
-    are standardised per feature and targets per output inside the model;
-    predictions are returned on the original scale.
+    Reads each sequence with an LSTM (or GRU, or vanilla RNN), fed by a small
+    convolutional stem, and predicts one or several targets from the final
+    hidden state and the mean and maximum of the outputs over all steps
+    (many-to-one). Inputs are standardised per feature and targets per
+    output inside the model; predictions are returned on the original scale.
 
     Parameters
     ----------

@@ -11,11 +11,13 @@ class RecurrentNetwork(nn.Module):
     """Many-to-one recurrent network: (batch, time, features) -> (batch, outputs).
 
     The forward pass standardises the inputs with fixed per-feature buffers,
-    optionally groups ``patch_size`` consecutive timesteps into one recurrent
-    step, runs an RNN/LSTM/GRU (packed when sequences have different lengths),
-    and maps the final hidden state of the last layer (both directions
-    concatenated when bidirectional) through an optional ReLU layer to the
-    outputs.
+    turns each patch of ``patch_size`` consecutive timesteps into one
+    recurrent step (through a :class:`ConvStem`, or by concatenating its
+    values), runs an RNN/LSTM/GRU (packed when sequences have different
+    lengths), and maps the read-out (the final hidden state of the last layer,
+    both directions concatenated when bidirectional, with the mean and max of
+    its outputs over steps for ``readout="pool"``) through an optional ReLU
+    layer to the outputs.
 
     Parameters
     ----------
@@ -34,6 +36,13 @@ class RecurrentNetwork(nn.Module):
         the output layer; None for a linear read-out.
     patch_size : int
         Number of consecutive timesteps fed to the cell as one step.
+    conv_channels : int or None
+        Channels of the convolutional stem; None for no stem.
+    kernel_size : int
+        Width of the stem's first convolution.
+    readout : {"pool", "last"}
+        "last": the final hidden state; "pool": also the mean and the max of
+        the last layer's outputs over the observed steps.
     """
 
     def __init__(
