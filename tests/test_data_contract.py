@@ -342,6 +342,7 @@ def test_bad_y_is_rejected_and_nothing_is_fitted(Estimator, y, match):
         ({"conv_channels": 0}, InvalidParameterError, "'conv_channels'"),
         ({"kernel_size": 0}, InvalidParameterError, "'kernel_size' parameter"),
         ({"readout": "mean"}, InvalidParameterError, "'readout' parameter"),
+        ({"label_smoothing": 1.0}, InvalidParameterError, "'label_smoothing'"),
         ({"early_stopping": "yes"}, InvalidParameterError, "'early_stopping'"),
         ({"class_weight": "even"}, InvalidParameterError, "'class_weight'"),
         ({"class_weight": {7: 2.0}}, ValueError, r"labels \[7\] that are not"),

@@ -73,6 +73,18 @@ def test_class_weight_favours_the_weighted_class():
     assert recalls[2] > recalls[0]
 
 
+def test_label_smoothing_bounds_the_confidence():
+    """Smoothed targets: the loss has a floor above 0, probabilities below 1."""
+    X, y = classification_data(n=60, noise=0.0)
+    params = dict(max_iter=60, learning_rate_init=0.02, alpha=0.0)
+    sharp = fast(LSTMClassifier, label_smoothing=0.0, **params).fit(X, y)
+    smooth = fast(LSTMClassifier, label_smoothing=0.4, **params).fit(X, y)
+    assert sharp.score(X, y) == smooth.score(X, y) == 1.0
+    # With 2 classes and smoothing 0.4, the best probability is 0.8.
+    assert smooth.predict_proba(X).max() < 0.85 < sharp.predict_proba(X).max()
+    assert min(smooth.loss_curve_) > 0.45 > min(sharp.loss_curve_)
+
+
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_fitted_attributes(Estimator):
     X, y = sequence_data(Estimator)
@@ -133,7 +145,9 @@ def _loss(est, X, y, rows):
     out = torch.from_numpy(est._forward(X[rows]))
     target = torch.as_tensor(_encoded(est, y)[rows])
     if isinstance(est, LSTMClassifier):
-        return torch.nn.functional.cross_entropy(out, target).item()
+        return torch.nn.functional.cross_entropy(
+            out, target, label_smoothing=est.label_smoothing
+        ).item()
     return torch.nn.functional.mse_loss(out[:, 0], target.float()).item()
 
 
