@@ -160,7 +160,7 @@ class ConvStem(nn.Module):
             # (the standardised mean) and zeroed past its end: cheap on the
             # raw features, and then no per-sequence work at full length.
             x, lengths = _patch(x, lengths, p)
-            x = x.unflatten(2, (p, -1)).flatten(1, 2)
+            x = x.reshape(x.shape[0], -1, self.conv1.in_channels)
         elif lengths is not None:
             lengths = lengths.to(x.device)
             x = x.masked_fill(~_mask(lengths, x.shape[1])[..., None], 0)

@@ -102,7 +102,14 @@ def test_fitted_attributes(Estimator):
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_early_stopping_restores_the_best_weights(Estimator):
     X, y = sequence_data(Estimator, n=200, noise=2.0)
-    est = fast(Estimator, max_iter=60, early_stopping=True, n_iter_no_change=3)
+    # A large rate: the tiny network learns, then overfits, within 60 epochs.
+    est = fast(
+        Estimator,
+        max_iter=60,
+        early_stopping=True,
+        n_iter_no_change=3,
+        learning_rate_init=0.01,
+    )
     est.fit(X, y)
     valid_losses = est.net_.history[:, "valid_loss"]
     assert est.n_iter_ < 60  # it stopped early
@@ -119,7 +126,8 @@ def test_restored_weights_have_the_lowest_loss_even_below_tol():
     # tol=10: no epoch after the first "improves"; the schedule still sees
     # plateaus, but the weights restored are those of the lowest loss.
     X, y = regression_data(n=200)
-    est = fast(LSTMRegressor, max_iter=40, early_stopping=True)
+    # A large rate, so that the network learns before the rate has shrunk.
+    est = fast(LSTMRegressor, max_iter=40, early_stopping=True, learning_rate_init=0.01)
     est.set_params(n_iter_no_change=2, tol=10.0).fit(X, y)
     valid_losses = est.net_.history[:, "valid_loss"]
     assert np.argmin(valid_losses) > 0  # the best epoch is not the first
