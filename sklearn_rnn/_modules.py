@@ -141,9 +141,11 @@ class ConvStem(nn.Module):
     The first convolution sees every timestep (shift-invariant features);
     the maximum over each patch of ``patch_size`` steps shortens the series
     for the recurrent cell while keeping a feature wherever it occurs in
-    the patch. Values past a sequence's length are zeroed before each
-    convolution, as zero padding would be for the sequence alone, so the
-    output never depends on the rest of the batch.
+    the patch. As without the stem, a sequence is padded at its start with
+    zeros (the standardised mean) to whole patches. Values past its length
+    are zeroed before each convolution, as the convolution's own padding
+    would be for the sequence alone, and there is no batch normalisation:
+    the output never depends on the rest of the batch.
     """
 
     def __init__(self, n_features, channels, kernel_size, patch_size):
