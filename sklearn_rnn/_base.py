@@ -29,7 +29,7 @@ from ._validation import check_allocation, check_sequences, warn_if_transposed
 # With patch_size="auto", long sequences are cut into patches so that the
 # recurrent cell takes at most this many steps: gradients through hundreds
 # of steps vanish (the lecture's lesson) and each step costs time.
-_MAX_AUTO_STEPS = 32
+_MAX_AUTO_STEPS = 16
 # Rows per forward pass at predict time.
 _PREDICT_BATCH = 1024
 # Multiply-adds per recurrent step (parameters x rows of the batch) below
@@ -89,6 +89,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
+        "conv_channels": [None, Interval(Integral, 1, None, closed="left")],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "readout": [StrOptions({"pool", "last"})],
         "solver": [StrOptions({"adam", "sgd"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [StrOptions({"constant", "adaptive"})],
@@ -125,8 +128,11 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         dropout=0.0,
         fc_size=None,
         patch_size="auto",
+        conv_channels=64,
+        kernel_size=7,
+        readout="pool",
         solver="adam",
-        learning_rate_init=1e-3,
+        learning_rate_init=2e-3,
         learning_rate="adaptive",
         momentum=0.9,
         alpha=1e-2,
@@ -150,6 +156,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         self.dropout = dropout
         self.fc_size = fc_size
         self.patch_size = patch_size
+        self.conv_channels = conv_channels
+        self.kernel_size = kernel_size
+        self.readout = readout
         self.solver = solver
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate
@@ -344,6 +353,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 dropout=self.dropout,
                 fc_size=self.fc_size,
                 patch_size=patch_size,
+                conv_channels=self.conv_channels,
+                kernel_size=self.kernel_size,
+                readout=self.readout,
             )
 
         # Count the weights on the meta device (no memory) before allocating:
@@ -353,8 +365,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         check_allocation(
             16 * n_weights,
             f"A network of {n_weights:,} weights (hidden_size={self.hidden_size}, "
-            f"num_layers={self.num_layers}, patch_size={patch_size})",
-            "Use a smaller hidden_size, num_layers or patch_size.",
+            f"num_layers={self.num_layers}, patch_size={patch_size}, "
+            f"conv_channels={self.conv_channels})",
+            "Use a smaller hidden_size, num_layers, patch_size or conv_channels.",
         )
         module = build()
         mean, std = sequences.moments(train)
@@ -365,7 +378,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
             # Small data needs many updates per epoch, large data throughput.
-            return min(128, max(8, n_samples // 32))
+            return min(128, max(16, n_samples // 32))
         return min(self.batch_size, n_samples)
 
     def _train(self, module, sequences, targets, train, valid, device, seed):

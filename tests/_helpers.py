@@ -9,7 +9,9 @@ ESTIMATORS = [LSTMClassifier, LSTMRegressor]
 
 def fast(Estimator, **params):
     """A tiny, seeded, CPU estimator: tests check behaviour, not accuracy."""
-    defaults = dict(hidden_size=8, max_iter=5, random_state=0, device="cpu")
+    defaults = dict(
+        hidden_size=8, conv_channels=4, max_iter=5, random_state=0, device="cpu"
+    )
     return Estimator(**{**defaults, **params})
 
 

@@ -96,8 +96,10 @@ def test_sliding_window_pipeline_with_time_series_grid_search():
     rng = np.random.RandomState(0)
     t = np.arange(300)
     table = np.column_stack([np.sin(t / 5), rng.normal(size=300)])
-    # The target at row t needs the last 4 rows of the first feature.
-    y = table[:, 0] + np.r_[np.zeros(3), table[:-3, 0]]
+    # The target at row t needs the last 4 rows of the second (random)
+    # feature: a window of 2 rows cannot know it. (From 2 rows of the sine,
+    # the first feature, its past could be worked out.)
+    y = table[:, 1] + np.r_[np.zeros(3), table[:-3, 1]]
     pipe = Pipeline(
         [
             ("windows", SlidingWindowTransformer(window_length=2)),

@@ -73,6 +73,18 @@ def test_class_weight_favours_the_weighted_class():
     assert recalls[2] > recalls[0]
 
 
+def test_label_smoothing_bounds_the_confidence():
+    """Smoothed targets: the loss has a floor above 0, probabilities below 1."""
+    X, y = classification_data(n=60, noise=0.0)
+    params = dict(max_iter=60, learning_rate_init=0.02, alpha=0.0)
+    sharp = fast(LSTMClassifier, label_smoothing=0.0, **params).fit(X, y)
+    smooth = fast(LSTMClassifier, label_smoothing=0.4, **params).fit(X, y)
+    assert sharp.score(X, y) == smooth.score(X, y) == 1.0
+    # With 2 classes and smoothing 0.4, the best probability is 0.8.
+    assert smooth.predict_proba(X).max() < 0.85 < sharp.predict_proba(X).max()
+    assert min(smooth.loss_curve_) > 0.45 > min(sharp.loss_curve_)
+
+
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_fitted_attributes(Estimator):
     X, y = sequence_data(Estimator)
@@ -90,7 +102,14 @@ def test_fitted_attributes(Estimator):
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_early_stopping_restores_the_best_weights(Estimator, monkeypatch):
     X, y = sequence_data(Estimator, n=200, noise=2.0)
-    est = fast(Estimator, max_iter=60, early_stopping=True, n_iter_no_change=3)
+    # A large rate: the tiny network learns, then overfits, within 60 epochs.
+    est = fast(
+        Estimator,
+        max_iter=60,
+        early_stopping=True,
+        n_iter_no_change=3,
+        learning_rate_init=0.01,
+    )
     held_out = spy_held_out_rows(est, monkeypatch)
     est.fit(X, y)
     valid_losses = est.net_.history[:, "valid_loss"]
@@ -109,7 +128,8 @@ def test_restored_weights_have_the_lowest_loss_even_below_tol(monkeypatch):
     # tol=10: no epoch after the first "improves"; the schedule still sees
     # plateaus, but the weights restored are those of the lowest loss.
     X, y = regression_data(n=200)
-    est = fast(LSTMRegressor, max_iter=40, early_stopping=True)
+    # A large rate, so that the network learns before the rate has shrunk.
+    est = fast(LSTMRegressor, max_iter=40, early_stopping=True, learning_rate_init=0.01)
     held_out = spy_held_out_rows(est, monkeypatch)
     est.set_params(n_iter_no_change=2, tol=10.0).fit(X, y)
     valid_losses = est.net_.history[:, "valid_loss"]
@@ -143,7 +163,9 @@ def _loss(est, X, y, rows):
     out = torch.from_numpy(est._forward(X[rows]))
     target = torch.as_tensor(_encoded(est, y)[rows])
     if isinstance(est, LSTMClassifier):
-        return torch.nn.functional.cross_entropy(out, target).item()
+        return torch.nn.functional.cross_entropy(
+            out, target, label_smoothing=est.label_smoothing
+        ).item()
     return torch.nn.functional.mse_loss(out[:, 0], target.float()).item()
 
 
@@ -183,7 +205,13 @@ def test_early_stopping_auto_trains_without_it_when_the_split_fails():
 
 def test_learning_rate_is_reduced_on_plateau_only_when_adaptive():
     X, y = regression_data(n=60)
-    kwargs = dict(max_iter=40, n_iter_no_change=2, tol=10.0, early_stopping=False)
+    kwargs = dict(
+        max_iter=40,
+        n_iter_no_change=2,
+        tol=10.0,
+        early_stopping=False,
+        learning_rate_init=1e-3,
+    )
     # tol=10: after the first epoch nothing counts as an improvement, so
     # every 2 epochs are a plateau and divide the learning rate by 5...
     adaptive = fast(LSTMRegressor, **kwargs).fit(X, y)
@@ -340,7 +368,14 @@ def test_verbose_prints_a_table_and_a_progress_bar(capsys):
     # Plateaus at every epoch after the first (tol=10): four reductions of
     # the rate, then a stop. Every epoch has its row, the one that stops
     # training included, and each message follows the row of its epoch.
-    fast(LSTMRegressor, max_iter=50, n_iter_no_change=1, tol=10.0, verbose=1).fit(X, y)
+    fast(
+        LSTMRegressor,
+        max_iter=50,
+        n_iter_no_change=1,
+        tol=10.0,
+        learning_rate_init=1e-3,
+        verbose=1,
+    ).fit(X, y)
     lines = capsys.readouterr().out.splitlines()[2:]  # below the header
     rows = [line.split() for line in [lines[0], *lines[1::2]]]
     assert [row[0] for row in rows] == ["1", "2", "3", "4", "5", "6"]
