@@ -1,19 +1,20 @@
 """LSTMClassifier and LSTMRegressor: the base class plus a few hooks each."""
 
 import math
+from numbers import Real
 
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 from torch import nn
 
-from ._base import BaseRecurrent
-from ._validation import _python
+from ._base import BaseRecurrent, Targets
+from ._validation import _python, check_target_range, nonzero_scale
 
 # Parameter documentation shared by both estimators (inserted at "%(common)s").
 _COMMON_PARAMETERS = """\
@@ -36,21 +37,41 @@ cell : {"lstm", "gru", "rnn"}, default="lstm"
         fully-connected layer.
 
     fc_size : int, default=None
-        Width of a fully-connected ReLU layer between the recurrent state and
-        the output layer. None reads the output linearly from the state.
+        Width of a fully-connected ReLU layer between the read-out (see
+        ``readout``) and the output layer. None maps the read-out linearly
+        to the output.
 
     patch_size : int or "auto", default="auto"
-        Number of consecutive timesteps fed to the cell as one step (their
-        features concatenated). Fewer recurrent steps train faster and keep
-        gradients from vanishing on long sequences. "auto" picks the
-        smallest patch giving at most 32 steps for the longest training
-        sequence. Sequences are padded at the start so that the last
-        observation always closes the last patch.
+        Number of consecutive timesteps that make one recurrent step. Fewer
+        recurrent steps train faster and keep gradients from vanishing on
+        long sequences. "auto" picks the smallest patch giving at most 16
+        steps for the longest training sequence. Sequences are padded at the
+        start so that the last observation always closes the last patch.
+
+    conv_channels : int or None, default=64
+        Channels of the convolutional stem that feeds the recurrent cell: a
+        convolution over every timestep (width ``kernel_size``), the maximum
+        of each channel over each patch, then a convolution of width 3 over
+        the patches, both with ReLU. Its features are shift-invariant: a
+        shape is recognised wherever it occurs, which the cell alone learns
+        only from many examples. None feeds each patch's values
+        (concatenated) directly to the cell.
+
+    kernel_size : int, default=7
+        Width, in timesteps, of the stem's first convolution (unused when
+        ``conv_channels`` is None).
+
+    readout : {"pool", "last"}, default="pool"
+        What the output layer reads. "last": the final hidden state of the
+        last recurrent layer (both directions when bidirectional). "pool":
+        that state concatenated with the mean and the maximum of the last
+        layer's outputs over all steps, so that what the network saw early
+        in a long sequence reaches the output directly.
 
     solver : {"adam", "sgd"}, default="adam"
         Optimizer: Adam, or stochastic gradient descent with ``momentum``.
 
-    learning_rate_init : float, default=1e-3
+    learning_rate_init : float, default=2e-3
         Initial learning rate.
 
     learning_rate : {"adaptive", "constant"}, default="adaptive"
@@ -74,7 +95,7 @@ cell : {"lstm", "gru", "rnn"}, default="lstm"
         seeds).
 
     batch_size : int or "auto", default="auto"
-        Minibatch size; "auto" uses ``min(128, max(8, n_samples // 32))``:
+        Minibatch size; "auto" uses ``min(128, max(16, n_samples // 32))``:
         small datasets get many updates per epoch, large ones throughput.
 
     max_iter : int, default=200
@@ -113,12 +134,12 @@ cell : {"lstm", "gru", "rnn"}, default="lstm"
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation
-        split. Torch's global generator is forked, never reseeded. The same
-        value gives identical predictions on CPU for fits run one after the
-        other or in separate processes (joblib's default backend, as used by
-        ``GridSearchCV(n_jobs=...)``). Fits running at the same time in
-        threads of one process share torch's global generator, from which
-        dropout and shuffling draw, and are not reproducible.
+        split. Torch's global generator is left as it was: shuffling uses a
+        private generator, and initialisation and dropout seed the global one
+        inside :func:`torch.random.fork_rng`, one fit at a time per process.
+        The same value gives identical predictions on CPU, also for fits
+        running at the same time in threads (with ``dropout > 0`` these run
+        one after the other). See :ref:`reproducibility`.
 
     verbose : int, default=0
         0 is silent, 1 prints a table per epoch, 2 adds a progress bar.
@@ -148,8 +169,18 @@ n_features_in_ : int
     patch_size_ : int
         Timesteps per recurrent step actually used.
 
+    n_outputs_ : int
+        Number of outputs of the network: the number of classes for
+        LSTMClassifier (also for two, where MLPClassifier has a single
+        output), the number of targets for LSTMRegressor.
+
     n_iter_ : int
         Number of epochs run, including one interrupted by Ctrl-C.
+
+    interrupted_ : bool
+        Whether Ctrl-C ended training. ``fit`` then leaves the estimator
+        fitted with the best weights so far and raises
+        :exc:`KeyboardInterrupt` again, so that loops and searches stop.
 
     loss_curve_ : list of float
         Mean training loss of each epoch (over the batches it completed, for
@@ -181,10 +212,12 @@ def _document(cls, score, loss):
 class LSTMClassifier(ClassifierMixin, BaseRecurrent):
     """Recurrent neural network classifier for sequences.
 
-    Reads each sequence with an LSTM (or GRU, or vanilla RNN) and classifies
-    it from the final hidden state (many-to-one). Inputs are standardised per
-    feature inside the model; training uses minibatches with gradient
-    clipping, learning-rate reduction on plateau and early stopping.
+    Reads each sequence with an LSTM (or GRU, or vanilla RNN), fed by a small
+    convolutional stem, and classifies it from the final hidden state and
+    the mean and maximum of the outputs over all steps (many-to-one).
+    Inputs are standardised per feature inside the model; training uses
+    minibatches with gradient clipping, learning-rate reduction on plateau
+    and early stopping.
 
     Parameters
     ----------
@@ -193,6 +226,15 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the cross-entropy loss, as in
         :class:`~sklearn.linear_model.LogisticRegression`.
+
+    label_smoothing : float, default=0.1
+        Share of each target's probability spread evenly over all classes
+        in the cross-entropy, as in :class:`torch.nn.CrossEntropyLoss`. It
+        keeps the network from growing its logits without bound once the
+        training set is classified correctly, so the training loss reaches
+        a floor (a plateau that ends training, see ``learning_rate``) and
+        the predicted probabilities stay moderate. 0 is the plain
+        cross-entropy.
 
     Attributes
     ----------
@@ -235,6 +277,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
     _parameter_constraints: dict = {
         **BaseRecurrent._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
     _onnx_kind = "proba"
 
@@ -248,8 +291,11 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         dropout=0.0,
         fc_size=None,
         patch_size="auto",
+        conv_channels=64,
+        kernel_size=7,
+        readout="pool",
         solver="adam",
-        learning_rate_init=1e-3,
+        learning_rate_init=2e-3,
         learning_rate="adaptive",
         momentum=0.9,
         alpha=1e-2,
@@ -266,6 +312,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         device="auto",
         n_jobs=None,
         class_weight=None,
+        label_smoothing=0.1,
     ):
         super().__init__(
             cell=cell,
@@ -275,6 +322,9 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
             dropout=dropout,
             fc_size=fc_size,
             patch_size=patch_size,
+            conv_channels=conv_channels,
+            kernel_size=kernel_size,
+            readout=readout,
             solver=solver,
             learning_rate_init=learning_rate_init,
             learning_rate=learning_rate,
@@ -294,6 +344,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
             n_jobs=n_jobs,
         )
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
 
     def _encode_targets(self, y, warm):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
@@ -316,14 +367,23 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
                     f"{_python(classes[0])!r}."
                 )
         encoded = torch.from_numpy(np.searchsorted(classes, y).astype(np.int64))
-        return encoded, {"classes_": classes, "n_outputs": len(classes)}
+        return Targets(encoded, n_outputs=len(classes), classes=classes)
 
-    def _criterion(self, targets, fitted):
+    def _store_targets(self, targets):
+        self.classes_ = targets.classes
+
+    def _criterion(self, targets):
         weight = None
         if self.class_weight is not None:
-            weight = self._class_weights(fitted["classes_"], targets.numpy())
+            weight = self._class_weights(targets.classes, targets.values.numpy())
             weight = torch.as_tensor(weight, dtype=torch.float32)
-        return nn.CrossEntropyLoss(weight=weight), "accuracy"
+        loss = nn.CrossEntropyLoss(weight=weight, label_smoothing=self.label_smoothing)
+        return loss, "accuracy"
+
+    def _constant_output(self, values, n_outputs):
+        # Logits of the class frequencies.
+        counts = torch.bincount(values, minlength=n_outputs).double()
+        return torch.log(counts.clamp_min(0.5) / counts.sum()).float()
 
     def _class_weights(self, classes, encoded):
         """Weight of each of ``classes`` in the loss, from ``class_weight``.
@@ -427,10 +487,11 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
 class LSTMRegressor(RegressorMixin, BaseRecurrent):
     """Recurrent neural network regressor for sequences.
 
-    Reads each sequence with an LSTM (or GRU, or vanilla RNN) and predicts
-    one or several targets from the final hidden state (many-to-one). Inputs
-    are standardised per feature and targets per output inside the model;
-    predictions are returned on the original scale.
+    Reads each sequence with an LSTM (or GRU, or vanilla RNN), fed by a small
+    convolutional stem, and predicts one or several targets from the final
+    hidden state and the mean and maximum of the outputs over all steps
+    (many-to-one). Inputs are standardised per feature and targets per
+    output inside the model; predictions are returned on the original scale.
 
     Parameters
     ----------
@@ -472,6 +533,7 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
     def _encode_targets(self, y, warm):
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
         y2 = y.reshape(len(y), -1).astype(np.float64)
+        check_target_range(y2)
         if warm:
             if y2.shape[1] != len(self._y_mean):
                 raise ValueError(
@@ -480,19 +542,26 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
                 )
             mean, scale = self._y_mean, self._y_scale
         else:
-            mean, scale = y2.mean(axis=0), y2.std(axis=0)
-            scale[scale < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
+            # Only a constant output keeps the scale 1: any spread, however
+            # small, is standardised (targets in small units are common).
+            mean = y2.mean(axis=0)
+            constant = np.ptp(y2, axis=0) == 0
+            scale = nonzero_scale(y2.std(axis=0), constant)
         scaled = torch.from_numpy(((y2 - mean) / scale).astype(np.float32))
-        fitted = {
-            "_y_mean": mean,
-            "_y_scale": scale,
-            "_y_ndim": y.ndim,
-            "n_outputs": y2.shape[1],
-        }
-        return scaled, fitted
+        return Targets(
+            scaled, n_outputs=y2.shape[1], mean=mean, scale=scale, ndim=y.ndim
+        )
 
-    def _criterion(self, targets, fitted):
+    def _store_targets(self, targets):
+        self._y_mean = targets.mean
+        self._y_scale = targets.scale
+        self._y_ndim = targets.ndim
+
+    def _criterion(self, targets):
         return nn.MSELoss(), "r2"
+
+    def _constant_output(self, values, n_outputs):
+        return values.mean(dim=0)
 
     def _validation_split(self, targets, rng):
         n = len(targets)

@@ -11,11 +11,13 @@ class RecurrentNetwork(nn.Module):
     """Many-to-one recurrent network: (batch, time, features) -> (batch, outputs).
 
     The forward pass standardises the inputs with fixed per-feature buffers,
-    optionally groups ``patch_size`` consecutive timesteps into one recurrent
-    step, runs an RNN/LSTM/GRU (packed when sequences have different lengths),
-    and maps the final hidden state of the last layer (both directions
-    concatenated when bidirectional) through an optional ReLU layer to the
-    outputs.
+    turns each patch of ``patch_size`` consecutive timesteps into one
+    recurrent step (through a :class:`ConvStem`, or by concatenating its
+    values), runs an RNN/LSTM/GRU (packed when sequences have different
+    lengths), and maps the read-out (the final hidden state of the last layer,
+    both directions concatenated when bidirectional, with the mean and max of
+    its outputs over steps for ``readout="pool"``) through an optional ReLU
+    layer to the outputs.
 
     Parameters
     ----------
@@ -34,6 +36,13 @@ class RecurrentNetwork(nn.Module):
         the output layer; None for a linear read-out.
     patch_size : int
         Number of consecutive timesteps fed to the cell as one step.
+    conv_channels : int or None
+        Channels of the convolutional stem; None for no stem.
+    kernel_size : int
+        Width of the stem's first convolution.
+    readout : {"pool", "last"}
+        "last": the final hidden state; "pool": also the mean and the max of
+        the last layer's outputs over the observed steps.
     """
 
     def __init__(
@@ -47,15 +56,24 @@ class RecurrentNetwork(nn.Module):
         dropout=0.0,
         fc_size=None,
         patch_size=1,
+        conv_channels=None,
+        kernel_size=7,
+        readout="last",
     ):
         super().__init__()
         self.patch_size = patch_size
+        self.readout = readout
         # Filled by the estimator from the training data; buffers so that they
         # move with .to(device) and travel with the state dict and pickles.
         self.register_buffer("x_mean", torch.zeros(n_features))
         self.register_buffer("x_scale", torch.ones(n_features))
+        self.stem = None
+        input_size = n_features * patch_size
+        if conv_channels:
+            self.stem = ConvStem(n_features, conv_channels, kernel_size, patch_size)
+            input_size = conv_channels
         self.rnn = CELLS[cell](
-            input_size=n_features * patch_size,
+            input_size=input_size,
             hidden_size=hidden_size,
             num_layers=num_layers,
             batch_first=True,
@@ -64,6 +82,8 @@ class RecurrentNetwork(nn.Module):
         )
         _init_recurrent(self.rnn)
         width = hidden_size * (2 if bidirectional else 1)
+        if readout == "pool":
+            width *= 3  # last step, mean and max
         layers = [nn.Dropout(dropout)] if dropout > 0 else []
         if fc_size:
             layers += [nn.Linear(width, fc_size), nn.ReLU()]
@@ -84,47 +104,110 @@ class RecurrentNetwork(nn.Module):
             Observed length of each sequence; None when all are full length.
         """
         # Values past a sequence's length (possibly NaN) are never read:
-        # patching selects observed steps only and packing skips the rest.
+        # the stem zeroes them, patching selects observed steps only and
+        # packing skips the rest.
         x = (x - self.x_mean) / self.x_scale
-        if self.patch_size > 1:
-            x, lengths = self._patch(x, lengths)
+        if self.stem is not None:
+            x, lengths = self.stem(x, lengths)
+        elif self.patch_size > 1:
+            x, lengths = _patch(x, lengths, self.patch_size)
         if lengths is None:
-            _, state = self.rnn(x)
+            out, state = self.rnn(x)
         else:
             packed = pack_padded_sequence(
                 x, lengths.cpu(), batch_first=True, enforce_sorted=False
             )
-            _, state = self.rnn(packed)
+            out, state = self.rnn(packed)
         h_n = state[0] if isinstance(state, tuple) else state  # LSTM: (h, c)
         if self.rnn.bidirectional:
             h = torch.cat((h_n[-2], h_n[-1]), dim=1)
         else:
             h = h_n[-1]
-        return self.head(h)
-
-    def _patch(self, x, lengths):
-        """Group consecutive timesteps so that each patch ends on the last one.
-
-        Sequences are padded at the start (with zeros, the standardised mean)
-        to a multiple of ``patch_size``: the most recent observation then
-        always closes the final patch, whatever the sequence length.
-        """
-        p = self.patch_size
-        batch, time, n_features = x.shape
+        if self.readout == "last":
+            return self.head(h)
         if lengths is None:
-            pad = -time % p
-            x = nn.functional.pad(x, (0, 0, pad, 0))
-            return x.reshape(batch, -1, p * n_features), None
-        lengths = lengths.to(x.device)
-        shift = -lengths % p
-        steps = torch.arange(time + p - 1, device=x.device)
-        source = steps[None, :] - shift[:, None]
-        valid = (source >= 0) & (source < lengths[:, None])
-        index = source.clamp(0, time - 1)[..., None].expand(-1, -1, n_features)
-        x = torch.where(valid[..., None], x.gather(1, index), 0.0)
-        n_patches = (time + p - 1) // p
-        x = x[:, : n_patches * p].reshape(batch, n_patches, p * n_features)
-        return x, (lengths + shift) // p
+            return self.head(torch.cat((h, out.mean(1), out.amax(1)), dim=1))
+        out, _ = pad_packed_sequence(out, batch_first=True)
+        lengths = lengths.to(out.device)
+        mask = _mask(lengths, out.shape[1])[..., None]
+        mean = (out * mask).sum(1) / lengths[:, None]
+        top = out.masked_fill(~mask, -torch.inf).amax(1)
+        return self.head(torch.cat((h, mean, top), dim=1))
+
+
+class ConvStem(nn.Module):
+    """Convolution at full resolution, max over each patch, convolution.
+
+    The first convolution sees every timestep (shift-invariant features);
+    the maximum over each patch of ``patch_size`` steps shortens the series
+    for the recurrent cell while keeping a feature wherever it occurs in
+    the patch. As without the stem, a sequence is padded at its start with
+    zeros (the standardised mean) to whole patches. Values past its length
+    are zeroed before each convolution, as the convolution's own padding
+    would be for the sequence alone, and there is no batch normalisation:
+    the output never depends on the rest of the batch.
+    """
+
+    def __init__(self, n_features, channels, kernel_size, patch_size):
+        super().__init__()
+        self.patch_size = patch_size
+        self.conv1 = nn.Conv1d(n_features, channels, kernel_size, padding="same")
+        self.conv2 = nn.Conv1d(channels, channels, 3, padding="same")
+
+    def forward(self, x, lengths):
+        """(batch, time, features) -> (batch, patches, channels), lengths."""
+        p = self.patch_size
+        if p > 1:
+            # Whole patches, each sequence padded at its start with zeros
+            # (the standardised mean) and zeroed past its end: cheap on the
+            # raw features, and then no per-sequence work at full length.
+            x, lengths = _patch(x, lengths, p)
+            x = x.reshape(x.shape[0], -1, self.conv1.in_channels)
+        elif lengths is not None:
+            lengths = lengths.to(x.device)
+            x = x.masked_fill(~_mask(lengths, x.shape[1])[..., None], 0)
+        # Channels first, the layout of Conv1d, until the recurrent cell.
+        # Past its end a sequence is zero, as the convolution's own padding
+        # would be for that sequence alone.
+        h = self.conv1(x.transpose(1, 2))
+        if p > 1:
+            h = nn.functional.max_pool1d(h, p)
+        # ReLU after the maximum: the same result (ReLU is increasing) on p
+        # times less data.
+        h = torch.relu(h)
+        if lengths is not None:
+            h = h.masked_fill(~_mask(lengths.to(h.device), h.shape[2])[:, None], 0)
+        h = torch.relu(self.conv2(h))
+        return h.transpose(1, 2), lengths
+
+
+def _mask(lengths, time):
+    """(batch, time) boolean mask of the steps inside each sequence."""
+    return torch.arange(time, device=lengths.device) < lengths[:, None]
+
+
+def _patch(x, lengths, p):
+    """Group consecutive timesteps so that each patch ends on the last one.
+
+    Sequences are padded at the start (with zeros, the standardised mean)
+    to a multiple of ``p``: the most recent observation then
+    always closes the final patch, whatever the sequence length.
+    """
+    batch, time, n_features = x.shape
+    if lengths is None:
+        pad = -time % p
+        x = nn.functional.pad(x, (0, 0, pad, 0))
+        return x.reshape(batch, -1, p * n_features), None
+    lengths = lengths.to(x.device)
+    shift = -lengths % p
+    steps = torch.arange(time + p - 1, device=x.device)
+    source = steps[None, :] - shift[:, None]
+    valid = (source >= 0) & (source < lengths[:, None])
+    index = source.clamp(0, time - 1)[..., None].expand(-1, -1, n_features)
+    x = torch.where(valid[..., None], x.gather(1, index), 0.0)
+    n_patches = (time + p - 1) // p
+    x = x[:, : n_patches * p].reshape(batch, n_patches, p * n_features)
+    return x, (lengths + shift) // p
 
 
 def _init_recurrent(rnn):

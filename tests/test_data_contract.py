@@ -1,9 +1,12 @@
 """The data contract: input forms, padding, packing, and bad input."""
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import torch
 from _helpers import ESTIMATORS, fast, outputs, sequence_data
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
@@ -11,10 +14,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
 from sklearn_rnn._validation import check_sequences
 
-
-def make_data(n=40, m=8, p=2, seed=0):
-    X, _ = sequence_data(n=n, m=m, p=p, seed=seed)
-    return X, (X[:, -3:, 0].sum(axis=1) > 0).astype(int)
+make_data = partial(sequence_data, LSTMClassifier, n=40, m=8, noise=0, labels="int")
 
 
 def targets_for(Estimator, X):
@@ -90,6 +90,9 @@ def test_float64_and_float32_input_fit_the_same_model(Estimator):
         {"cell": "rnn", "num_layers": 2},
         {"patch_size": 3},
         {"patch_size": 2, "bidirectional": True},
+        {"patch_size": 3, "conv_channels": None},
+        {"patch_size": 2, "readout": "last", "num_layers": 2},
+        {"conv_channels": None, "readout": "last"},
     ],
 )
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
@@ -171,9 +174,56 @@ def test_patch_size_auto_bounds_the_recurrent_steps():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(20, 150, 1))
     y = np.arange(20) % 2
-    assert fast(LSTMClassifier, max_iter=1).fit(X, y).patch_size_ == 5
-    assert fast(LSTMClassifier, max_iter=1).fit(X[:, :30], y).patch_size_ == 1
+    assert fast(LSTMClassifier, max_iter=1).fit(X, y).patch_size_ == 10
+    assert fast(LSTMClassifier, max_iter=1).fit(X[:, :30], y).patch_size_ == 2
+    assert fast(LSTMClassifier, max_iter=1).fit(X[:, :16], y).patch_size_ == 1
     assert fast(LSTMClassifier, max_iter=1, patch_size=7).fit(X, y).patch_size_ == 7
+
+
+def recurrent_inputs(est, X):
+    """What the recurrent cell receives at predict time: (steps, width) per row."""
+    seen = []
+
+    def hook(module, args):
+        x = args[0]
+        if isinstance(x, torch.nn.utils.rnn.PackedSequence):
+            x, lengths = torch.nn.utils.rnn.pad_packed_sequence(x, batch_first=True)
+            seen.extend((int(n), x.shape[2]) for n in lengths)
+        else:
+            seen.extend((x.shape[1], x.shape[2]) for _ in range(len(x)))
+
+    handle = est.net_.module_.rnn.register_forward_pre_hook(hook)
+    try:
+        est.predict(X)
+    finally:
+        handle.remove()
+    return seen
+
+
+@pytest.mark.parametrize("conv_channels", [5, None])
+def test_recurrent_steps_and_width_follow_the_patches(conv_channels):
+    """Each patch is one recurrent step, whether the stem makes it or not."""
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(m, 2)) for m in (150, 95, 7)] * 4
+    y = np.arange(12) % 2
+    clf = fast(LSTMClassifier, max_iter=1, conv_channels=conv_channels).fit(X, y)
+    assert clf.patch_size_ == 10
+    width = 2 * 10 if conv_channels is None else conv_channels
+    # Padded at the start to whole patches: 150 -> 15, 95 -> 10, 7 -> 1 step.
+    assert recurrent_inputs(clf, X[:3]) == [(15, width), (10, width), (1, width)]
+
+
+def test_the_stem_sees_every_timestep():
+    """Changing one value inside a patch changes the prediction with the stem."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 40, 1))
+    y = np.arange(20) % 2
+    clf = fast(LSTMClassifier, max_iter=1, patch_size=8).fit(X, y)
+    assert isinstance(clf.net_.module_.stem.conv1, torch.nn.Conv1d)
+    for t in (0, 17, 39):
+        moved = X[:1].copy()
+        moved[0, t, 0] += 5.0
+        assert not np.allclose(clf.predict_proba(moved), clf.predict_proba(X[:1]))
 
 
 _BEYOND_FLOAT32 = r"Input X contains a value of magnitude "
@@ -288,6 +338,10 @@ def test_bad_y_is_rejected_and_nothing_is_fitted(Estimator, y, match):
         ({"device": "tpu"}, InvalidParameterError, "'device' parameter"),
         ({"hidden_size": 0}, InvalidParameterError, "'hidden_size' parameter"),
         ({"dropout": 1.5}, InvalidParameterError, "'dropout' parameter"),
+        ({"conv_channels": 0}, InvalidParameterError, "'conv_channels'"),
+        ({"kernel_size": 0}, InvalidParameterError, "'kernel_size' parameter"),
+        ({"readout": "mean"}, InvalidParameterError, "'readout' parameter"),
+        ({"label_smoothing": 1.0}, InvalidParameterError, "'label_smoothing'"),
         ({"early_stopping": "yes"}, InvalidParameterError, "'early_stopping'"),
         ({"class_weight": "even"}, InvalidParameterError, "'class_weight'"),
         ({"class_weight": {7: 2.0}}, ValueError, r"labels \[7\] that are not"),
