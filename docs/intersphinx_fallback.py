@@ -148,6 +148,8 @@ INVENTORIES = {
             ("py:class", "sklearn.pipeline.Pipeline"): None,
             ("py:class", "sklearn.model_selection.TimeSeriesSplit"): None,
             ("py:class", "sklearn.model_selection.GridSearchCV"): None,
+            ("py:class", "sklearn.model_selection.RandomizedSearchCV"): None,
+            ("py:function", "sklearn.model_selection.cross_validate"): None,
             ("py:class", "sklearn.model_selection.GroupKFold"): None,
             ("py:function", "sklearn.model_selection.cross_val_score"): None,
             ("py:function", "sklearn.model_selection.train_test_split"): None,
@@ -215,6 +217,10 @@ INVENTORIES = {
             ("py:function", "torch.cuda.is_available"): None,
             ("py:function", "torch.set_num_threads"): None,
             ("py:function", "torch.save"): None,
+            ("py:class", "torch.Generator"): None,
+            ("py:function", "torch.random.fork_rng"): (
+                "random.html#torch.random.fork_rng"
+            ),
             ("py:module", "torch.distributed"): None,
             ("py:class", "torch.nn.parallel.DistributedDataParallel"): None,
         },

@@ -3,9 +3,11 @@
 import copy
 import math
 import re
+import threading
 import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,9 +22,9 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
+from . import _skorch
 from ._modules import CELLS, RecurrentNetwork
-from ._skorch import SequenceDataset, fitted_curves, make_net, shared_seed
-from ._validation import check_sequences, warn_if_transposed
+from ._validation import check_allocation, check_sequences, warn_if_transposed
 
 # With patch_size="auto", long sequences are cut into patches so that the
 # recurrent cell takes at most this many steps: gradients through hundreds
@@ -37,6 +39,33 @@ _PREDICT_BATCH = 1024
 # a descheduled thread, and fits ran 9-40 times slower than on one thread.
 # Measured by ``benchmarks/threads.py`` (see its size sweep).
 _THREAD_WORK = 2**25
+
+
+@dataclass
+class Targets:
+    """Training targets as the network sees them, and how to decode outputs.
+
+    Attributes
+    ----------
+    values : torch.Tensor
+        Class indices (int64, shape (n_samples,)) or standardised targets
+        (float32, shape (n_samples, n_outputs)).
+    n_outputs : int
+        Outputs of the network: classes, or regression targets.
+    classes : ndarray or None
+        Class labels (classifier).
+    mean, scale : ndarray or None
+        Standardisation of each regression target.
+    ndim : int
+        Dimensions of the ``y`` passed to fit (1 or 2; regressor).
+    """
+
+    values: torch.Tensor
+    n_outputs: int
+    classes: np.ndarray | None = None
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    ndim: int = 1
 
 
 class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
@@ -143,11 +172,26 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
 
     @abstractmethod
     def _encode_targets(self, y, warm):
-        """Validated ``y`` -> (training targets as a tensor, fitted attrs)."""
+        """Validated ``y`` -> :class:`Targets`."""
 
     @abstractmethod
-    def _criterion(self, targets, fitted):
-        """The loss module and the name of the validation score."""
+    def _store_targets(self, targets):
+        """Set the fitted attributes that decode outputs (``classes_``...)."""
+
+    @abstractmethod
+    def _criterion(self, targets):
+        """The loss module and the validation score: "accuracy", "r2", or a
+        function of the validation batches' outputs and targets (see
+        ``_skorch.ValidationScore``)."""
+
+    @abstractmethod
+    def _constant_output(self, values, n_outputs):
+        """The network output (n_outputs,) of the best constant prediction.
+
+        None where no constant prediction is meaningful (outputs per
+        timestep): the "did not learn" warning then compares with the first
+        epoch only.
+        """
 
     @abstractmethod
     def _validation_split(self, targets, rng):
@@ -174,6 +218,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         self : object
             The fitted estimator.
         """
+        _reject_booleans(self)
         device = _resolve_device(self.device, type(self).__name__)
         sequences = check_sequences(X, estimator=self)
         warn_if_transposed(sequences, self)
@@ -181,6 +226,11 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
+            )
+        if getattr(y, "requires_grad", False):
+            raise TypeError(
+                "y is a torch tensor that requires grad; pass y.detach() (or "
+                "y.detach().cpu().numpy())."
             )
         y = self._check_targets(y, sequences)
         warm = self.warm_start and hasattr(self, "net_")
@@ -190,29 +240,40 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 f"{type(self).__name__} was fitted with {self.n_features_in_}; "
                 "warm_start=True needs the same features."
             )
-        targets, fitted = self._encode_targets(y, warm)
+        targets = self._encode_targets(y, warm)
         random_state = self.random_state
         if random_state is None:
             # Data-parallel processes must split and shuffle alike.
-            random_state = shared_seed()
+            random_state = _skorch.shared_seed()
         rng = check_random_state(random_state)
         seed = None if random_state is None else int(rng.randint(2**31 - 1))
-        train, valid = self._split(targets, rng)
-        early = valid is not None
+        train, valid = self._split(targets.values, rng)
         patch_size = self._fit_patch_size(sequences, targets, warm)
-        with _seeded(seed, device):
-            if warm:
-                # Train a copy, so that a failed fit leaves the model intact.
-                module = copy.deepcopy(self.net_.module_)
-            else:
-                module = self._init_module(sequences, train, fitted, patch_size)
-            batch_size = self._batch_size(len(train))
-            with _torch_threads(self._n_threads(module, batch_size)):
-                net = self._train(
-                    module, sequences, targets, train, valid, fitted, device
-                )
-        self._set_fitted(net, sequences, fitted, patch_size, early)
-        self._warn_if_not_converged(net, early)
+        if warm:
+            # Train a copy, so that a failed fit leaves the model intact.
+            module = copy.deepcopy(self.net_.module_)
+        else:
+            with _seeded(seed, "cpu"):  # the weights are initialised on the CPU
+                module = self._init_module(sequences, train, targets, patch_size)
+        # Shuffling draws from a private generator; dropout can only draw from
+        # torch's global one, which is then seeded for the whole training.
+        n_threads = self._n_threads(module, self._batch_size(len(train)))
+        with (
+            _seeded(seed if self.dropout > 0 else None, device),
+            _torch_threads(n_threads),
+        ):
+            result, baseline = self._train(
+                module, sequences, targets, train, valid, device, seed
+            )
+        self._set_fitted(result, sequences, targets, patch_size, valid is not None)
+        if result.interrupted:
+            raise KeyboardInterrupt(
+                f"{type(self).__name__}.fit was interrupted at epoch "
+                f"{len(result.loss_curve)}; the estimator is fitted with the "
+                f"weights of epoch {result.kept} (interrupted_=True) and can be "
+                "used or trained further."
+            )
+        self._warn_if_not_converged(result, baseline, valid is not None)
         return self
 
     def _check_targets(self, y, sequences):
@@ -225,24 +286,57 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         return y
 
     def _fit_patch_size(self, sequences, targets, warm):
-        """The patch size of this fit: the previous one on a warm start."""
+        """The patch size of this fit: the previous one on a warm start.
+
+        ``targets`` is the :class:`Targets` of the fit (the transcriber
+        checks that every label sequence fits in the output steps).
+        """
         return self.patch_size_ if warm else self._resolve_patch_size(sequences)
 
-    def _warn_if_not_converged(self, net, early):
-        """Warn, as MLPClassifier does, when max_iter ended training."""
-        finished = "train_loss" in net.history[-1]  # not cut by Ctrl-C
-        plateau = dict(net.callbacks_)["plateau"]
-        if len(net.history) == self.max_iter and finished and not plateau.converged_:
+    def _warn_if_not_converged(self, result, baseline, early):
+        """Warn, as MLPClassifier does, when max_iter ended training.
+
+        Also warn when training ended no better than after its first epoch,
+        or than a constant prediction (``baseline``: the mean target, or the
+        class frequencies): a learning rate far too high oscillates without
+        diverging (gradient clipping keeps the loss finite), and nothing
+        else would say so. ``baseline`` is None where no constant prediction
+        is meaningful (sequence outputs): only the first epoch then counts.
+        """
+        name = type(self).__name__
+        loss = result.kept_loss
+        first = result.monitored[0] if result.monitored else None
+        parts = []
+        stalled = len(result.monitored) >= 2 and loss >= (
+            first if baseline is None else min(first, baseline)
+        )
+        if stalled:
+            monitor = "validation" if early else "training"
+            constant = (
+                ""
+                if baseline is None
+                else f" or than that of a constant prediction ({baseline:.4g})"
+            )
+            parts.append(
+                f"training ended with a {monitor} loss of {loss:.4g}, no "
+                f"lower than after its first epoch ({first:.4g}){constant}: the "
+                f"network did not learn. If the learning rate is too high, "
+                f"lower learning_rate_init (currently "
+                f"{self.learning_rate_init:g}), for instance to "
+                f"{self.learning_rate_init / 100:g}."
+            )
+        if len(result.loss_curve) == self.max_iter and not result.converged:
             remedy = (
                 "" if early else ", or early_stopping=True to stop on a held-out loss"
             )
-            warnings.warn(
-                f"{type(self).__name__}: the maximum number of epochs "
-                f"(max_iter={self.max_iter}) was reached before the monitored "
-                f"loss stopped improving. Consider increasing max_iter{remedy}.",
-                ConvergenceWarning,
-                stacklevel=4,
+            parts.append(
+                f"the maximum number of epochs (max_iter={self.max_iter}) was "
+                "reached before the monitored loss stopped improving. Consider "
+                f"increasing max_iter{remedy}."
             )
+        if parts:
+            message = " Also, ".join(parts)
+            warnings.warn(f"{name}: {message}", ConvergenceWarning, stacklevel=4)
 
     def _early_stopping_on(self, n_samples):
         if self.early_stopping == "auto":
@@ -268,10 +362,11 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             return max(1, math.ceil(sequences.max_length() / _MAX_AUTO_STEPS))
         return self.patch_size
 
-    def _init_module(self, sequences, train, fitted, patch_size):
-        module = RecurrentNetwork(
-            n_features=sequences.n_features,
-            n_outputs=fitted["n_outputs"],
+    def _build_network(self, n_features, n_outputs, patch_size):
+        """The untrained network; sequence-output estimators override it."""
+        return RecurrentNetwork(
+            n_features=n_features,
+            n_outputs=n_outputs,
             cell=self.cell,
             hidden_size=self.hidden_size,
             num_layers=self.num_layers,
@@ -280,6 +375,24 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             fc_size=self.fc_size,
             patch_size=patch_size,
         )
+
+    def _init_module(self, sequences, train, targets, patch_size):
+        def build():
+            return self._build_network(
+                sequences.n_features, targets.n_outputs, patch_size
+            )
+
+        # Count the weights on the meta device (no memory) before allocating:
+        # training holds them 4 times (weights, gradients, Adam's moments).
+        with torch.device("meta"):
+            n_weights = sum(p.numel() for p in build().parameters())
+        check_allocation(
+            16 * n_weights,
+            f"A network of {n_weights:,} weights (hidden_size={self.hidden_size}, "
+            f"num_layers={self.num_layers}, patch_size={patch_size})",
+            "Use a smaller hidden_size, num_layers or patch_size.",
+        )
+        module = build()
         mean, std = sequences.moments(train)
         module.x_mean.copy_(torch.from_numpy(mean))
         module.x_scale.copy_(torch.from_numpy(std))
@@ -291,14 +404,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             return min(128, max(8, n_samples // 32))
         return min(self.batch_size, n_samples)
 
-    def _train(self, module, sequences, targets, train, valid, fitted, device):
-        criterion, score_kind = self._criterion(targets, fitted)
-        valid_dataset = None
-        if valid is not None:
-            valid_dataset = SequenceDataset(sequences, targets, valid)
-        net = make_net(
-            module,
-            criterion,
+    def _train(self, module, sequences, targets, train, valid, device, seed):
+        criterion, score_kind = self._criterion(targets)
+        settings = _skorch.TrainingSettings(
             solver=self.solver,
             learning_rate_init=self.learning_rate_init,
             momentum=self.momentum,
@@ -306,40 +414,49 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             batch_size=self._batch_size(len(train)),
             max_epochs=self.max_iter,
             learning_rate=self.learning_rate,
-            monitor="train_loss" if valid is None else "valid_loss",
             patience=self.n_iter_no_change,
             tol=self.tol,
-            restore_best=valid is not None,
             clip_grad_norm=self.clip_grad_norm,
-            valid_dataset=valid_dataset,
             score_kind=score_kind,
             device=device,
             verbose=self.verbose,
+            seed=seed,
         )
-        net.fit(SequenceDataset(sequences, targets, train), y=None)
-        # Drop the reference to the validation data: pickles stay small.
-        net.train_split = None
-        net.module_.eval()
-        return net
+        result = _skorch.train(
+            module, criterion, sequences, targets.values, train, valid, settings
+        )
+        # The loss of the best constant prediction on the monitored rows (for
+        # regression, the loss of R² = 0): a network doing no better has
+        # learned nothing.
+        rows = torch.from_numpy(train if valid is None else valid)
+        monitored = targets.values[rows]
+        constant = self._constant_output(monitored, targets.n_outputs)
+        if constant is None:  # no meaningful constant prediction
+            return result, None
+        with torch.no_grad():
+            expanded = constant.expand(len(monitored), -1)
+            baseline = criterion(expanded, monitored).item()
+        return result, baseline
 
-    def _set_fitted(self, net, sequences, fitted, patch_size, early):
-        loss_curve, scores, valid_losses = fitted_curves(net)
-        if not loss_curve:
-            raise RuntimeError(
-                "Training was interrupted before the first batch completed; "
-                "the model was not fitted."
-            )
-        for name, value in fitted.items():
-            if name != "n_outputs":
-                setattr(self, name, value)
+    def _set_fitted(self, result, sequences, targets, patch_size, early):
+        if not result.loss_curve:
+            if result.interrupted:
+                raise KeyboardInterrupt(
+                    f"{type(self).__name__}.fit was interrupted before the first "
+                    "batch completed; the model was not fitted."
+                )
+            raise RuntimeError("Training ended before the first batch completed.")
+        self._store_targets(targets)
+        self.n_outputs_ = targets.n_outputs
         self.n_features_in_ = sequences.n_features
         self.patch_size_ = patch_size
-        self.net_ = net
-        self.loss_curve_ = loss_curve
-        self.validation_scores_ = scores if early else None
+        self.net_ = result.net
+        self.loss_curve_ = result.loss_curve
+        self.validation_scores_ = result.validation_scores if early else None
         # Interrupted before the first validation: no validation loss yet.
-        self.best_loss_ = min(valid_losses or loss_curve)
-        self.n_iter_ = len(loss_curve)
+        self.best_loss_ = min(result.valid_losses or result.loss_curve)
+        self.n_iter_ = len(result.loss_curve)
+        self.interrupted_ = result.interrupted
 
     # -- predict --------------------------------------------------------------
 
@@ -429,6 +546,24 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         return tags
 
 
+def _reject_booleans(estimator):
+    """Raise for a bool given to an integer parameter.
+
+    sklearn's ``Interval(Integral, ...)`` accepts booleans (``True`` is an
+    int in Python), but ``num_layers=True`` is almost surely a mistake.
+    """
+    for name, constraints in estimator._parameter_constraints.items():
+        value = getattr(estimator, name)
+        if not isinstance(value, bool | np.bool_) or "boolean" in constraints:
+            continue
+        if any(isinstance(c, Interval) and c.type is Integral for c in constraints):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {type(estimator).__name__} must be "
+                f"an int, not a bool; got {value!r}. Pass an integer such as "
+                f"{name}=1."
+            )
+
+
 def _resolve_device(device, owner):
     """Map "auto" to CUDA when available and check that CUDA exists."""
     if device == "auto":
@@ -461,6 +596,12 @@ def _resolve_device(device, owner):
     )
 
 
+# fork_rng saves torch's global generator and restores it on exit: sections
+# that overlap in threads would restore each other's seeded states. They are
+# serialised instead (they are short, except training with dropout).
+_GLOBAL_RNG_LOCK = threading.RLock()
+
+
 @contextmanager
 def _torch_threads(n_threads):
     """Run the block with ``n_threads`` intra-op threads, then restore.
@@ -482,13 +623,18 @@ def _torch_threads(n_threads):
 
 @contextmanager
 def _seeded(seed, device):
-    """Seed torch for the duration of a fit without touching global state."""
+    """Seed torch's global generator for a section, then restore it.
+
+    Nothing happens for ``seed=None``. Only one seeded section runs at a time
+    in a process, so that the global generator is left as it was even when
+    fits run at the same time in threads.
+    """
     if seed is None:
         yield
         return
     cuda = device.startswith("cuda")
     index = (torch.device(device).index or 0) if cuda else None
-    with torch.random.fork_rng(devices=[index] if cuda else []):
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[index] if cuda else []):
         torch.random.default_generator.manual_seed(seed)
         if cuda:
             with torch.cuda.device(index):

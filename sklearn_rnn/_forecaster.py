@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_numeric_dtype
 from scipy.optimize import nnls
 from scipy.stats import norm
 from sklearn.base import clone
@@ -13,6 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
 from ._lstm import LSTMRegressor
+from ._validation import _FLOAT32_MAX
 from ._windowing import _is_int, make_windows
 
 # Natural seasonal period of common index frequencies (pandas offset names);
@@ -202,6 +204,7 @@ class RNNForecaster(BaseForecaster):
         self._index_names = list(y.index.names)
         self._n_exog = 0 if X is None else X.shape[1]
         series = self._split_series(y, X)
+        _check_regular_times(series)
         self.horizon_ = self._fit_horizon(fh, series)
         self.window_length_ = self._resolve_window_length(y, series)
         for s in series:
@@ -515,6 +518,15 @@ class RNNForecaster(BaseForecaster):
                 "This forecaster was fitted with exogenous X; update needs X "
                 "for the new observations of y."
             )
+        fitted_type = type(self._series[0].times)
+        if not isinstance(_time_index(y), fitted_type):
+            raise ValueError(
+                f"update received y with a {type(_time_index(y)).__name__}, but "
+                f"the forecaster was fitted with a {fitted_type.__name__}: time "
+                "points of different index types cannot be matched. Convert "
+                "the index first (for instance with y.to_period() or "
+                "y.to_timestamp())."
+            )
         new = {s.key: s for s in self._split_series(y, X)}
         unknown = set(new) - {s.key for s in self._series}
         if unknown:
@@ -561,11 +573,11 @@ class RNNForecaster(BaseForecaster):
         Columns are matched by name to those seen in fit, and ``X`` is read
         at the time points of ``y`` (sktime lets ``X`` cover more).
         """
-        y = _select_columns(y, self._columns, "y")
+        y = _check_values(_select_columns(y, self._columns, "y"), "y")
         if self._exog_columns is None:
             X = None  # fitted without X: the model has no use for it
         elif X is not None:
-            X = _select_columns(X, self._exog_columns, "X")
+            X = _check_values(_select_columns(X, self._exog_columns, "X"), "X")
         if not isinstance(y.index, pd.MultiIndex):
             x = None if X is None else X.loc[y.index].to_numpy(dtype=np.float64)
             return [_Series((), y.index, y.to_numpy(dtype=np.float64), x)]
@@ -617,6 +629,64 @@ def _select_columns(frame, columns, name):
             f"{list(frame.columns)}."
         )
     return frame[columns]
+
+
+def _check_values(frame, name):
+    """``frame`` if numeric, finite and within float32's range; else raise.
+
+    The network computes in float32; the error names the column and the time
+    point, which later errors (about windows) could not.
+    """
+    bad = [c for c, dtype in frame.dtypes.items() if not is_numeric_dtype(dtype)]
+    if bad:
+        raise ValueError(
+            f"{name} must be numeric, but its column(s) {bad} are not (dtype "
+            f"{frame[bad[0]].dtype}). Encode them as numbers (for instance "
+            "one-hot with pd.get_dummies) or drop them."
+        )
+    values = frame.to_numpy(dtype=np.float64)
+    invalid = ~(np.abs(values) <= _FLOAT32_MAX)  # also NaN
+    if invalid.any():
+        i, j = np.argwhere(invalid)[0]
+        value = values[i, j]
+        what = "NaN" if np.isnan(value) else f"the value {value:.4g}"
+        raise ValueError(
+            f"{name} contains {what} in column {frame.columns[j]!r} at time "
+            f"point {frame.index[i]}. The forecaster needs finite values within "
+            f"the range of float32 (+-{_FLOAT32_MAX:.4g}), the precision of the "
+            f"network: impute missing values and rescale {name} if needed."
+        )
+    return frame
+
+
+def _check_regular_times(series):
+    """Raise unless each series' DatetimeIndex is unique and regular.
+
+    sktime infers the frequency that horizons count in from the index;
+    without one, fit would succeed and predict fail.
+    """
+    for s in series:
+        times = s.times
+        if not isinstance(times, pd.DatetimeIndex):
+            continue
+        name = f" (series {s.key})" if s.key else ""
+        duplicated = times.duplicated()
+        if duplicated.any():
+            raise ValueError(
+                f"y has the time point {times[duplicated][0]} more than once"
+                f"{name}. Each time point must appear once: aggregate the "
+                "duplicates first (for instance y.groupby(level=-1).mean())."
+            )
+        if times.freq is None and len(times) >= 3 and pd.infer_freq(times) is None:
+            steps = np.diff(times.asi8)
+            k = int(np.argmax(steps != steps[0]))
+            raise ValueError(
+                f"The DatetimeIndex of y{name} is irregular: it steps from "
+                f"{times[k]} to {times[k + 1]} after steps of "
+                f"{times[1] - times[0]}, so forecasting horizons (which count "
+                "steps of one frequency) are undefined. Resample y to a regular "
+                "frequency first (for instance y.resample('D').mean())."
+            )
 
 
 def _seasonal_period(freq):

@@ -12,8 +12,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 from torch import nn
 
-from ._base import BaseRecurrent
-from ._validation import _python
+from ._base import BaseRecurrent, Targets
+from ._validation import _python, check_target_range, nonzero_scale
 
 # Parameter documentation shared by both estimators (inserted at "%(common)s").
 _COMMON_PARAMETERS = """\
@@ -113,12 +113,12 @@ cell : {"lstm", "gru", "rnn"}, default="lstm"
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation
-        split. Torch's global generator is forked, never reseeded. The same
-        value gives identical predictions on CPU for fits run one after the
-        other or in separate processes (joblib's default backend, as used by
-        ``GridSearchCV(n_jobs=...)``). Fits running at the same time in
-        threads of one process share torch's global generator, from which
-        dropout and shuffling draw, and are not reproducible.
+        split. Torch's global generator is left as it was: shuffling uses a
+        private generator, and initialisation and dropout seed the global one
+        inside :func:`torch.random.fork_rng`, one fit at a time per process.
+        The same value gives identical predictions on CPU, also for fits
+        running at the same time in threads (with ``dropout > 0`` these run
+        one after the other). See :ref:`reproducibility`.
 
     verbose : int, default=0
         0 is silent, 1 prints a table per epoch, 2 adds a progress bar.
@@ -148,8 +148,20 @@ n_features_in_ : int
     patch_size_ : int
         Timesteps per recurrent step actually used.
 
+    n_outputs_ : int
+        Number of outputs of the network (per timestep for the sequence
+        estimators): the number of classes for LSTMClassifier and
+        LSTMTagger (also for two, where MLPClassifier has a single output),
+        the number of classes plus one (CTC's blank) for LSTMTranscriber,
+        the number of targets for LSTMRegressor.
+
     n_iter_ : int
         Number of epochs run, including one interrupted by Ctrl-C.
+
+    interrupted_ : bool
+        Whether Ctrl-C ended training. ``fit`` then leaves the estimator
+        fitted with the best weights so far and raises
+        :exc:`KeyboardInterrupt` again, so that loops and searches stop.
 
     loss_curve_ : list of float
         Mean training loss of each epoch (over the batches it completed, for
@@ -316,14 +328,22 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
                     f"{_python(classes[0])!r}."
                 )
         encoded = torch.from_numpy(np.searchsorted(classes, y).astype(np.int64))
-        return encoded, {"classes_": classes, "n_outputs": len(classes)}
+        return Targets(encoded, n_outputs=len(classes), classes=classes)
 
-    def _criterion(self, targets, fitted):
+    def _store_targets(self, targets):
+        self.classes_ = targets.classes
+
+    def _criterion(self, targets):
         weight = None
         if self.class_weight is not None:
-            weight = self._class_weights(fitted["classes_"], targets.numpy())
+            weight = self._class_weights(targets.classes, targets.values.numpy())
             weight = torch.as_tensor(weight, dtype=torch.float32)
         return nn.CrossEntropyLoss(weight=weight), "accuracy"
+
+    def _constant_output(self, values, n_outputs):
+        # Logits of the class frequencies.
+        counts = torch.bincount(values, minlength=n_outputs).double()
+        return torch.log(counts.clamp_min(0.5) / counts.sum()).float()
 
     def _class_weights(self, classes, encoded):
         """Weight of each of ``classes`` in the loss, from ``class_weight``.
@@ -472,6 +492,7 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
     def _encode_targets(self, y, warm):
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
         y2 = y.reshape(len(y), -1).astype(np.float64)
+        check_target_range(y2)
         if warm:
             if y2.shape[1] != len(self._y_mean):
                 raise ValueError(
@@ -480,19 +501,26 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
                 )
             mean, scale = self._y_mean, self._y_scale
         else:
-            mean, scale = y2.mean(axis=0), y2.std(axis=0)
-            scale[scale < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
+            # Only a constant output keeps the scale 1: any spread, however
+            # small, is standardised (targets in small units are common).
+            mean = y2.mean(axis=0)
+            constant = np.ptp(y2, axis=0) == 0
+            scale = nonzero_scale(y2.std(axis=0), constant)
         scaled = torch.from_numpy(((y2 - mean) / scale).astype(np.float32))
-        fitted = {
-            "_y_mean": mean,
-            "_y_scale": scale,
-            "_y_ndim": y.ndim,
-            "n_outputs": y2.shape[1],
-        }
-        return scaled, fitted
+        return Targets(
+            scaled, n_outputs=y2.shape[1], mean=mean, scale=scale, ndim=y.ndim
+        )
 
-    def _criterion(self, targets, fitted):
+    def _store_targets(self, targets):
+        self._y_mean = targets.mean
+        self._y_scale = targets.scale
+        self._y_ndim = targets.ndim
+
+    def _criterion(self, targets):
         return nn.MSELoss(), "r2"
+
+    def _constant_output(self, values, n_outputs):
+        return values.mean(dim=0)
 
     def _validation_split(self, targets, rng):
         n = len(targets)

@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._base import BaseRecurrent
+from ._base import BaseRecurrent, Targets
 from ._lstm import _COMMON_ATTRIBUTES, _COMMON_PARAMETERS
 from ._modules import IGNORE_INDEX, CTCLoss, TimestepCrossEntropy, TimestepNetwork
 
@@ -85,10 +85,12 @@ class _SequenceOutputs(BaseRecurrent):
             n_jobs=n_jobs,
         )
 
-    def _init_module(self, sequences, train, fitted, patch_size):
-        module = TimestepNetwork(
-            n_features=sequences.n_features,
-            n_outputs=fitted["n_outputs"],
+    def _build_network(self, n_features, n_outputs, patch_size):
+        # The base class builds it on the meta device first, to check the
+        # size of the allocation, then for real.
+        return TimestepNetwork(
+            n_features=n_features,
+            n_outputs=n_outputs,
             cell=self.cell,
             hidden_size=self.hidden_size,
             num_layers=self.num_layers,
@@ -98,10 +100,16 @@ class _SequenceOutputs(BaseRecurrent):
             patch_size=patch_size,
             expand_patches=self._expand_patches,
         )
-        mean, std = sequences.moments(train)
-        module.x_mean.copy_(torch.from_numpy(mean))
-        module.x_scale.copy_(torch.from_numpy(std))
-        return module
+
+    def _store_targets(self, targets):
+        self.classes_ = targets.classes
+
+    def _constant_output(self, values, n_outputs):
+        # No constant prediction is a meaningful baseline here: a constant
+        # output per step is no CTC alignment, and the tagger's padding is
+        # not a class. The "did not learn" warning compares with the first
+        # epoch only.
+        return None
 
     def _validation_split(self, targets, rng):
         # Sequences are independent recordings: a random hold-out of whole
@@ -299,12 +307,11 @@ class LSTMTagger(_SequenceOutputs):
         encoded = np.full((len(y), lengths.max()), IGNORE_INDEX, np.int64)
         # Labels aligned at the start, as the batches of X are.
         encoded[np.arange(lengths.max()) < lengths[:, None]] = codes
-        return torch.from_numpy(encoded), {
-            "classes_": classes,
-            "n_outputs": len(classes),
-        }
+        return Targets(
+            torch.from_numpy(encoded), n_outputs=len(classes), classes=classes
+        )
 
-    def _criterion(self, targets, fitted):
+    def _criterion(self, targets):
         return TimestepCrossEntropy(), _timestep_accuracy
 
     def _shape_like(self, X, sequences, per_sequence):
@@ -537,14 +544,13 @@ class LSTMTranscriber(_SequenceOutputs):
         encoded = np.zeros((len(y), width), np.int64)
         for i, yi in enumerate(y):
             encoded[i, : len(yi)] = [index[label] for label in yi]
-        return torch.from_numpy(encoded), {
-            "classes_": classes,
-            "n_outputs": len(classes) + 1,
-        }
+        return Targets(
+            torch.from_numpy(encoded), n_outputs=len(classes) + 1, classes=classes
+        )
 
     def _fit_patch_size(self, sequences, targets, warm):
         _, lengths = _observed_bounds(sequences)
-        codes = targets.numpy()
+        codes = targets.values.numpy()
         # Steps CTC needs: one per label, plus a blank between equal neighbours.
         needed = (codes > 0).sum(axis=1) + (
             (codes[:, 1:] == codes[:, :-1]) & (codes[:, 1:] > 0)
@@ -578,7 +584,7 @@ class LSTMTranscriber(_SequenceOutputs):
             )
         return patch
 
-    def _criterion(self, targets, fitted):
+    def _criterion(self, targets):
         return CTCLoss(), _ctc_score
 
     def predict(self, X):

@@ -1,17 +1,31 @@
-"""The only file importing skorch: datasets, batch iterator, callbacks, net.
+"""The only file importing skorch: :func:`train` and what it is built from.
+
+The estimators call :func:`train` with a :class:`TrainingSettings` and get a
+:class:`TrainingResult` back; nothing else of skorch leaks out of this module
+apart from the fitted net itself (``net_``, documented as a skorch net).
 
 skorch runs the training loop; the pieces here keep its per-batch cost near
 a hand-written loop: batches are gathered with one fancy index per batch
 (no per-sample ``__getitem__`` and collate), and only cheap callbacks run on
 every batch.
+
+Two skorch private methods are overridden or called here,
+``NeuralNet._set_training`` and ``PrintLog._yield_keys_formatted``;
+``tests/test_training.py`` checks that skorch still has them.
 """
 
 import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.metrics import accuracy_score, r2_score
 from skorch import NeuralNet
 from skorch.callbacks import Callback, PrintLog, ProgressBar
+from skorch.utils import noop
 from tabulate import tabulate
 
 # On a plateau the learning rate is divided by 5 (sklearn's "adaptive")...
@@ -56,6 +70,19 @@ class Net(NeuralNet):
             self._parameter_cache = cached
         return cached[1]
 
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        # skorch ends training quietly on any KeyboardInterrupt: the
+        # plateau's stop (a _StopTraining) as well as a Ctrl-C. Record which
+        # one it was, so that the estimator can re-raise a real Ctrl-C once
+        # skorch has restored the best weights.
+        try:
+            return super().fit_loop(X, y, epochs, **fit_params)
+        except _StopTraining:
+            raise
+        except KeyboardInterrupt:
+            self.interrupted_ = True
+            raise
+
     def _set_training(self, training=True):
         if self.module_.training != training:
             super()._set_training(training)
@@ -96,7 +123,10 @@ class SequenceDataset(torch.utils.data.Dataset):
         return len(self.index)
 
     def __getitem__(self, i):
-        return self.get_batch(np.atleast_1d(i))
+        """Sample ``i``: its observed timesteps (M_i, P) and its target."""
+        x, lengths = self.sequences.batch(self.index[[i]])
+        x = x[0] if lengths is None else x[0, : lengths[0]]
+        return torch.from_numpy(x), self.y[int(self.index[i])]
 
     def get_batch(self, positions):
         """Inputs as a dict for ``module.forward`` and the targets."""
@@ -111,24 +141,28 @@ class SequenceDataset(torch.utils.data.Dataset):
 class BatchIterator:
     """Minimal replacement for DataLoader: one gather per batch.
 
-    Shuffling draws from torch's global generator, which the estimator seeds
-    inside :func:`torch.random.fork_rng`. With ``shard=(rank, world_size)``
+    Shuffling draws from ``generator``, a private :class:`torch.Generator`
+    seeded by the estimator's ``random_state`` (torch's global generator
+    when None): fits running at the same time in threads do not share it.
+    With ``shard=(rank, world_size)``
     (data-parallel training), every process draws the same batches and keeps
     its share of each batch's rows.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, shard=None):
+    def __init__(self, dataset, batch_size, shuffle=False, shard=None, generator=None):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.shard = shard
+        self.generator = generator
 
     def __len__(self):
         return len(self._bounds())
 
     def __iter__(self):
         if self.shuffle:
-            order = torch.randperm(len(self.dataset)).numpy()
+            order = torch.randperm(len(self.dataset), generator=self.generator)
+            order = order.numpy()
         for lo, hi in self._bounds():
             if self.shuffle:
                 # Sorted rows read strided inputs in memory order; the batch's
@@ -355,7 +389,7 @@ class Plateau(Callback):
             self.sink(self.message_)
             self.message_ = None
         if self.converged_:
-            raise KeyboardInterrupt  # skorch's signal to end training
+            raise _StopTraining  # skorch's signal to end training
 
     def on_train_end(self, net, **kwargs):
         if self.best_weights_ is not None and self.best_epoch_ != len(net.history):
@@ -390,92 +424,161 @@ class ValidationScore(Callback):
         if not self.preds_:
             return
         if callable(self.kind):
-            net.history.record("valid_score", self.kind(self.preds_, self.targets_))
+            net.history.record(
+                "valid_score", float(self.kind(self.preds_, self.targets_))
+            )
             self.preds_, self.targets_ = [], []
             return
-        pred = torch.cat(self.preds_).cpu()
-        true = torch.cat(self.targets_).cpu()
+        pred = torch.cat(self.preds_).cpu().double().numpy()
+        true = torch.cat(self.targets_).cpu().numpy()
         if self.kind == "accuracy":
-            score = (pred.argmax(dim=1) == true).double().mean().item()
+            score = accuracy_score(true, pred.argmax(axis=1))
         else:
-            score = r2_score(true, pred)
-        net.history.record("valid_score", score)
+            with warnings.catch_warnings():
+                # A single held-out sample has no R² (nan), as in sklearn.
+                warnings.simplefilter("ignore", UndefinedMetricWarning)
+                score = r2_score(true, pred)
+        net.history.record("valid_score", float(score))
         self.preds_, self.targets_ = [], []
 
 
-def r2_score(true, pred):
-    """Coefficient of determination averaged over outputs (as sklearn)."""
-    true, pred = true.double(), pred.double()
-    residual = ((true - pred) ** 2).sum(dim=0)
-    total = ((true - true.mean(dim=0)) ** 2).sum(dim=0)
-    # Constant targets: perfect predictions score 1, others 0 (sklearn rule).
-    score = torch.where(
-        total > 0, 1 - residual / total.clamp_min(1e-300), (residual == 0).double()
+class _StopTraining(KeyboardInterrupt):
+    """The plateau's end of training: skorch stops on any KeyboardInterrupt."""
+
+
+@dataclass
+class TrainingSettings:
+    """How :func:`train` trains: the estimator's parameters, resolved."""
+
+    solver: str
+    learning_rate_init: float
+    momentum: float
+    alpha: float
+    batch_size: int
+    max_epochs: int
+    learning_rate: str
+    patience: int
+    tol: float
+    clip_grad_norm: float | None
+    # "accuracy", "r2", or a function of the held-out batches' outputs and
+    # targets (see ValidationScore).
+    score_kind: str | Callable
+    device: str
+    verbose: int
+    seed: int | None = None  # seeds the shuffling; None draws from torch
+
+
+@dataclass
+class TrainingResult:
+    """What :func:`train` returns; everything the estimators read of a fit.
+
+    ``loss_curve`` has one training loss per epoch (for an epoch cut short by
+    Ctrl-C, the mean over its completed batches); ``validation_scores`` and
+    ``valid_losses`` one per validated epoch, or None without a held-out
+    set. ``converged`` is whether a final plateau ended training,
+    ``interrupted`` whether a Ctrl-C did. ``monitored`` holds the monitored
+    loss of each completed epoch (validation loss with a held-out set, else
+    training loss) and ``kept`` the 1-based epoch whose weights the net
+    holds.
+    """
+
+    net: NeuralNet
+    loss_curve: list
+    validation_scores: list | None
+    valid_losses: list | None
+    converged: bool
+    interrupted: bool
+    monitored: list
+    kept: int
+
+    @property
+    def kept_loss(self):
+        """Monitored loss of the weights the net holds (None if none)."""
+        return self.monitored[self.kept - 1] if self.monitored else None
+
+
+def train(module, criterion, sequences, targets, train_rows, valid_rows, settings):
+    """Train ``module`` on rows of ``sequences`` and return a TrainingResult.
+
+    ``valid_rows`` (None for none) are held out: their loss is monitored for
+    the plateaus and the weights of its lowest value are restored when
+    training ends. Without them the training loss is monitored.
+    """
+    valid = (
+        None if valid_rows is None else SequenceDataset(sequences, targets, valid_rows)
     )
-    return score.mean().item()
+    generator = None
+    if settings.seed is not None:
+        generator = torch.Generator().manual_seed(settings.seed)
+    net = make_net(module, criterion, valid, generator, settings)
+    net.fit(SequenceDataset(sequences, targets, train_rows), y=None)
+    # Drop the reference to the validation data: pickles stay small.
+    net.train_split = None
+    net.module_.eval()
+    interrupted = net.__dict__.pop("interrupted_", False)
+    loss_curve, scores, valid_losses = fitted_curves(net)
+    plateau = dict(net.callbacks_)["plateau"]
+    monitor = "train_loss" if valid is None else "valid_loss"
+    monitored = [row[monitor] for row in net.history if monitor in row]
+    kept = plateau.best_epoch_ if valid is not None else len(monitored)
+    return TrainingResult(
+        net=net,
+        loss_curve=loss_curve,
+        validation_scores=scores,
+        valid_losses=valid_losses,
+        converged=plateau.converged_,
+        interrupted=interrupted,
+        monitored=monitored,
+        kept=max(kept, 1),
+    )
 
 
-def make_net(
-    module,
-    criterion,
-    *,
-    solver,
-    learning_rate_init,
-    momentum,
-    alpha,
-    batch_size,
-    max_epochs,
-    learning_rate,
-    monitor,
-    patience,
-    tol,
-    restore_best,
-    clip_grad_norm,
-    valid_dataset,
-    score_kind,
-    device,
-    verbose,
-):
+def make_net(module, criterion, valid_dataset, generator, settings):
     """Build the skorch net that trains ``module``.
 
-    ``monitor`` is "valid_loss" when a validation set is held out, else
-    "train_loss"; the :class:`Plateau` callback watches it. Inside an
+    The :class:`Plateau` callback watches the validation loss when a
+    validation set is held out, else the training loss. Inside an
     initialised torch.distributed group of several processes, the net trains
     data-parallel (see :class:`DataParallel`) and only process 0 prints.
     """
+    verbose = settings.verbose
     shard = data_parallel_group()
     if shard is not None and shard[0] != 0:
-        verbose = 0
-    optimizer = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}[solver]
+        verbose = 0  # only process 0 prints
+    optimizer = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}[settings.solver]
     # MLPClassifier's alpha: the penalty 0.5 * alpha * ||W||^2 / batch_size
     # on the weights, i.e. a weight decay of alpha / batch_size; no decay on
     # the biases.
     optimizer_params = {
-        "weight_decay": alpha / batch_size,
+        "weight_decay": settings.alpha / settings.batch_size,
         "param_groups": [("*bias*", {"weight_decay": 0.0})],
     }
-    if solver == "sgd":
-        optimizer_params["momentum"] = momentum
-    if torch.device(device).type in ("cpu", "cuda"):
+    if settings.solver == "sgd":
+        optimizer_params["momentum"] = settings.momentum
+    if torch.device(settings.device).type in ("cpu", "cuda"):
         # One fused kernel per step instead of one per parameter tensor:
         # about a quarter of the step time for the small networks used here.
         optimizer_params["fused"] = True
+    held_out = valid_dataset is not None
     callbacks = [
-        ("finite_loss", FiniteLoss(learning_rate_init, clip_grad_norm)),
+        (
+            "finite_loss",
+            FiniteLoss(settings.learning_rate_init, settings.clip_grad_norm),
+        ),
         (
             "plateau",
             Plateau(
-                monitor,
-                patience,
-                tol,
-                adaptive=learning_rate == "adaptive",
-                restore_best=restore_best,
-                sink=print if verbose else _silent,
+                "valid_loss" if held_out else "train_loss",
+                settings.patience,
+                settings.tol,
+                adaptive=settings.learning_rate == "adaptive",
+                restore_best=held_out,
+                sink=print if verbose else noop,
             ),
         ),
     ]
-    if valid_dataset is not None:
-        callbacks.insert(0, ("valid_score", ValidationScore(score_kind)))
+    if held_out:
+        callbacks.insert(0, ("valid_score", ValidationScore(settings.score_kind)))
     if shard is not None:
         # Before the callbacks that read the epoch's training loss.
         callbacks.insert(0, ("data_parallel", DataParallel()))
@@ -488,25 +591,22 @@ def make_net(
         module,
         criterion,
         optimizer=optimizer,
-        lr=learning_rate_init,
-        max_epochs=max_epochs,
-        batch_size=batch_size,
+        lr=settings.learning_rate_init,
+        max_epochs=settings.max_epochs,
+        batch_size=settings.batch_size,
         iterator_train=BatchIterator,
         iterator_train__shuffle=True,
+        iterator_train__generator=generator,
         iterator_train__shard=shard,
         data_parallel=shard is not None,
         iterator_valid=BatchIterator,
-        train_split=None if valid_dataset is None else ValidSplit(valid_dataset),
+        train_split=ValidSplit(valid_dataset) if held_out else None,
         callbacks=callbacks,
-        device=device,
+        device=settings.device,
         verbose=verbose,
-        clip_grad_norm=clip_grad_norm,
+        clip_grad_norm=settings.clip_grad_norm,
         **params,
     )
-
-
-def _silent(*args, **kwargs):
-    pass
 
 
 def fitted_curves(net):

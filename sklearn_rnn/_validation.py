@@ -26,6 +26,7 @@ not overflow: float64 values beyond the range of float32 are an error, found
 in the same scan as NaN and infinity.
 """
 
+import os
 import warnings
 from dataclasses import dataclass
 
@@ -112,28 +113,66 @@ class Sequences:
         At most ``max_rows`` evenly spaced sequences among ``rows`` are read:
         plenty for a standardisation, and a cost independent of the number of
         sequences (millions of windows of a long series).
+
+        The values are read as the network reads them (cast to float32) and
+        summed in float64, in two passes (mean, then squared deviations) so
+        that a small spread around a large mean is not lost to cancellation.
+        Only a feature whose values are all equal gets the scale 1 (see
+        :func:`nonzero_scale`): any spread, however small in absolute or
+        relative terms, is standardised to 1, so X needs no scaling.
         """
         if len(rows) > max_rows:
             rows = rows[np.linspace(0, len(rows) - 1, max_rows).astype(np.int64)]
-        total = np.zeros(self.n_features)
-        total_sq = np.zeros(self.n_features)
-        count = np.zeros(self.n_features)
         step = max(1, _CHUNK_ELEMENTS // (self.data.shape[1] * self.n_features))
-        for lo in range(0, len(rows), step):
-            chunk = np.asarray(self.data[rows[lo : lo + step]], dtype=np.float64)
+        chunks = range(0, len(rows), step)
+
+        def read(lo):
+            chunk = np.asarray(self.data[rows[lo : lo + step]])
             # NaN is padding here: observed NaN was rejected by the checks.
+            return chunk.astype(np.float32).astype(np.float64)
+
+        total = np.zeros(self.n_features)
+        count = np.zeros(self.n_features)
+        low = np.full(self.n_features, np.inf)
+        high = np.full(self.n_features, -np.inf)
+        for lo in chunks:
+            chunk = read(lo)
             count += (~np.isnan(chunk)).sum(axis=(0, 1))
             total += np.nansum(chunk, axis=(0, 1))
-            total_sq += np.nansum(chunk**2, axis=(0, 1))
+            low = np.fmin(low, np.nanmin(chunk, axis=(0, 1)))
+            high = np.fmax(high, np.nanmax(chunk, axis=(0, 1)))
         mean = total / count
-        var = np.maximum(total_sq / count - mean**2, 0.0)
-        std = np.sqrt(var)
-        # A constant feature carries no information; leave it unscaled.
-        std[std < 1e-8 * np.maximum(1.0, np.abs(mean))] = 1.0
-        return mean, std
+        squares = np.zeros(self.n_features)
+        for lo in chunks:
+            squares += np.nansum((read(lo) - mean) ** 2, axis=(0, 1))
+        std = np.sqrt(squares / count)
+        return mean, nonzero_scale(std, constant=high == low)
 
 
-def check_sequences(X, *, estimator=None, n_features=None, min_samples=1):
+def nonzero_scale(scale, constant=None, fallback=1.0):
+    """``scale`` with ``fallback`` where the data are constant.
+
+    The one rule for scaling guards in this package: only data without any
+    spread (all values equal in float64, or a computed scale of exactly 0)
+    are constant. A threshold such as ``1e-8`` would silently erase features
+    or targets that are merely measured in small units.
+
+    Parameters
+    ----------
+    scale : ndarray
+        Standard deviations (or another spread), one per column.
+    constant : ndarray of bool, optional
+        Columns known to be constant (for instance max == min); by default
+        those whose ``scale`` is 0.
+    fallback : float or ndarray, default=1.0
+        Scale used for the constant columns.
+    """
+    scale = np.asarray(scale, dtype=np.float64)
+    constant = (scale == 0) if constant is None else (constant | (scale == 0))
+    return np.where(constant, fallback, scale)
+
+
+def check_sequences(X, *, estimator=None, n_features=None):
     """Validate ``X`` against the data contract and return :class:`Sequences`.
 
     Parameters
@@ -144,8 +183,6 @@ def check_sequences(X, *, estimator=None, n_features=None, min_samples=1):
         Only used to name the estimator in error messages.
     n_features : int, optional
         Expected number of features per timestep (checked at predict time).
-    min_samples : int, default=1
-        Minimum number of sequences.
     """
     name = "" if estimator is None else f" by {type(estimator).__name__}"
     if X is None:
@@ -159,6 +196,12 @@ def check_sequences(X, *, estimator=None, n_features=None, min_samples=1):
             f"Sparse data was passed{name}, but sequences must be dense: "
             "convert X with X.toarray()."
         )
+    if getattr(X, "requires_grad", False):
+        raise TypeError(
+            f"X is a torch tensor that requires grad{name}; the estimators "
+            "train their own network and cannot backpropagate into X. Pass "
+            "X.detach() (or X.detach().cpu().numpy())."
+        )
     if isinstance(X, pd.DataFrame):
         X = _frame_to_arrays(X)
     elif isinstance(X, pd.Series):
@@ -167,10 +210,10 @@ def check_sequences(X, *, estimator=None, n_features=None, min_samples=1):
         seqs = _check_list(X, name)
     else:
         seqs = _check_array(X, name)
-    if len(seqs) < min_samples:
+    if len(seqs) == 0:
         raise ValueError(
-            f"Found array with {len(seqs)} sample(s) (shape={seqs.data.shape}) "
-            f"while a minimum of {min_samples} is required{name}."
+            f"Found array with 0 sample(s) (shape={seqs.data.shape}) while a "
+            f"minimum of 1 is required{name}."
         )
     if n_features is not None and seqs.n_features != n_features:
         raise ValueError(
@@ -179,6 +222,52 @@ def check_sequences(X, *, estimator=None, n_features=None, min_samples=1):
             "as input."
         )
     return seqs
+
+
+def check_target_range(y, name="y"):
+    """Raise if a value of float64 ``y`` (n_samples, n_outputs) overflows float32.
+
+    The network computes in float32, and the moments of larger values
+    overflow in float64 (squares of 1e155 are inf): as for X, the range of
+    float32 is the limit, checked here with the position of the first
+    offending value.
+    """
+    too_large = np.abs(y) > _FLOAT32_MAX
+    if too_large.any():
+        i, j = np.argwhere(too_large)[0]
+        output = f", output {j}" if y.shape[1] > 1 else ""
+        raise ValueError(
+            f"Input {name} contains a value of magnitude {abs(y[i, j]):.3g} "
+            f"(sample {i}{output}) outside the range of float32, "
+            f"[-{_FLOAT32_MAX:.4g}, {_FLOAT32_MAX:.4g}], in which the network "
+            f"computes. Rescale {name} first, for instance by dividing it by a "
+            "power of 10."
+        )
+
+
+def check_allocation(n_bytes, what, remedy):
+    """Raise before allocating ``n_bytes`` that exceed the machine's memory.
+
+    An allocation of terabytes would otherwise fail deep inside numpy or
+    torch, or get the process killed, with no word about which parameter
+    asked for it.
+    """
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not POSIX: cannot tell
+        return
+    if n_bytes > memory:
+        raise ValueError(
+            f"{what} would need {_format_bytes(n_bytes)} of memory, more than "
+            f"this machine has ({_format_bytes(memory)}). {remedy}"
+        )
+
+
+def _format_bytes(n_bytes):
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n_bytes < 1024 or unit == "TiB":
+            return f"{n_bytes:.3g} {unit}" if unit != "bytes" else f"{n_bytes} bytes"
+        n_bytes /= 1024
 
 
 def _is_out_of_memory(X):
@@ -217,22 +306,72 @@ def warn_if_transposed(sequences, estimator):
         )
 
 
-def _as_numeric(X):
-    """``np.asarray`` that refuses complex and converts object/bool input."""
+def as_numeric(X, name="X"):
+    """``np.asarray`` that refuses complex and converts object/bool input.
+
+    The one conversion of user input to a numeric array in this package
+    (sequences, lists of sequences and series to window alike). Integers and
+    floats are returned without a copy, and a 3-D float array stored out of
+    memory (see :func:`_is_out_of_memory`) as it is.
+    """
     if _is_out_of_memory(X):
         return X
     X = np.asarray(X)
     if np.iscomplexobj(X):
-        raise ValueError("Complex data not supported: got an array of dtype complex.")
+        raise ValueError(
+            f"{name} must be numeric. Complex data not supported (got an "
+            f"array of dtype {X.dtype})."
+        )
     if X.dtype.kind in "OUSb":
-        X = X.astype(np.float64)
+        try:
+            X = X.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            # The same exception type as numpy's (sklearn's checks expect a
+            # TypeError for objects that are not numbers at all).
+            raise type(exc)(
+                f"{name} must be numeric; converting it to float64 failed "
+                f"(could not convert: {exc}). Encode non-numeric values first."
+            ) from exc
     elif X.dtype.kind not in "fiu":
-        raise ValueError(f"X must be numeric, got an array of dtype {X.dtype}.")
+        raise ValueError(f"{name} must be numeric, got an array of dtype {X.dtype}.")
     return X
 
 
+def as_sequence_list(sequences, name="X"):
+    """Sequences as a list of 2-D numeric arrays (M_i, P) with one P, M_i >= 1.
+
+    The one check of ragged sequences, for the estimators (a list ``X``) and
+    for :func:`~sklearn_rnn.equalize_lengths`. Values are not checked here:
+    NaN is an error for the estimators and padding for ``equalize_lengths``.
+    """
+    if isinstance(sequences, np.ndarray) and sequences.ndim == 3:
+        sequences = list(sequences)
+    arrays = []
+    for i, seq in enumerate(sequences):
+        array = as_numeric(seq, f"Sequence {i} of {name}")
+        if array.ndim == 1:
+            array = array[:, None]
+        if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
+            raise ValueError(
+                f"Each sequence of {name} must be an array of shape "
+                f"(n_timesteps,) or (n_timesteps, n_features) with at least one "
+                f"timestep and one feature; sequence {i} has shape "
+                f"{np.shape(seq)}."
+            )
+        arrays.append(array)
+    if not arrays:
+        raise ValueError(f"{name} is an empty list; pass at least one sequence.")
+    widths = {a.shape[1] for a in arrays}
+    if len(widths) > 1:
+        raise ValueError(
+            f"All sequences of {name} must have the same number of features P; "
+            f"got P in {sorted(widths)}."
+        )
+    return arrays
+
+
 def _check_array(X, name):
-    X = _as_numeric(X)
+    X = as_numeric(X)
     if len(X.shape) not in (2, 3):
         raise ValueError(
             f"Expected a 3-D array (n_sequences, n_timesteps, n_features) or a "
@@ -360,35 +499,29 @@ def _pad_bounds(isnan, offset, lengths, starts):
 
 
 def _check_list(X, name):
-    arrays = [_as_numeric(x) for x in X]
-    if not arrays:
-        raise ValueError(f"Found an empty list of sequences{name}.")
-    if len({a.shape for a in arrays}) == 1:
-        # Equal shapes: the same as the stacked array (keeps 2-D univariate).
-        return _check_array(np.stack(arrays), name)
-    for i, a in enumerate(arrays):
-        if a.ndim not in (1, 2) or a.shape[0] == 0:
-            raise ValueError(
-                f"Each sequence in a list must be an array of shape "
-                f"(n_timesteps,) or (n_timesteps, n_features) with at least one "
-                f"timestep; sequence {i} has shape {a.shape}{name}."
-            )
-    arrays = [a[:, None] if a.ndim == 1 else a for a in arrays]
-    widths = {a.shape[1] for a in arrays}
-    if len(widths) > 1:
-        raise ValueError(
-            f"All sequences must have the same number of features; got "
-            f"{sorted(widths)}{name}."
-        )
-    lengths = np.array([a.shape[0] for a in arrays], dtype=np.int64)
-    data = np.full((len(arrays), lengths.max(), widths.pop()), np.nan, np.float32)
+    """A list holds its sequences' lengths: every value must be observed.
+
+    The rule does not depend on whether the sequences happen to share one
+    shape: NaN in a list is always an error, never padding.
+    """
+    arrays = as_sequence_list(X)
     for i, a in enumerate(arrays):
         if a.dtype.kind == "f" and not _all_valid(a):
             _check_float32_range(a[None], offset=i)
+            t = np.argwhere(~np.isfinite(a))[0][0]
+            what = "NaN" if np.isnan(a).any() else "infinity"
             raise ValueError(
-                f"Sequence {i} of X contains NaN or infinity; a sequence given in "
-                "a list must be fully observed."
+                f"Sequence {i} of X contains {what} (timestep {t}); a sequence "
+                "given in a list must be fully observed, since the list gives "
+                "its length. Impute missing values first, or pass a 3-D array "
+                "whose NaN rows at the start or end mark padding."
             )
+    if len({a.shape for a in arrays}) == 1:
+        # Equal shapes: the same as the stacked array (no padding to find).
+        return _check_array(np.stack(arrays), name)
+    lengths = np.array([a.shape[0] for a in arrays], dtype=np.int64)
+    data = np.full((len(arrays), lengths.max(), arrays[0].shape[1]), np.nan, np.float32)
+    for i, a in enumerate(arrays):
         data[i, : len(a)] = a
     return Sequences(data, lengths, None)
 
@@ -396,6 +529,15 @@ def _check_list(X, name):
 def _frame_to_arrays(X):
     """Convert sktime panel frames to lists; plain 2-D frames to arrays."""
     if isinstance(X.index, pd.MultiIndex):
+        if X.index.nlevels != 2:
+            raise ValueError(
+                f"X has a row MultiIndex with {X.index.nlevels} levels "
+                f"{list(X.index.names)}, but sktime's pd-multiindex panel format "
+                "has 2: (instance, time). For hierarchical data, combine the "
+                "instance levels into one first (for instance with "
+                "X.index = pd.MultiIndex.from_arrays([X.index.droplevel(-1)"
+                ".to_flat_index(), X.index.get_level_values(-1)]))."
+            )
         # pd-multiindex: level 0 is the instance, the last level the time.
         _check_time_increasing(X.index)
         groups = X.groupby(level=0, sort=False)

@@ -28,6 +28,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._validation import as_numeric, as_sequence_list, check_allocation
+
 __all__ = ["SlidingWindowTransformer", "equalize_lengths", "make_windows"]
 
 
@@ -93,7 +95,10 @@ def make_windows(
 
     dtype : floating dtype, default=np.float32
         Dtype of the returned arrays. It must be a floating-point dtype so that
-        NaN can pass through.
+        NaN can pass through. A cast that would change values silently is an
+        error: finite values beyond the range of ``dtype`` (they would become
+        infinite) and integers it cannot represent exactly (above 2**24 for
+        float32). Pass ``np.float64`` to keep them.
 
     Returns
     -------
@@ -242,6 +247,10 @@ def _as_float_table(series, dtype):
         series = series.to_frame()
     if isinstance(series, pd.DataFrame):
         _check_numeric_columns(series)
+        for position in range(series.shape[1]):
+            _check_representable(
+                series.iloc[:, position].to_numpy(), dtype, "series", "dtype=np.float64"
+            )
         # na_value maps pandas' nullable missing values (pd.NA) to NaN.
         data = series.to_numpy(dtype=dtype, na_value=np.nan)
         columns = series.columns
@@ -272,24 +281,49 @@ def _check_numeric_columns(frame):
 
 def _as_float_array(series, dtype):
     """Cast an array-like to ``dtype`` (no copy if possible); check it is 1-D or 2-D."""
-    array = np.asarray(series)
+    array = as_numeric(series, "series")
     if array.ndim not in (1, 2):
         raise ValueError(
             f"series must be 1-D (T,) or 2-D (T, P), one row per timestep; got a "
             f"{array.ndim}-D array of shape {array.shape}. For several sequences "
             f"of different lengths use equalize_lengths."
         )
-    if array.dtype.kind in "biuf":
-        return np.asarray(array, dtype=dtype)
-    if array.dtype.kind == "O":
-        try:
-            return array.astype(dtype)
-        except (TypeError, ValueError) as exc:
+    _check_representable(array, dtype, "series", "dtype=np.float64")
+    return np.asarray(array, dtype=dtype)
+
+
+def _check_representable(values, dtype, name, remedy):
+    """Raise if casting numeric ``values`` to float ``dtype`` changes them silently.
+
+    Two casts would: a float beyond the range of ``dtype`` becomes infinity,
+    and an integer beyond the integers that ``dtype`` represents exactly
+    (2**24 for float32) is rounded. ``remedy`` names the parameter that
+    selects a wider dtype. The scan costs one pass over the values, without
+    a copy.
+    """
+    values = np.asarray(values)
+    if values.size == 0 or values.dtype == dtype:
+        return
+    info = np.finfo(dtype)
+    if values.dtype.kind in "iu":
+        exact = 2 ** (info.nmant + 1)
+        largest = max(abs(int(values.max())), abs(int(values.min())))
+        if largest > exact:
             raise ValueError(
-                f"series must contain only numbers; converting it to {dtype} "
-                f"failed: {exc}"
-            ) from exc
-    raise ValueError(f"series must be numeric; got an array of dtype {array.dtype}.")
+                f"{name} holds the integer {largest}, beyond 2**{info.nmant + 1}"
+                f" = {exact}, the largest up to which {dtype} represents every "
+                f"integer: casting would round it. Pass {remedy}, or "
+                f"subtract an offset first (such as the first value)."
+            )
+    elif values.dtype.kind == "f" and values.dtype.itemsize > dtype.itemsize:
+        # Infinity passes through like NaN; only finite values can overflow.
+        too_large = (np.abs(values) > info.max) & np.isfinite(values)
+        if too_large.any():
+            raise ValueError(
+                f"{name} holds the value {values[too_large][0]:.3g}, beyond the "
+                f"range of {dtype} (+-{float(info.max):.4g}): casting would make "
+                f"it infinite. Pass {remedy}, or rescale it first."
+            )
 
 
 def _resolve_targets(target, columns, n_features):
@@ -408,6 +442,12 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         Number of rows in each window (the lookback), ``>= 1``. It may exceed
         the number of rows, in which case every window is padded.
 
+    dtype : {np.float32, np.float64}, default=np.float32
+        Dtype of the windows. float32 is what the estimators compute in;
+        input that float32 would change (values beyond its range, integers
+        above 2**24) is an error that names this parameter. np.float64 keeps
+        such values, for use outside the estimators of this package.
+
     Attributes
     ----------
     n_features_in_ : int
@@ -429,7 +469,7 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     sees the future. The windows at the start of a test fold are padded rather
     than filled from the training rows, since transform only sees its input.
 
-    The output is a read-only strided view of one NaN-prefixed float32 copy of
+    The output is a read-only strided view of one NaN-prefixed ``dtype`` copy of
     ``X``: memory is ``(T + window_length - 1) * P`` values, not
     ``T * window_length * P``. Copy it (``np.array(Xt)``) before writing into
     it.
@@ -454,10 +494,12 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: ClassVar[dict] = {
         "window_length": [Interval(Integral, 1, None, closed="left")],
+        "dtype": "no_validation",  # checked by _check_window_dtype
     }
 
-    def __init__(self, window_length=10):
+    def __init__(self, window_length=10, dtype=np.float32):
         self.window_length = window_length
+        self.dtype = dtype
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -477,6 +519,12 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         self : object
             The fitted transformer.
         """
+        if not _is_int(self.window_length):
+            # sklearn's Interval(Integral) accepts booleans as integers.
+            raise ValueError(
+                f"window_length must be an int >= 1; got {self.window_length!r}."
+            )
+        _check_window_dtype(self.dtype)
         self._validate_table(X, reset=True)
         return self
 
@@ -490,18 +538,26 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        Xt : ndarray of shape (T, window_length, P), dtype float32
+        Xt : ndarray of shape (T, window_length, P), dtype ``dtype``
             ``Xt[t]`` holds rows ``t - window_length + 1`` to ``t`` of ``X``,
             padded at the start with NaN rows where ``t < window_length - 1``.
             A read-only view; see the Notes.
         """
         check_is_fitted(self)
         X = self._validate_table(X, reset=False)
+        dtype = _check_window_dtype(self.dtype)
+        _check_representable(
+            X, dtype, "X", "SlidingWindowTransformer(dtype=np.float64)"
+        )
         n_rows, n_features = X.shape
+        _check_padded_size(
+            (n_rows + self.window_length - 1) * n_features * dtype.itemsize,
+            self.window_length,
+        )
         # One copy of the table, prefixed with the padding rows, so that every
         # output row is a window of it: no T * window_length buffer.
         padded = np.full(
-            (n_rows + self.window_length - 1, n_features), np.nan, dtype=np.float32
+            (n_rows + self.window_length - 1, n_features), np.nan, dtype=dtype
         )
         padded[self.window_length - 1 :] = X
         return sliding_window_view(padded, self.window_length, axis=0).transpose(
@@ -537,6 +593,23 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         # Whatever comes in, float32 comes out (the estimators' dtype).
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def _check_padded_size(n_bytes, window_length):
+    """Raise before allocating a padded table larger than the machine's memory."""
+    check_allocation(
+        n_bytes,
+        f"The padded copy of X for window_length={window_length}",
+        "Use a window_length of at most the number of rows you need.",
+    )
+
+
+def _check_window_dtype(dtype):
+    """The windows' dtype: float32 or float64 (what the estimators accept)."""
+    checked = _check_float_dtype(dtype)
+    if checked not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be np.float32 or np.float64; got {checked}.")
+    return checked
 
 
 def _is_one_dimensional(X):
@@ -656,7 +729,7 @@ def equalize_lengths(
     >>> index
     array([0, 0, 0, 1])
     """
-    arrays = _check_sequences(sequences)
+    arrays = as_sequence_list(sequences, name="sequences")
     lengths = np.array([len(a) for a in arrays])
     if method == "split" and length is None:
         raise ValueError(
@@ -687,38 +760,6 @@ def equalize_lengths(
     if return_index:
         return out, np.repeat(np.arange(len(arrays)), n_chunks)
     return out
-
-
-def _check_sequences(sequences):
-    """Return the sequences as a list of 2-D numeric arrays with the same P."""
-    if isinstance(sequences, np.ndarray) and sequences.ndim == 3:
-        sequences = list(sequences)
-    arrays = []
-    for i, seq in enumerate(sequences):
-        array = np.asarray(seq)
-        if array.ndim == 1:
-            array = array.reshape(-1, 1)
-        if array.ndim != 2:
-            raise ValueError(
-                f"Each sequence must be 1-D (M,) or 2-D (M, P); sequence {i} has "
-                f"shape {array.shape}."
-            )
-        if array.dtype.kind not in "biuf":
-            raise ValueError(
-                f"Sequences must be numeric; sequence {i} has dtype {array.dtype}."
-            )
-        if array.shape[0] == 0:
-            raise ValueError(f"Sequence {i} has no rows; every sequence needs >= 1.")
-        arrays.append(array)
-    if not arrays:
-        raise ValueError("sequences is empty; pass at least one sequence.")
-    n_features = {a.shape[1] for a in arrays}
-    if len(n_features) > 1:
-        raise ValueError(
-            f"All sequences must have the same number of features P; got P in "
-            f"{sorted(n_features)}."
-        )
-    return arrays
 
 
 def _check_not_longer(lengths, length):

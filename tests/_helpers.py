@@ -13,19 +13,45 @@ def fast(Estimator, **params):
     return Estimator(**{**defaults, **params})
 
 
-def sequence_data(Estimator=LSTMRegressor, n=120, m=10, p=2, seed=0, noise=0.1):
+def sequence_data(
+    Estimator=LSTMRegressor, n=120, m=10, p=2, seed=0, noise=0.1, labels="str"
+):
     """Sequences whose target is the sum of the last 3 values of feature 0.
 
-    The classifier gets the sign of that sum as labels "down"/"up".
+    The one data builder of the tests. The classifier gets the sign of that
+    sum as labels "down"/"up" (``labels="int"``: 0/1).
     """
     rng = np.random.RandomState(seed)
     X = rng.normal(size=(n, m, p))
     y = X[:, -3:, 0].sum(axis=1) + noise * rng.normal(size=n)
     if Estimator is LSTMClassifier:
-        return X, np.where(y > 0, "up", "down")
+        return X, (y > 0).astype(int) if labels == "int" else np.where(
+            y > 0, "up", "down"
+        )
     return X, y
 
 
 def outputs(est, X):
     """The continuous output: class probabilities or regression values."""
     return est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+
+
+def interrupt_at(monkeypatch, call):
+    """Raise KeyboardInterrupt (as Ctrl-C would) when batch ``call`` is drawn.
+
+    Batches are counted over all fits from the call on, training and
+    validation batches alike.
+    """
+    from sklearn_rnn._skorch import SequenceDataset
+
+    calls = {"n": 0}
+    original = SequenceDataset.get_batch
+
+    def get_batch(self, positions):
+        calls["n"] += 1
+        if calls["n"] == call:
+            raise KeyboardInterrupt
+        return original(self, positions)
+
+    monkeypatch.setattr(SequenceDataset, "get_batch", get_batch)
+    return calls

@@ -73,6 +73,7 @@ def fresh_machine_commands():
     return quickstart, tests
 
 
+@pytest.mark.slow
 def test_readme_python_snippet_runs_and_prints_the_claimed_score():
     (snippet,) = fenced_blocks(README, "python")
     claimed = float(re.search(r"print\(.*\)\s*#\s*([0-9.]+)", snippet).group(1))
@@ -85,6 +86,7 @@ def test_readme_python_snippet_runs_and_prints_the_claimed_score():
     assert score == pytest.approx(claimed, abs=0.007)
 
 
+@pytest.mark.slow
 def test_quickstart_script_runs_in_a_fresh_interpreter():
     # One torch thread: under pytest-xdist another worker shares the cores,
     # and OpenMP threads competing for them make training many times slower.

@@ -3,20 +3,18 @@
 import pickle
 import subprocess
 import sys
+from functools import partial
 
 import numpy as np
 import pytest
-import torch
+from _helpers import sequence_data
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
 
 pytestmark = pytest.mark.cuda
 
 
-def data(n=64):
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(n, 12, 3))
-    return X, X[:, -3:, 0].sum(axis=1)
+data = partial(sequence_data, LSTMRegressor, n=64, m=12, p=3, noise=0)
 
 
 @pytest.mark.parametrize("device", ["cuda", "cuda:0", "auto"])
@@ -65,14 +63,14 @@ def test_cuda_model_unpickles_on_a_machine_without_cuda(tmp_path):
 
 def test_same_seed_same_cuda_predictions():
     X, y = data()
-    preds = [
-        LSTMRegressor(hidden_size=8, max_iter=5, random_state=0, device="cuda")
-        .fit(X, y)
-        .predict(X)
+    regs = [
+        LSTMRegressor(hidden_size=8, max_iter=5, random_state=0, device="cuda").fit(
+            X, y
+        )
         for _ in range(2)
     ]
-    np.testing.assert_allclose(preds[0], preds[1], rtol=1e-5)
-    assert torch.cuda.is_available()
+    assert all(next(r.net_.module_.parameters()).is_cuda for r in regs)
+    np.testing.assert_allclose(regs[0].predict(X), regs[1].predict(X), rtol=1e-5)
 
 
 @pytest.mark.parametrize("name", ["tagger", "transcriber"])

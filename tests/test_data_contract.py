@@ -1,5 +1,7 @@
 """The data contract: input forms, padding, packing, and bad input."""
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,10 +13,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
 from sklearn_rnn._validation import check_sequences
 
-
-def make_data(n=40, m=8, p=2, seed=0):
-    X, _ = sequence_data(n=n, m=m, p=p, seed=seed)
-    return X, (X[:, -3:, 0].sum(axis=1) > 0).astype(int)
+make_data = partial(sequence_data, LSTMClassifier, n=40, m=8, noise=0, labels="int")
 
 
 def targets_for(Estimator, X):

@@ -1,6 +1,7 @@
 """The estimators inside scikit-learn and sktime tooling."""
 
 import pickle
+from functools import partial
 
 import joblib
 import numpy as np
@@ -18,10 +19,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor, SlidingWindowTransformer
 
-
-def data(Estimator, n=60, m=8, p=2, seed=0):
-    X, y = sequence_data(Estimator, n=n, m=m, p=p, seed=seed, noise=0)
-    return X, (y == "up").astype(int) if Estimator is LSTMClassifier else y
+data = partial(sequence_data, n=60, m=8, noise=0, labels="int")
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
@@ -77,9 +75,11 @@ def test_grid_search_over_architecture_and_learning_rate():
         cv=StratifiedKFold(2),
     )
     grid.fit(X, y)
-    assert len(grid.cv_results_["params"]) == 8
-    assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
-    assert grid.best_estimator_.cell in {"lstm", "gru"}
+    scores = grid.cv_results_["mean_test_score"]
+    assert len(scores) == 8
+    assert np.isfinite(scores).all()
+    # The candidates differ, so the parameters reached the fitted networks.
+    assert len(set(np.round(scores, 6))) > 1
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
@@ -90,6 +90,7 @@ def test_cross_val_score(Estimator):
     assert scores.mean() > 0.5
 
 
+@pytest.mark.slow
 def test_sliding_window_pipeline_with_time_series_grid_search():
     """Row-aligned feature table -> windows -> LSTM, tuned under TimeSeriesSplit."""
     rng = np.random.RandomState(0)

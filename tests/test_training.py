@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from _helpers import ESTIMATORS, fast, outputs, sequence_data
+from _helpers import ESTIMATORS, fast, interrupt_at, outputs, sequence_data
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
@@ -88,39 +88,49 @@ def test_fitted_attributes(Estimator):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_early_stopping_restores_the_best_weights(Estimator):
+def test_early_stopping_restores_the_best_weights(Estimator, monkeypatch):
     X, y = sequence_data(Estimator, n=200, noise=2.0)
     est = fast(Estimator, max_iter=60, early_stopping=True, n_iter_no_change=3)
+    held_out = spy_held_out_rows(est, monkeypatch)
     est.fit(X, y)
     valid_losses = est.net_.history[:, "valid_loss"]
     assert est.n_iter_ < 60  # it stopped early
     assert est.best_loss_ == min(valid_losses)
     assert valid_losses[-1] > est.best_loss_  # the last epoch was not the best
     # The restored weights reproduce the best validation loss.
-    valid = _held_out_rows(est, y)
+    valid = held_out[0]
+    assert len(valid) == 20  # validation_fraction=0.1
     if Estimator is LSTMRegressor:  # the regressor holds out the last rows
         np.testing.assert_array_equal(valid, np.arange(180, 200))
     assert math.isclose(_loss(est, X, y, valid), est.best_loss_, rel_tol=1e-4)
 
 
-def test_restored_weights_have_the_lowest_loss_even_below_tol():
+def test_restored_weights_have_the_lowest_loss_even_below_tol(monkeypatch):
     # tol=10: no epoch after the first "improves"; the schedule still sees
     # plateaus, but the weights restored are those of the lowest loss.
     X, y = regression_data(n=200)
     est = fast(LSTMRegressor, max_iter=40, early_stopping=True)
+    held_out = spy_held_out_rows(est, monkeypatch)
     est.set_params(n_iter_no_change=2, tol=10.0).fit(X, y)
     valid_losses = est.net_.history[:, "valid_loss"]
     assert np.argmin(valid_losses) > 0  # the best epoch is not the first
     assert est.best_loss_ == min(valid_losses)
-    valid = _held_out_rows(est, y)
+    (valid,) = held_out
     assert math.isclose(_loss(est, X, y, valid), est.best_loss_, rel_tol=1e-4)
 
 
-def _held_out_rows(est, y):
-    """The validation rows of a fit with random_state=0."""
-    rng = np.random.RandomState(0)
-    rng.randint(2**31 - 1)  # fit draws the torch seed first, then splits
-    return est._validation_split(_encoded(est, y), rng)[1]
+def spy_held_out_rows(est, monkeypatch):
+    """A list that receives the validation rows of ``est``'s next fit."""
+    held_out = []
+    split = est._validation_split
+
+    def spy(targets, rng):
+        train, valid = split(targets, rng)
+        held_out.append(valid)
+        return train, valid
+
+    monkeypatch.setattr(est, "_validation_split", spy)
+    return held_out
 
 
 def _encoded(est, y):
@@ -200,7 +210,10 @@ def test_convergence_warning_only_when_max_iter_ends_training():
         early_stopping=False,
     )
     with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
+        # (With tol=10 the network has not learned yet: that warning may come.)
+        warnings.filterwarnings(
+            "error", ".*maximum number of epochs", category=ConvergenceWarning
+        )
         assert stopped.fit(X, y).n_iter_ == 3
 
 
@@ -360,26 +373,14 @@ def test_predict_is_batched_and_does_not_track_gradients(monkeypatch):
     np.testing.assert_allclose(chunked, reg.predict(X), rtol=1e-5, atol=1e-6)
 
 
-def interrupt_at(monkeypatch, call):
-    """Raise KeyboardInterrupt (as Ctrl-C would) when batch ``call`` is drawn."""
-    calls = {"n": 0}
-    original = SequenceDataset.get_batch
-
-    def get_batch(self, positions):
-        calls["n"] += 1
-        if calls["n"] == call:
-            raise KeyboardInterrupt
-        return original(self, positions)
-
-    monkeypatch.setattr(SequenceDataset, "get_batch", get_batch)
-
-
 def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
     """Ctrl-C during fit ends training cleanly with the best weights so far."""
     X, y = regression_data(n=200)
     interrupt_at(monkeypatch, 3 * 9 + 2)  # 7 train + 2 valid batches per epoch
     reg = fast(LSTMRegressor, max_iter=50, batch_size=26, early_stopping=True)
-    reg.fit(X, y)
+    with pytest.raises(KeyboardInterrupt, match="weights of epoch"):
+        reg.fit(X, y)
+    assert reg.interrupted_
     assert reg.n_iter_ == 4  # three full epochs and the interrupted one
     assert len(reg.validation_scores_) == 3
     assert reg.best_loss_ == min(reg.net_.history[:3, "valid_loss"])
@@ -391,8 +392,48 @@ def test_keyboard_interrupt_in_the_first_epoch_keeps_the_current_weights(monkeyp
     X, y = regression_data(n=200)
     interrupt_at(monkeypatch, 4)
     reg = fast(LSTMRegressor, max_iter=50, batch_size=10, early_stopping=True)
-    reg.fit(X, y)
+    with pytest.raises(KeyboardInterrupt):
+        reg.fit(X, y)
     assert reg.n_iter_ == 1
     assert reg.best_loss_ == reg.loss_curve_[0]  # mean of the 3 batches done
     assert reg.validation_scores_ is None
     assert np.isfinite(reg.predict(X)).all()
+
+
+def test_skorch_still_has_the_private_names_we_rely_on():
+    """_skorch.py overrides NeuralNet._set_training and calls
+    PrintLog._yield_keys_formatted: a skorch release without them must fail
+    here, not in a user's fit."""
+    from skorch import NeuralNet
+    from skorch.callbacks import PrintLog
+
+    assert callable(NeuralNet._set_training)
+    assert callable(PrintLog._yield_keys_formatted)
+    import inspect
+
+    assert list(inspect.signature(NeuralNet._set_training).parameters) == [
+        "self",
+        "training",
+    ]
+
+
+def test_verbose_table_and_training_mode_switching_work(capsys):
+    X, y = regression_data(n=40)
+    reg = fast(LSTMRegressor, max_iter=2, verbose=1, dropout=0.5, fc_size=4).fit(X, y)
+    assert "train_loss" in capsys.readouterr().out
+    assert not reg.net_.module_.training  # left in eval mode after training
+
+
+def test_sequence_dataset_items_are_single_samples():
+    from sklearn_rnn._validation import check_sequences
+
+    seqs = check_sequences([np.ones((3, 2)), np.ones((5, 2))])
+    targets = torch.tensor([0.5, 1.5])
+    dataset = SequenceDataset(seqs, targets, np.array([1, 0]))
+    x, target = dataset[0]
+    assert len(dataset) == 2
+    assert x.shape == (5, 2)  # the observed steps of sequence 1
+    assert target.item() == 1.5
+    x, target = dataset[1]
+    assert x.shape == (3, 2)
+    assert target.item() == 0.5

@@ -1,0 +1,118 @@
+"""Inputs that used to give a poor error: each now says what and how to fix it."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from _helpers import fast, sequence_data
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_rnn import (
+    LSTMClassifier,
+    LSTMRegressor,
+    RNNForecaster,
+    SlidingWindowTransformer,
+)
+
+
+@pytest.mark.parametrize("name", ["num_layers", "fc_size", "hidden_size", "max_iter"])
+@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
+def test_a_boolean_is_not_an_integer_parameter(Estimator, name):
+    X, y = sequence_data(Estimator, n=10)
+    with pytest.raises(InvalidParameterError, match=f"'{name}'.*not a bool; got True"):
+        fast(Estimator, **{name: True}).fit(X, y)
+
+
+def test_a_boolean_is_not_a_window_length():
+    with pytest.raises(ValueError, match="window_length must be an int >= 1; got True"):
+        SlidingWindowTransformer(window_length=True).fit(np.ones((5, 2)))
+
+
+def test_a_tensor_requiring_grad_names_the_remedy():
+    X, y = sequence_data(LSTMRegressor, n=10)
+    tensor = torch.tensor(X, requires_grad=True)
+    with pytest.raises(
+        TypeError, match=r"X is a torch tensor that requires grad.*detach"
+    ):
+        fast(LSTMRegressor).fit(tensor, y)
+    with pytest.raises(TypeError, match=r"y is a torch tensor that requires grad"):
+        fast(LSTMRegressor).fit(X, torch.tensor(y, requires_grad=True))
+
+
+def test_a_three_level_multiindex_is_not_a_panel():
+    index = pd.MultiIndex.from_product(
+        [["a", "b"], [0, 1], range(4)], names=["region", "store", "time"]
+    )
+    X = pd.DataFrame({"x": np.arange(16.0)}, index=index)
+    with pytest.raises(ValueError, match=r"3 levels \['region', 'store', 'time'\]"):
+        fast(LSTMRegressor).fit(X, np.arange(4.0))
+
+
+def test_a_huge_network_fails_before_allocating():
+    X, y = sequence_data(LSTMRegressor, n=10)
+    with pytest.raises(ValueError, match=r"hidden_size=1000000.*would need .* TiB"):
+        fast(LSTMRegressor, hidden_size=10**6).fit(X, y)
+
+
+def test_a_huge_window_fails_before_allocating():
+    transformer = SlidingWindowTransformer(window_length=10**13).fit(np.ones((5, 2)))
+    with pytest.raises(ValueError, match=r"window_length=10000000000000 would need"):
+        transformer.transform(np.ones((5, 2)))
+
+
+# -- RNNForecaster ---------------------------------------------------------------
+
+
+def forecaster():
+    return RNNForecaster(
+        3, estimator=fast(LSTMRegressor, max_iter=1), calibration_fraction=0
+    )
+
+
+def monthly(values):
+    return pd.Series(
+        values, index=pd.period_range("2000-01", periods=len(values), freq="M")
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [(np.inf, "inf"), (1e200, "1e\\+200"), (1e39, "1e\\+39")]
+)
+def test_forecaster_names_y_and_the_time_point_of_a_bad_value(value, shown):
+    values = np.arange(30.0)
+    values[17] = value
+    with pytest.raises(
+        ValueError, match=rf"y contains the value {shown} .* at time point 2001-06"
+    ):
+        forecaster().fit(monthly(values), fh=[1])
+
+
+def test_forecaster_rejects_a_string_exogenous_column():
+    y = monthly(np.arange(30.0))
+    X = pd.DataFrame({"x": np.arange(30.0), "colour": ["red"] * 30}, index=y.index)
+    with pytest.raises(ValueError, match=r"X must be numeric.*\['colour'\]"):
+        forecaster().fit(y, X=X, fh=[1])
+
+
+def test_update_with_another_index_type_says_so():
+    fitted = forecaster().fit(monthly(np.arange(30.0)), fh=[1])
+    new = pd.Series([30.0], index=pd.DatetimeIndex(["2002-07-31"]))
+    with pytest.raises(
+        ValueError,
+        match="DatetimeIndex, but the forecaster was fitted with a PeriodIndex",
+    ):
+        fitted.update(new)
+
+
+@pytest.mark.parametrize("problem", ["irregular", "duplicate"])
+def test_an_irregular_or_duplicate_datetime_index_fails_at_fit(problem):
+    times = list(pd.date_range("2000-01-01", periods=29, freq="D"))
+    times.append(pd.Timestamp("2000-03-01") if problem == "irregular" else times[-1])
+    y = pd.Series(np.arange(30.0), index=pd.DatetimeIndex(times))
+    message = (
+        "irregular: it steps from 2000-01-29"
+        if problem == "irregular"
+        else "more than once"
+    )
+    with pytest.raises(ValueError, match=message):
+        forecaster().fit(y, fh=[1])

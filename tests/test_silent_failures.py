@@ -1,0 +1,312 @@
+"""The eight causes of silently wrong results found by a fuzzing audit.
+
+Each test failed before its fix: it shows the wrong result, not just an error.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from _helpers import fast, interrupt_at, sequence_data
+from sklearn.metrics import r2_score
+
+from sklearn_rnn import (
+    LSTMClassifier,
+    LSTMRegressor,
+    SlidingWindowTransformer,
+    make_windows,
+)
+from sklearn_rnn._validation import check_sequences
+
+# -- 1. features with a tiny spread --------------------------------------------
+
+
+@pytest.mark.parametrize("unit", [1e-8, 1e-12, 1e-20])
+def test_features_in_tiny_units_are_standardised(unit):
+    X, _ = sequence_data(LSTMRegressor, n=120)
+    sequences = check_sequences(X * unit)
+    mean, std = sequences.moments(np.arange(len(X)))
+    reference_mean, reference_std = check_sequences(X).moments(np.arange(len(X)))
+    np.testing.assert_allclose(std, reference_std * unit, rtol=1e-5)
+    np.testing.assert_allclose(mean, reference_mean * unit, rtol=1e-4, atol=1e-6 * unit)
+
+
+@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
+def test_units_of_x_do_not_change_the_model(Estimator):
+    """The docs promise that X needs no scaling."""
+    X, y = sequence_data(Estimator, n=100)
+    small = fast(Estimator, max_iter=20).fit(X * 1e-9, y)
+    plain = fast(Estimator, max_iter=20).fit(X, y)
+    np.testing.assert_allclose(
+        small.loss_curve_, plain.loss_curve_, rtol=1e-3, atol=1e-5
+    )
+
+
+def test_only_a_truly_constant_feature_keeps_scale_one():
+    X = np.zeros((4, 3, 3))
+    X[..., 0] = 1e6  # constant, large
+    X[..., 1] = np.arange(12.0).reshape(4, 3) * 1e-30  # tiny spread, not constant
+    X[..., 2] = 0.1  # constant, not exactly representable
+    _, std = check_sequences(X).moments(np.arange(4))
+    assert std[0] == 1.0
+    assert std[2] == 1.0
+    assert 0 < std[1] < 1e-28
+
+
+def test_forecaster_exogenous_x_in_tiny_units_is_used():
+    from sklearn_rnn import RNNForecaster
+
+    rng = np.random.RandomState(0)
+    n = 80
+    x = rng.normal(size=n)
+    index = pd.period_range("2000-01", periods=n, freq="M")
+    y = pd.DataFrame({"y": np.r_[0.0, x[:-1]]}, index=index)  # y follows x
+    X = pd.DataFrame({"x": x}, index=index)
+    reg = LSTMRegressor(hidden_size=4, max_iter=3, random_state=0, device="cpu")
+    plain = RNNForecaster(3, estimator=reg, calibration_fraction=0).fit(y, X=X, fh=[1])
+    tiny = RNNForecaster(3, estimator=reg, calibration_fraction=0).fit(
+        y, X=X * 1e-9, fh=[1]
+    )
+    np.testing.assert_allclose(
+        tiny.regressor_.loss_curve_, plain.regressor_.loss_curve_, rtol=1e-3
+    )
+
+
+# -- 2. targets with a tiny spread -----------------------------------------------
+
+
+@pytest.mark.parametrize("unit", [1e-13, 1e-30])
+def test_targets_in_tiny_units_are_standardised(unit):
+    X, y = sequence_data(LSTMRegressor, n=100)
+    plain = fast(LSTMRegressor, max_iter=20).fit(X, y)
+    small = fast(LSTMRegressor, max_iter=20).fit(X, y * unit)
+    np.testing.assert_allclose(small.predict(X) / unit, plain.predict(X), rtol=1e-3)
+    assert r2_score(y * unit, small.predict(X)) == pytest.approx(
+        r2_score(y, plain.predict(X)), abs=1e-4
+    )
+
+
+# -- 4. huge targets -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [1e155, -1e200, 1e39])
+def test_targets_beyond_float32_are_an_error(value):
+    X, y = sequence_data(LSTMRegressor, n=20)
+    y = y.copy()
+    y[7] = value
+    with pytest.raises(
+        ValueError, match=r"Input y contains .* \(sample 7\).*Rescale y"
+    ):
+        fast(LSTMRegressor).fit(X, y)
+
+
+def test_targets_near_the_float32_limit_give_finite_predictions():
+    X, y = sequence_data(LSTMRegressor, n=40)
+    reg = fast(LSTMRegressor).fit(X, y * 1e37)
+    assert np.isfinite(reg.predict(X)).all()
+
+
+# -- 7. windows that float32 cannot hold -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        np.array([1.0, 2.0, 1e39, 4.0, 5.0]),
+        np.array([1, 2, 2**24 + 1, 4, 5], dtype=np.int64),
+        pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 5.0], "b": [1, 2, 3, 4, 2**30]}),
+    ],
+)
+def test_make_windows_refuses_a_lossy_float32_cast(series):
+    with pytest.raises(ValueError, match=r"dtype=np.float64"):
+        make_windows(series, 2)
+    X, _ = make_windows(series, 2, dtype=np.float64)
+    values = np.asarray(series, dtype=np.float64)
+    values = values if values.ndim == 2 else values[:, None]
+    np.testing.assert_array_equal(X[-1], values[-3:-1])
+
+
+def test_make_windows_keeps_nan_and_infinity():
+    X, y = make_windows(np.array([1.0, np.nan, np.inf, 4.0]), 2)
+    assert np.isnan(X[0, 1, 0])
+    assert np.isinf(y[0])
+
+
+@pytest.mark.parametrize(
+    "table", [np.array([[1.0], [1e39], [3.0]]), np.array([[1], [2**25 + 1], [3]])]
+)
+def test_sliding_window_transformer_refuses_a_lossy_float32_cast(table):
+    with pytest.raises(ValueError, match=r"SlidingWindowTransformer\(dtype=np.float64"):
+        SlidingWindowTransformer(2).fit_transform(table)
+    Xt = SlidingWindowTransformer(2, dtype=np.float64).fit_transform(table)
+    assert Xt.dtype == np.float64
+    np.testing.assert_array_equal(Xt[1, :, 0], table[:2, 0])
+
+
+# -- 8. NaN in lists -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ragged", [False, True])
+def test_a_list_follows_one_rule_for_nan(ragged):
+    rng = np.random.RandomState(0)
+    seqs = [rng.normal(size=(5, 2)) for _ in range(3)]
+    seqs[1][0] = np.nan  # a first row of NaN
+    if ragged:
+        seqs[2] = seqs[2][:4]
+    message = r"Sequence 1 of X contains NaN \(timestep 0\)"
+    with pytest.raises(ValueError, match=message):
+        check_sequences(seqs)
+
+
+# -- 3. Ctrl-C ---------------------------------------------------------------------
+
+
+def test_ctrl_c_stops_a_loop_of_fits(monkeypatch):
+    """The fit ends with the best weights, records it, and re-raises."""
+    X, y = sequence_data(LSTMRegressor, n=60)
+    calls = interrupt_at(monkeypatch, 10)
+    fitted = []
+
+    def fit_several():
+        for seed in range(3):
+            fitted.append(fast(LSTMRegressor, random_state=seed, batch_size=8))
+            fitted[-1].fit(X, y)
+
+    with pytest.raises(KeyboardInterrupt):
+        fit_several()
+    assert len(fitted) == 1
+    assert calls["n"] == 10
+    assert fitted[0].interrupted_
+    assert np.isfinite(fitted[0].predict(X)).all()
+
+
+def test_an_uninterrupted_fit_records_it():
+    X, y = sequence_data(LSTMRegressor, n=30)
+    assert not fast(LSTMRegressor).fit(X, y).interrupted_
+
+
+def test_ctrl_c_stops_a_grid_search(monkeypatch):
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = sequence_data(LSTMRegressor, n=60)
+    calls = interrupt_at(monkeypatch, 3)
+    search = GridSearchCV(fast(LSTMRegressor), {"hidden_size": [2, 4]}, cv=2)
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(X, y)
+    assert calls["n"] == 3  # no other candidate or fold trained
+    assert not hasattr(search, "cv_results_")
+
+
+def test_ctrl_c_stops_the_forecaster_before_its_final_fit(monkeypatch):
+    from sklearn_rnn import RNNForecaster
+
+    y = pd.Series(np.sin(np.arange(60) / 3), index=pd.RangeIndex(60))
+    calls = interrupt_at(monkeypatch, 2)  # in the calibration fit
+    forecaster = RNNForecaster(3, estimator=fast(LSTMRegressor))
+    with pytest.raises(KeyboardInterrupt):
+        forecaster.fit(y, fh=[1])
+    assert calls["n"] == 2
+    assert not forecaster.is_fitted
+
+
+# -- 5. threads and torch's global generator -----------------------------------------
+
+
+def test_threaded_fits_leave_the_global_generator_and_reproduce(monkeypatch):
+    """Two fits overlap in threads, the first ending while the second trains."""
+    import threading
+
+    import torch
+
+    from sklearn_rnn._skorch import SequenceDataset
+
+    X, y = sequence_data(LSTMRegressor, n=40)
+    expected = {
+        s: fast(LSTMRegressor, random_state=s).fit(X, y).predict(X) for s in (0, 1)
+    }
+    both_training = threading.Barrier(2, timeout=60)
+    first_done = threading.Event()
+    original = SequenceDataset.get_batch
+    started = set()
+
+    def get_batch(self, positions):
+        name = threading.current_thread().name
+        if name not in started:
+            started.add(name)
+            both_training.wait()
+            if name == "second":
+                first_done.wait(timeout=60)
+        return original(self, positions)
+
+    monkeypatch.setattr(SequenceDataset, "get_batch", get_batch)
+    before = torch.random.get_rng_state()
+    predictions, errors = {}, []
+
+    def fit(seed):
+        try:
+            predictions[seed] = (
+                fast(LSTMRegressor, random_state=seed).fit(X, y).predict(X)
+            )
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            if seed == 0:
+                first_done.set()
+
+    threads = [
+        threading.Thread(target=fit, args=(seed,), name=name)
+        for seed, name in [(0, "first"), (1, "second")]
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert torch.equal(torch.random.get_rng_state(), before)
+    for seed in (0, 1):
+        np.testing.assert_array_equal(predictions[seed], expected[seed])
+
+
+def test_threaded_fits_with_dropout_leave_the_global_generator():
+    from concurrent.futures import ThreadPoolExecutor
+
+    import torch
+
+    X, y = sequence_data(LSTMRegressor, n=40)
+
+    def fit(seed):
+        reg = fast(LSTMRegressor, random_state=seed, dropout=0.3, fc_size=4)
+        return reg.fit(X, y).predict(X)
+
+    expected = [fit(seed) for seed in range(3)]
+    before = torch.random.get_rng_state()
+    with ThreadPoolExecutor(3) as pool:
+        predictions = list(pool.map(fit, range(3)))
+    assert torch.equal(torch.random.get_rng_state(), before)
+    for got, want in zip(predictions, expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+# -- 6. a learning rate far too high ---------------------------------------------------
+
+
+@pytest.mark.parametrize("learning_rate_init", [10.0, 1e6])
+@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
+def test_a_learning_rate_far_too_high_warns(Estimator, learning_rate_init):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = sequence_data(Estimator, n=100)
+    estimator = fast(Estimator, max_iter=10, learning_rate_init=learning_rate_init)
+    with pytest.warns(
+        ConvergenceWarning, match="did not learn.*lower learning_rate_init"
+    ):
+        estimator.fit(X, y)
+
+
+def test_a_good_learning_rate_does_not_warn_that_nothing_was_learnt():
+    import warnings
+
+    X, y = sequence_data(LSTMRegressor, n=100)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fast(LSTMRegressor, max_iter=10, learning_rate_init=0.01).fit(X, y)
+    assert not [w for w in caught if "did not learn" in str(w.message)]
