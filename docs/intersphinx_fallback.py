@@ -206,6 +206,7 @@ INVENTORIES = {
         "url": "https://docs.pytorch.org/docs/stable/",
         "rule": _torch,
         "names": {
+            ("py:class", "torch.nn.CTCLoss"): None,
             ("py:class", "torch.nn.LSTM"): None,
             ("py:class", "torch.nn.Module"): None,
             ("py:class", "torch.optim.Adam"): None,

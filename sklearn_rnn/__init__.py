@@ -2,6 +2,7 @@
 
 from ._forecaster import RNNForecaster
 from ._lstm import LSTMClassifier, LSTMRegressor
+from ._sequence import LSTMTagger, LSTMTranscriber
 from ._windowing import SlidingWindowTransformer, equalize_lengths, make_windows
 
 __version__ = "0.1.0.dev0"
@@ -9,6 +10,8 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "LSTMClassifier",
     "LSTMRegressor",
+    "LSTMTagger",
+    "LSTMTranscriber",
     "RNNForecaster",
     "SlidingWindowTransformer",
     "__version__",

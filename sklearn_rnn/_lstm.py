@@ -1,7 +1,7 @@
 """LSTMClassifier and LSTMRegressor: the base class plus a few hooks each."""
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -170,9 +170,11 @@ n_features_in_ : int
         Timesteps per recurrent step actually used.
 
     n_outputs_ : int
-        Number of outputs of the network: the number of classes for
-        LSTMClassifier (also for two, where MLPClassifier has a single
-        output), the number of targets for LSTMRegressor.
+        Number of outputs of the network (per timestep for the sequence
+        estimators): the number of classes for LSTMClassifier and
+        LSTMTagger (also for two, where MLPClassifier has a single output),
+        the number of classes plus one (CTC's blank) for LSTMTranscriber,
+        the number of targets for LSTMRegressor.
 
     n_iter_ : int
         Number of epochs run, including one interrupted by Ctrl-C.
@@ -207,6 +209,15 @@ def _document(cls, score, loss):
         "%(attributes)s", attributes.replace("%(loss)s", loss)
     )
     return cls
+
+
+# The convolutional stem and read-out of the many-to-one estimators (the
+# sequence-output estimators have a network of their own).
+_STEM_CONSTRAINTS = {
+    "conv_channels": [None, Interval(Integral, 1, None, closed="left")],
+    "kernel_size": [Interval(Integral, 1, None, closed="left")],
+    "readout": [StrOptions({"pool", "last"})],
+}
 
 
 class LSTMClassifier(ClassifierMixin, BaseRecurrent):
@@ -276,6 +287,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
 
     _parameter_constraints: dict = {
         **BaseRecurrent._parameter_constraints,
+        **_STEM_CONSTRAINTS,
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
@@ -322,9 +334,6 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
             dropout=dropout,
             fc_size=fc_size,
             patch_size=patch_size,
-            conv_channels=conv_channels,
-            kernel_size=kernel_size,
-            readout=readout,
             solver=solver,
             learning_rate_init=learning_rate_init,
             learning_rate=learning_rate,
@@ -343,6 +352,9 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
             device=device,
             n_jobs=n_jobs,
         )
+        self.conv_channels = conv_channels
+        self.kernel_size = kernel_size
+        self.readout = readout
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
 
@@ -528,7 +540,72 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
     (2,)
     """
 
+    _parameter_constraints: dict = {
+        **BaseRecurrent._parameter_constraints,
+        **_STEM_CONSTRAINTS,
+    }
     _onnx_kind = "regression"
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        fc_size=None,
+        patch_size="auto",
+        conv_channels=64,
+        kernel_size=7,
+        readout="pool",
+        solver="adam",
+        learning_rate_init=2e-3,
+        learning_rate="adaptive",
+        momentum=0.9,
+        alpha=1e-2,
+        batch_size="auto",
+        max_iter=200,
+        clip_grad_norm=1.0,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+        n_jobs=None,
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            fc_size=fc_size,
+            patch_size=patch_size,
+            solver=solver,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            alpha=alpha,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            clip_grad_norm=clip_grad_norm,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+            n_jobs=n_jobs,
+        )
+        self.conv_channels = conv_channels
+        self.kernel_size = kernel_size
+        self.readout = readout
 
     def _encode_targets(self, y, warm):
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")

@@ -224,3 +224,155 @@ def _init_recurrent(rnn):
         if name.startswith("weight_hh"):
             for block in param.data.chunk(param.shape[0] // param.shape[1]):
                 nn.init.orthogonal_(block)
+
+
+# Target value of the timesteps that do not count in the tagging loss
+# (padding): the default ignore_index of torch's cross-entropy.
+IGNORE_INDEX = -100
+
+
+class TimestepNetwork(nn.Module):
+    """Many-to-many recurrent network: one output vector per (patch of) step.
+
+    ``forward`` returns ``(logits, lengths)``: ``logits`` of shape (batch,
+    time, n_outputs), aligned at the start, and the number of valid output
+    steps of each sequence (a CPU int64 tensor). Outputs past a sequence's
+    length are meaningless and must be masked by the loss.
+
+    With ``patch_size`` p > 1, p consecutive timesteps are fed to the cell as
+    one step (padded with zeros, the standardised mean, at the end). With
+    ``expand_patches`` the head emits p output vectors per recurrent step, so
+    that there is still exactly one output per input timestep (tagging);
+    without it, one output per patch (CTC, which only needs enough frames).
+
+    Parameters are those of :class:`RecurrentNetwork`, plus ``expand_patches``.
+    """
+
+    def __init__(
+        self,
+        n_features,
+        n_outputs,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=True,
+        dropout=0.0,
+        fc_size=None,
+        patch_size=1,
+        expand_patches=True,
+    ):
+        super().__init__()
+        self.patch_size = patch_size
+        self.n_outputs = n_outputs
+        self.expand_patches = expand_patches
+        self.register_buffer("x_mean", torch.zeros(n_features))
+        self.register_buffer("x_scale", torch.ones(n_features))
+        self.rnn = CELLS[cell](
+            input_size=n_features * patch_size,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
+            dropout=dropout if num_layers > 1 else 0.0,
+            bidirectional=bidirectional,
+        )
+        _init_recurrent(self.rnn)
+        width = hidden_size * (2 if bidirectional else 1)
+        layers = [nn.Dropout(dropout)] if dropout > 0 else []
+        if fc_size:
+            layers += [nn.Linear(width, fc_size), nn.ReLU()]
+            layers += [nn.Dropout(dropout)] if dropout > 0 else []
+            width = fc_size
+        per_step = patch_size if expand_patches else 1
+        layers.append(nn.Linear(width, n_outputs * per_step))
+        self.head = nn.Sequential(*layers)
+
+    def forward(self, x, lengths=None):
+        """Map a batch of sequences to per-step outputs.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, time, n_features)
+            Sequences aligned at the start. Values past a sequence's length
+            are ignored (they may be NaN).
+        lengths : Tensor of shape (batch,) or None
+            Observed length of each sequence; None when all are full length.
+        """
+        batch, time, n_features = x.shape
+        x = (x - self.x_mean) / self.x_scale
+        observed = (
+            torch.full((batch,), time, dtype=torch.int64)
+            if lengths is None
+            else lengths.cpu()
+        )
+        p = self.patch_size
+        steps = observed
+        if p > 1:
+            if lengths is not None:
+                # Padding may be NaN; inside a patch it is read, so zero it.
+                inside = (
+                    torch.arange(time, device=x.device) < lengths.to(x.device)[:, None]
+                )
+                x = torch.where(inside[..., None], x, 0.0)
+            x = nn.functional.pad(x, (0, 0, 0, -time % p))
+            x = x.reshape(batch, -1, p * n_features)
+            steps = (observed + p - 1) // p
+        if lengths is None:
+            out, _ = self.rnn(x)
+        else:
+            # Packed, so that the backward direction starts at each
+            # sequence's own last step and never reads padding.
+            packed = pack_padded_sequence(
+                x, steps, batch_first=True, enforce_sorted=False
+            )
+            out, _ = self.rnn(packed)
+            out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+        logits = self.head(out)
+        if self.expand_patches and p > 1:
+            logits = logits.reshape(batch, -1, self.n_outputs)[:, :time]
+            return logits, observed
+        return logits, steps
+
+
+class TimestepCrossEntropy(nn.Module):
+    """Cross-entropy averaged over the observed timesteps of a batch.
+
+    Takes the ``(logits, lengths)`` of :class:`TimestepNetwork` and targets
+    of shape (batch, max_length) holding ``IGNORE_INDEX`` past each
+    sequence's length; the targets are cut to the batch's width.
+    """
+
+    def forward(self, output, target):
+        logits, _ = output
+        target = target[:, : logits.shape[1]]
+        return nn.functional.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]),
+            target.reshape(-1),
+            ignore_index=IGNORE_INDEX,
+        )
+
+
+class CTCLoss(nn.Module):
+    """Connectionist temporal classification loss on network outputs.
+
+    Takes the ``(logits, lengths)`` of :class:`TimestepNetwork` and targets
+    of shape (batch, max_labels): class indices from 1, the blank being 0,
+    padded with 0 after each label sequence (so the length of a label
+    sequence is its number of non-zero entries).
+
+    ``zero_infinity`` stays False: an input too short for its labels has an
+    infinite loss, and a silently zeroed loss would hide it. The estimator
+    rejects such inputs before training, so the loss is always finite.
+    """
+
+    def forward(self, output, target):
+        logits, lengths = output
+        log_probs = logits.float().log_softmax(dim=-1).transpose(0, 1)
+        return nn.functional.ctc_loss(
+            log_probs,
+            target,
+            lengths,
+            (target > 0).sum(dim=1),
+            blank=0,
+            reduction="mean",
+            zero_infinity=False,
+        )

@@ -1,0 +1,777 @@
+"""Sequence outputs: LSTMTagger (one label per timestep) and LSTMTranscriber (CTC).
+
+The lecture notes name three kinds of sequence labelling. Sequence
+classification (one label per sequence) is :class:`LSTMClassifier`. Segment
+classification, with the position of every label known, is tagging: one label
+per timestep, an aligned many-to-many network. Temporal classification, a
+label sequence without alignment, is transcription, trained with
+connectionist temporal classification (CTC).
+"""
+
+import contextlib
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.utils.multiclass import check_classification_targets
+
+from ._base import BaseRecurrent, Targets
+from ._lstm import _COMMON_ATTRIBUTES, _COMMON_PARAMETERS
+from ._modules import IGNORE_INDEX, CTCLoss, TimestepCrossEntropy, TimestepNetwork
+
+
+class _SequenceOutputs(BaseRecurrent):
+    """What the tagger and the transcriber share: a per-timestep network,
+    bidirectional by default, a random validation split of the sequences and
+    per-sequence outputs."""
+
+    # The CTC transcriber emits one output per patch, the tagger one per step.
+    _expand_patches = True
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=True,
+        dropout=0.0,
+        fc_size=None,
+        patch_size=1,
+        solver="adam",
+        learning_rate_init=1e-3,
+        learning_rate="adaptive",
+        momentum=0.9,
+        alpha=1e-2,
+        batch_size="auto",
+        max_iter=200,
+        clip_grad_norm=1.0,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+        n_jobs=None,
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            fc_size=fc_size,
+            patch_size=patch_size,
+            solver=solver,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            alpha=alpha,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            clip_grad_norm=clip_grad_norm,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+            n_jobs=n_jobs,
+        )
+
+    def _build_network(self, n_features, n_outputs, patch_size):
+        # The base class builds it on the meta device first, to check the
+        # size of the allocation, then for real.
+        return TimestepNetwork(
+            n_features=n_features,
+            n_outputs=n_outputs,
+            cell=self.cell,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            fc_size=self.fc_size,
+            patch_size=patch_size,
+            expand_patches=self._expand_patches,
+        )
+
+    def _store_targets(self, targets):
+        self.classes_ = targets.classes
+
+    def _constant_output(self, values, n_outputs):
+        # No constant prediction is a meaningful baseline here: a constant
+        # output per step is no CTC alignment, and the tagger's padding is
+        # not a class. The "did not learn" warning compares with the first
+        # epoch only.
+        return None
+
+    def _validation_split(self, targets, rng):
+        # Sequences are independent recordings: a random hold-out of whole
+        # sequences (never of timesteps, which neighbour each other).
+        n = len(targets)
+        n_valid = math.ceil(n * self.validation_fraction)
+        if n - n_valid < 1:
+            raise ValueError(
+                f"Early stopping would hold out all {n} sequences "
+                f"(validation_fraction={self.validation_fraction}). Use more "
+                "sequences or early_stopping=False."
+            )
+        order = rng.permutation(n)
+        return np.sort(order[n_valid:]), np.sort(order[:n_valid])
+
+    def _sequence_outputs(self, X):
+        """Per-sequence float32 outputs (n_steps_i, n_outputs) and the
+        validated sequences."""
+        batches, sequences = self._forward_batches(X)
+        outputs = []
+        for logits, lengths in batches:
+            logits = logits.float().cpu().numpy()
+            outputs.extend(logits[i, :n] for i, n in enumerate(lengths.tolist()))
+        return outputs, sequences
+
+    def _check_labels_known(self, labels):
+        """Raise if ``labels`` (1-D) holds a label not seen in training."""
+        if isinstance(labels, np.ndarray):
+            labels = labels.tolist()  # Python values: readable in the message
+        unseen = set(labels) - set(self.classes_.tolist())
+        if unseen:
+            raise ValueError(
+                f"y contains label(s) {sorted(map(repr, unseen))[:10]} never seen in "
+                f"training; {type(self).__name__} knows only the classes_ "
+                f"{self.classes_.tolist()[:20]}. Score on labels of the "
+                "training set, or refit with them."
+            )
+
+
+def _observed_bounds(sequences):
+    """First observed step and length of every sequence, as int arrays."""
+    n, m = len(sequences), sequences.data.shape[1]
+    starts = np.zeros(n, np.int64) if sequences.starts is None else sequences.starts
+    lengths = (
+        np.full(n, m, np.int64) if sequences.lengths is None else sequences.lengths
+    )
+    return starts, lengths
+
+
+def _is_list(y):
+    return isinstance(y, (list, tuple))
+
+
+class LSTMTagger(_SequenceOutputs):
+    """Recurrent network labelling every timestep of a sequence.
+
+    Aligned many-to-many: the network reads each sequence (both ways by
+    default) and emits one class label per timestep, as in framewise
+    phoneme classification or activity segmentation. This is the lecture
+    notes' *segment classification*: the label sequence is as long as the
+    input and aligned with it.
+
+    Parameters
+    ----------
+    %(common)s
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    %(attributes)s
+
+    See Also
+    --------
+    LSTMClassifier : One label per sequence (many-to-one).
+    LSTMTranscriber : A label sequence without alignment (CTC).
+
+    Notes
+    -----
+    ``X`` takes every form :class:`LSTMClassifier` takes. ``y`` holds one
+    label per timestep: an array of shape (n_samples, n_timesteps) matching
+    ``X`` (labels at the NaN padding steps of a 3-D ``X`` are ignored and may
+    be anything), or a list with one 1-D array of labels per sequence, as
+    long as its observed part.
+
+    Padding never counts: the loss is the cross-entropy averaged over the
+    observed timesteps of a batch, and :meth:`score` is the accuracy over the
+    observed timesteps.
+
+    With ``bidirectional=True`` (the default) the label of a timestep depends
+    on the whole sequence. ``bidirectional=False`` makes the tagger causal,
+    for online use: with ``patch_size=1`` the label of step t depends only on
+    steps 0 to t, so labels can be emitted as the data arrives. With
+    ``patch_size=p > 1`` a step's label also depends on the other steps of its
+    patch of p.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import LSTMTagger
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(60, 20, 1))
+    >>> y = np.where(X[:, :, 0] > 0, "high", "low")  # one label per step
+    >>> tagger = LSTMTagger(hidden_size=8, learning_rate_init=0.05,
+    ...                     max_iter=20, random_state=0)
+    >>> tagger.fit(X, y).predict(X[:2])[1, :6]
+    array(['low', 'high', 'high', 'low', 'high', 'low'], dtype='<U4')
+    >>> y[1, :6]
+    array(['low', 'high', 'high', 'low', 'high', 'low'], dtype='<U4')
+    >>> tagger.predict_proba(X[:2]).shape
+    (2, 20, 2)
+    >>> tagger.score(X, y) > 0.95
+    True
+    """
+
+    def fit(self, X, y):
+        """Fit the network to sequences ``X`` and per-timestep labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Training sequences. A 2-D array holds univariate sequences; a 3-D
+            array may mark shorter sequences with NaN rows at their start or
+            end; a list may hold sequences of different lengths.
+        y : array-like of shape (n_samples, n_timesteps) or list of arrays
+            One label per timestep: an array matching ``X`` (labels at NaN
+            padding steps are ignored), or one 1-D array per sequence, as
+            long as its observed part.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return super().fit(X, y)
+
+    def _check_targets(self, y, sequences):
+        """One 1-D array of labels per sequence, of its observed length."""
+        if y is None:
+            raise ValueError("LSTMTagger requires y: one label per timestep.")
+        n, m = len(sequences), sequences.data.shape[1]
+        starts, lengths = _observed_bounds(sequences)
+        if _is_list(y):
+            if len(y) != n:
+                raise ValueError(
+                    f"y has {len(y)} label sequences but X has {n} sequences; "
+                    "give one 1-D array of labels per sequence."
+                )
+            labels = []
+            for i, yi in enumerate(y):
+                yi = np.asarray(yi)
+                if yi.ndim != 1 or len(yi) != lengths[i]:
+                    raise ValueError(
+                        f"y[{i}] has shape {yi.shape} but sequence {i} of X has "
+                        f"{lengths[i]} observed timesteps; give one label per "
+                        "observed timestep, as a 1-D array."
+                    )
+                labels.append(yi)
+            return labels
+        y = np.asarray(y)
+        if y.ndim != 2 or y.shape != (n, m):
+            raise ValueError(
+                f"y has shape {y.shape} but LSTMTagger needs one label per "
+                f"timestep of X: an array of shape (n_samples, n_timesteps) = "
+                f"{(n, m)}, or a list of 1-D label arrays, one per sequence. "
+                "For one label per sequence use LSTMClassifier."
+            )
+        return [
+            y[i, s : s + k]
+            for i, (s, k) in enumerate(zip(starts, lengths, strict=True))
+        ]
+
+    def _encode_targets(self, y, warm):
+        flat = np.concatenate(y)
+        check_classification_targets(flat)
+        if warm:
+            classes = self.classes_
+            unseen = np.setdiff1d(flat, classes)
+            if unseen.size:
+                raise ValueError(
+                    f"warm_start=True needs the classes of the first fit "
+                    f"{classes.tolist()}; y has new labels {unseen.tolist()}."
+                )
+        else:
+            classes = np.unique(flat)
+            if len(classes) < 2:
+                raise ValueError(
+                    f"LSTMTagger needs at least 2 classes among the labels of y, "
+                    f"but y contains only {classes.tolist()}."
+                )
+        codes = np.searchsorted(classes, flat)
+        lengths = np.array([len(yi) for yi in y])
+        encoded = np.full((len(y), lengths.max()), IGNORE_INDEX, np.int64)
+        # Labels aligned at the start, as the batches of X are.
+        encoded[np.arange(lengths.max()) < lengths[:, None]] = codes
+        return Targets(
+            torch.from_numpy(encoded), n_outputs=len(classes), classes=classes
+        )
+
+    def _criterion(self, targets):
+        return TimestepCrossEntropy(), _timestep_accuracy
+
+    def _shape_like(self, X, sequences, per_sequence):
+        """An array when X is an array without padding, else a list."""
+        if _is_list(X) or sequences.lengths is not None:
+            return per_sequence
+        return np.stack(per_sequence)
+
+    def predict_proba(self, X):
+        """Probability of each class at each timestep.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Sequences, in any of the forms accepted by :meth:`fit`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_timesteps, n_classes) or list
+            Class probabilities, last axis ordered as ``classes_``. A list of
+            arrays (n_timesteps_i, n_classes), one per sequence over its
+            observed steps, when ``X`` is a list or has NaN padding.
+        """
+        outputs, sequences = self._sequence_outputs(X)
+        proba = [
+            torch.softmax(torch.from_numpy(o).double(), dim=1).numpy() for o in outputs
+        ]
+        return self._shape_like(X, sequences, proba)
+
+    def predict(self, X):
+        """Most probable class at each timestep.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Sequences, in any of the forms accepted by :meth:`fit`.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples, n_timesteps) or list
+            Predicted labels. A list of 1-D arrays, one per sequence over its
+            observed steps, when ``X`` is a list or has NaN padding.
+        """
+        outputs, sequences = self._sequence_outputs(X)
+        labels = [self.classes_[o.argmax(axis=1)] for o in outputs]
+        return self._shape_like(X, sequences, labels)
+
+    def score(self, X, y):
+        """Accuracy over all observed timesteps.
+
+        Every observed timestep counts once, so longer sequences weigh more.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Sequences, in any of the forms accepted by :meth:`fit`.
+        y : array-like of shape (n_samples, n_timesteps) or list of arrays
+            True labels, in any of the forms accepted by :meth:`fit`.
+
+        Returns
+        -------
+        score : float
+            Fraction of observed timesteps labelled correctly.
+        """
+        outputs, sequences = self._sequence_outputs(X)
+        labels = self._check_targets(y, sequences)
+        flat = np.concatenate(labels)
+        self._check_labels_known(flat)
+        pred = np.concatenate([self.classes_[o.argmax(axis=1)] for o in outputs])
+        return float(np.mean(pred == flat))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+
+class LSTMTranscriber(_SequenceOutputs):
+    """Recurrent network transcribing sequences into label sequences (CTC).
+
+    Unaligned many-to-many: each input sequence is mapped to a sequence of
+    labels, usually shorter, without being told which timesteps carry which
+    label, as in speech or handwriting recognition. This is the lecture
+    notes' *temporal classification*. The network emits, at each (patch of)
+    timestep, a distribution over the labels and an internal blank; training
+    maximises the probability of the label sequence summed over all its
+    alignments (connectionist temporal classification, torch's
+    :class:`~torch.nn.CTCLoss`). Predictions are decoded greedily: the most
+    probable output at each step, repeats merged, blanks removed. (A prefix
+    beam search was measured on ``benchmarks/transcription.py``: beams of 16
+    lowered the label error rate from 0.0355 to 0.0349 and from 0.0531 to
+    0.0513 on two seeds, for about 50 times the decoding time; it is not
+    offered.)
+
+    Parameters
+    ----------
+    %(common)s
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Labels, without the blank.
+
+    %(attributes)s
+
+    See Also
+    --------
+    LSTMTagger : One label per timestep, aligned.
+    LSTMClassifier : One label per sequence.
+
+    Notes
+    -----
+    ``y`` is a list with one label sequence per sequence of ``X``: a list,
+    tuple or 1-D array of hashable labels, or a string (a sequence of
+    characters). A 2-D array is read as one label sequence per row.
+
+    CTC emits at most one label per output step, and separates two equal
+    consecutive labels by a blank: a label sequence of length L with R
+    repeated consecutive labels needs at least L + R output steps, that is
+    ``ceil(n_timesteps / patch_size_)``. A shorter input is an error naming the
+    sequence and both lengths, raised before training: the CTC loss of such
+    an input is infinite, and torch's ``zero_infinity=True`` would silently
+    drop it from training, so the loss keeps ``zero_infinity=False``. With
+    ``patch_size="auto"`` the patch is the largest (up to the rule of
+    :class:`LSTMClassifier`) that leaves every training sequence enough steps.
+
+    An empty label sequence is valid: it says the input contains nothing to
+    transcribe, and the network learns to emit only blanks for such inputs.
+    At least one label must occur in ``y`` as a whole.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import LSTMTranscriber
+    >>> rng = np.random.RandomState(0)
+    >>> words = ["".join(rng.choice(list("ab"), size=rng.randint(1, 4)))
+    ...          for _ in range(100)]
+    >>> # Each label is a burst of 4 steps at its own level, then 2 quiet steps.
+    >>> level = {"a": 1.0, "b": -1.0}
+    >>> X = [np.concatenate([[level[c]] * 4 + [0.0] * 2 for c in w]) for w in words]
+    >>> X = [x + 0.1 * rng.normal(size=len(x)) for x in X]
+    >>> model = LSTMTranscriber(hidden_size=16, learning_rate_init=0.05,
+    ...                         max_iter=10, random_state=0).fit(X, words)
+    >>> ["".join(labels) for labels in model.predict(X[:3])]
+    ['b', 'ab', 'bb']
+    >>> words[:3]
+    ['b', 'ab', 'bb']
+    >>> model.score(X, words) > 0.95
+    True
+    """
+
+    _expand_patches = False
+
+    def fit(self, X, y):
+        """Fit the network to sequences ``X`` and label sequences ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Training sequences. A 2-D array holds univariate sequences; a 3-D
+            array may mark shorter sequences with NaN rows at their start or
+            end; a list may hold sequences of different lengths.
+        y : list of label sequences
+            One sequence of hashable labels per sequence of ``X`` (a list,
+            tuple, 1-D array or string), without alignment; a 2-D array holds
+            one label sequence per row.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return super().fit(X, y)
+
+    def _check_targets(self, y, sequences):
+        """One list of labels per sequence."""
+        if y is None:
+            raise ValueError(
+                "LSTMTranscriber requires y: one label sequence per sequence."
+            )
+        if isinstance(y, np.ndarray) and y.ndim == 2:
+            y = list(y)
+        elif isinstance(y, pd.Series):
+            y = y.tolist()
+        if not (_is_list(y) or (isinstance(y, np.ndarray) and y.ndim == 1)):
+            raise ValueError(
+                f"y must be a list of label sequences, one per sequence of X; got "
+                f"{type(y).__name__}."
+            )
+        if len(y) != len(sequences):
+            raise ValueError(
+                f"y has {len(y)} label sequences but X has {len(sequences)} "
+                "sequences; give one label sequence per sequence."
+            )
+        labels = []
+        for i, yi in enumerate(y):
+            if isinstance(yi, str):
+                yi = list(yi)
+            elif isinstance(yi, np.ndarray) and yi.ndim == 1:
+                yi = yi.tolist()
+            elif not isinstance(yi, (list, tuple)):
+                raise ValueError(
+                    f"y[{i}] is {yi!r}, not a label sequence. y must hold one "
+                    "sequence of labels (a list, tuple, 1-D array or string) "
+                    "per sequence of X; for one label per sequence use "
+                    "LSTMClassifier."
+                )
+            labels.append(list(yi))
+        return labels
+
+    def _encode_targets(self, y, warm):
+        flat = [label for yi in y for label in yi]
+        if warm:
+            classes = self.classes_
+            self._check_labels_known(flat)
+        else:
+            if not flat:
+                raise ValueError(
+                    "Every label sequence in y is empty: LSTMTranscriber needs "
+                    "at least one label to learn."
+                )
+            classes = _unique_labels(flat)
+        # Index 0 is CTC's blank; labels are 1..n_classes, and 0 pads.
+        index = {label: i + 1 for i, label in enumerate(classes.tolist())}
+        width = max(1, max(len(yi) for yi in y))
+        encoded = np.zeros((len(y), width), np.int64)
+        for i, yi in enumerate(y):
+            encoded[i, : len(yi)] = [index[label] for label in yi]
+        return Targets(
+            torch.from_numpy(encoded), n_outputs=len(classes) + 1, classes=classes
+        )
+
+    def _fit_patch_size(self, sequences, targets, warm):
+        _, lengths = _observed_bounds(sequences)
+        codes = targets.values.numpy()
+        # Steps CTC needs: one per label, plus a blank between equal neighbours.
+        needed = (codes > 0).sum(axis=1) + (
+            (codes[:, 1:] == codes[:, :-1]) & (codes[:, 1:] > 0)
+        ).sum(axis=1)
+        if warm or self.patch_size != "auto":
+            patch = super()._fit_patch_size(sequences, targets, warm)
+        else:
+            patch = self._resolve_patch_size(sequences)
+            # The largest patch up to the usual rule that fits every label
+            # sequence; patch 1 is checked below.
+            while patch > 1 and np.any(-(-lengths // patch) < needed):
+                patch -= 1
+        steps = -(-lengths // patch)
+        short = np.flatnonzero(steps < needed)
+        if short.size:
+            i = short[0]
+            after = "" if patch == 1 else f" ({steps[i]} after patch_size={patch})"
+            repeats = needed[i] - (codes[i] > 0).sum()
+            raise ValueError(
+                f"Sequence {i} of X has {lengths[i]} timesteps{after}, too short "
+                f"for its label sequence of length {(codes[i] > 0).sum()}: CTC "
+                f"needs at least {needed[i]} steps (one per label plus one blank "
+                f"between each of the {repeats} pair(s) of equal consecutive "
+                "labels). "
+                + (
+                    "Use a smaller patch_size, or "
+                    if patch > 1
+                    else "Upsample the input, or "
+                )
+                + "drop or shorten that label sequence."
+            )
+        return patch
+
+    def _criterion(self, targets):
+        return CTCLoss(), _ctc_score
+
+    def predict(self, X):
+        """Decode the label sequence of each input sequence.
+
+        Greedy decoding: the most probable output at each step, consecutive
+        repeats merged and blanks removed.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Sequences, in any of the forms accepted by :meth:`fit`.
+
+        Returns
+        -------
+        y : list of ndarray
+            One 1-D array of labels (from ``classes_``) per sequence; it may
+            be empty.
+        """
+        outputs, _ = self._sequence_outputs(X)
+        return [self.classes_[_greedy(o.argmax(axis=1)) - 1] for o in outputs]
+
+    def score(self, X, y):
+        """One minus the label error rate.
+
+        The label error rate is the edit distance (insertions, deletions and
+        substitutions) between each decoded and true label sequence, summed
+        over the sequences, divided by the summed length of the true label
+        sequences (taken as 1 if all are empty).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Sequences, in any of the forms accepted by :meth:`fit`.
+        y : list of label sequences
+            True label sequences, in the form accepted by :meth:`fit`.
+
+        Returns
+        -------
+        score : float
+            ``1 - label error rate``; 1 is a perfect transcription, and it
+            can be negative when the predictions hold many insertions.
+        """
+        outputs, sequences = self._sequence_outputs(X)
+        refs = self._check_targets(y, sequences)
+        self._check_labels_known([label for r in refs for label in r])
+        index = {label: i + 1 for i, label in enumerate(self.classes_.tolist())}
+        edits = total = 0
+        for o, ref in zip(outputs, refs, strict=True):
+            edits += _edit_distance(
+                _greedy(o.argmax(axis=1)), [index[label] for label in ref]
+            )
+            total += len(ref)
+        return float(1.0 - edits / max(total, 1))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+
+def _unique_labels(labels):
+    """Distinct labels as an array: sorted when they are mutually comparable,
+    else in order of first appearance (say, tuples and integers together)."""
+    try:
+        distinct = list(dict.fromkeys(labels))
+    except TypeError as exc:
+        raise TypeError(
+            f"The labels of y must be hashable; got {exc}. Use tuples instead of "
+            "lists as labels."
+        ) from exc
+    with contextlib.suppress(TypeError):
+        distinct = sorted(distinct)
+    try:
+        array = np.asarray(distinct)
+    except ValueError:  # nested labels of different lengths
+        array = None
+    if array is None or array.ndim != 1 or array.tolist() != distinct:
+        # numpy would turn [1, "a"] into strings, or nest tuples: keep objects.
+        array = np.empty(len(distinct), dtype=object)
+        array[:] = distinct
+    return array
+
+
+def _greedy(best):
+    """CTC's best path: the per-step argmax with repeats merged, blanks (0)
+    removed. Returns class indices from 1."""
+    best = np.asarray(best)
+    keep = np.ones(len(best), bool)
+    keep[1:] = best[1:] != best[:-1]
+    return best[keep & (best != 0)]
+
+
+def _edit_distance(a, b):
+    """Levenshtein distance between two sequences of integers."""
+    a, b = list(a), list(b)
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        current = [i]
+        for j, z in enumerate(b, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != z))
+            )
+        previous = current
+    return previous[-1]
+
+
+def _timestep_accuracy(preds, targets):
+    """Validation accuracy over the observed timesteps of the batches."""
+    correct = total = 0
+    for (logits, _), target in zip(preds, targets, strict=True):
+        target = target[:, : logits.shape[1]].to(logits.device)
+        observed = target != IGNORE_INDEX
+        correct += (logits.argmax(dim=-1)[observed] == target[observed]).sum().item()
+        total += observed.sum().item()
+    return correct / max(total, 1)
+
+
+def _ctc_score(preds, targets):
+    """Validation ``1 - label error rate`` of greedy decoding."""
+    edits = total = 0
+    for (logits, lengths), target in zip(preds, targets, strict=True):
+        best = logits.argmax(dim=-1).cpu().numpy()
+        for row, n, ref in zip(
+            best, lengths.tolist(), target.cpu().numpy(), strict=True
+        ):
+            ref = ref[ref > 0]
+            edits += _edit_distance(_greedy(row[:n]), ref)
+            total += len(ref)
+    return 1.0 - edits / max(total, 1)
+
+
+def _with_parameter(text, name, entry):
+    """``text`` with the numpydoc entry of parameter ``name`` replaced."""
+    pattern = re.compile(rf"^( *){name} : .*?(?=\n\n|\Z)", re.M | re.S)
+    match = pattern.search(text)
+    start = match.start() + len(match.group(1))
+    return text[:start] + entry + text[match.end() :]
+
+
+_BIDIRECTIONAL = """\
+bidirectional : bool, default=True
+        Also read each sequence backwards, so that each timestep's output
+        sees the whole sequence. False makes the network causal: each output
+        depends only on the timesteps up to its own (and the rest of its
+        patch when ``patch_size`` > 1), as online use requires."""
+
+_PATCH_SIZE = """\
+patch_size : int or "auto", default=1
+        Number of consecutive timesteps fed to the cell as one step (their
+        features concatenated, the last patch padded with zeros at its end).
+        %s "auto" picks the smallest patch giving at most 32 recurrent steps
+        for the longest training sequence%s."""
+
+
+def _document(cls, score, patch_note, auto_note, loss):
+    parameters = _with_parameter(_COMMON_PARAMETERS, "bidirectional", _BIDIRECTIONAL)
+    parameters = _with_parameter(
+        parameters, "patch_size", _PATCH_SIZE % (patch_note, auto_note)
+    )
+    attributes = _COMMON_ATTRIBUTES.replace("%(loss)s", loss)
+    attributes = attributes.replace("%(score)s", score)
+    cls.__doc__ = cls.__doc__.replace("%(common)s", parameters).replace(
+        "%(attributes)s", attributes
+    )
+
+
+_document(
+    LSTMTagger,
+    "accuracy over the observed timesteps",
+    "The network still gives one output per input timestep: the output "
+    "layer emits one label distribution for each step of the patch. Patches "
+    "shorten training on long sequences, at some cost near label "
+    "boundaries.",
+    "",
+    loss="The loss is the cross-entropy averaged over observed timesteps.",
+)
+_document(
+    LSTMTranscriber,
+    "one minus the label error rate of greedy decoding",
+    "The network emits one output per patch, so a patch of p shortens the "
+    "output to ``ceil(n_timesteps / p)`` steps, which must leave room for the "
+    "labels (see Notes).",
+    ", reduced until every training sequence has enough output steps for its labels",
+    loss="""The loss is the CTC loss of each sequence divided by the length of
+        its label sequence, averaged over sequences (torch's
+        ``reduction="mean"``).""",
+)

@@ -1,0 +1,433 @@
+"""LSTMTagger (one label per timestep) and LSTMTranscriber (CTC)."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.validation import check_is_fitted
+
+from sklearn_rnn import LSTMTagger, LSTMTranscriber
+from sklearn_rnn._sequence import _edit_distance, _greedy
+
+LEVEL = {"a": 1.0, "b": -1.0}
+
+
+def tagger(**params):
+    defaults = dict(
+        hidden_size=8, max_iter=5, learning_rate_init=0.05, random_state=0, device="cpu"
+    )
+    return LSTMTagger(**{**defaults, **params})
+
+
+def transcriber(**params):
+    defaults = dict(
+        hidden_size=8, max_iter=5, learning_rate_init=0.05, random_state=0, device="cpu"
+    )
+    return LSTMTranscriber(**{**defaults, **params})
+
+
+def tagging_data(n=40, m=12, seed=0):
+    """Label of a step: whether feature 0 is positive there."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, m, 2))
+    return X, np.where(X[:, :, 0] > 0, "up", "down")
+
+
+def ragged_tagging_data(n=30, seed=0):
+    rng = np.random.RandomState(seed)
+    X = [rng.normal(size=(rng.randint(4, 15), 2)) for _ in range(n)]
+    return X, [np.where(x[:, 0] > 0, 1, 0) for x in X]
+
+
+def words_data(n=60, seed=0):
+    """Each label is a burst of 4 steps at its own level, then 2 quiet steps."""
+    rng = np.random.RandomState(seed)
+    words = ["".join(rng.choice(list("ab"), size=rng.randint(1, 4))) for _ in range(n)]
+    X = [
+        np.concatenate([[LEVEL[c]] * 4 + [0.0] * 2 for c in w])
+        + 0.1 * rng.normal(size=6 * len(w))
+        for w in words
+    ]
+    return X, words
+
+
+# -- tagger: data forms and outputs ---------------------------------------------
+
+
+def test_tagger_array_in_array_out():
+    X, y = tagging_data()
+    est = tagger().fit(X, y)
+    assert est.predict(X).shape == y.shape
+    assert set(np.unique(est.predict(X))) <= {"down", "up"}
+    proba = est.predict_proba(X)
+    assert proba.shape == (*y.shape, 2)
+    np.testing.assert_allclose(proba.sum(axis=2), 1.0)
+    assert est.classes_.tolist() == ["down", "up"]
+
+
+def test_tagger_list_in_list_out():
+    X, y = ragged_tagging_data()
+    est = tagger().fit(X, y)
+    pred = est.predict(X)
+    assert isinstance(pred, list)
+    assert [len(p) for p in pred] == [len(x) for x in X]
+    proba = est.predict_proba(X)
+    assert [p.shape for p in proba] == [(len(x), 2) for x in X]
+
+
+def test_tagger_univariate_2d():
+    X, y = tagging_data()
+    est = tagger().fit(X[:, :, 0], y)
+    assert est.n_features_in_ == 1
+    assert est.predict(X[:, :, 0]).shape == y.shape
+
+
+def test_tagger_padding_labels_are_ignored():
+    """NaN-padded steps of X: their labels never count, in fit or score."""
+    X, y = tagging_data()
+    X = X.copy()
+    X[::2, -4:] = np.nan  # padding at the end
+    X[1::4, :2] = np.nan  # padding at the start
+    y_other = y.copy()
+    y_other[::2, -4:] = "up"
+    y_other[1::4, :2] = "down"
+    a = tagger().fit(X, y)
+    b = tagger().fit(X, y_other)
+    for pa, pb in zip(a.predict(X), b.predict(X), strict=True):
+        np.testing.assert_array_equal(pa, pb)
+    assert a.score(X, y) == a.score(X, y_other)
+    # Padding at the start: the labels of the observed steps line up.
+    pred = a.predict(X)
+    assert isinstance(pred, list)
+    assert len(pred[1]) == X.shape[1] - 2
+    assert len(pred[0]) == X.shape[1] - 4
+
+
+def test_tagger_score_is_accuracy_over_observed_steps():
+    X, y = ragged_tagging_data()
+    est = tagger().fit(X, y)
+    pred = np.concatenate(est.predict(X))
+    assert est.score(X, y) == pytest.approx(np.mean(pred == np.concatenate(y)))
+
+
+def test_tagger_prediction_does_not_depend_on_batch():
+    X, y = ragged_tagging_data()
+    est = tagger().fit(X, y)
+    alone = est.predict_proba(X[3:4])[0]
+    np.testing.assert_allclose(est.predict_proba(X)[3], alone, atol=1e-5)
+
+
+@pytest.mark.parametrize("patch_size", [3, 5])
+def test_tagger_patches_keep_one_output_per_step(patch_size):
+    X, y = ragged_tagging_data()
+    est = tagger(patch_size=patch_size).fit(X, y)
+    assert est.patch_size_ == patch_size
+    assert [len(p) for p in est.predict(X)] == [len(x) for x in X]
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_causal_tagger_ignores_the_future(bidirectional):
+    X, y = tagging_data()
+    est = tagger(bidirectional=bidirectional).fit(X, y)
+    changed = X[:5].copy()
+    changed[:, 8:] += 3.0
+    before = est.predict_proba(X[:5])[:, :8]
+    after = est.predict_proba(changed)[:, :8]
+    if bidirectional:
+        assert np.abs(before - after).max() > 1e-3
+    else:
+        np.testing.assert_allclose(before, after, atol=1e-6)
+
+
+def test_tagger_learns():
+    X, y = tagging_data(n=80)
+    est = tagger(max_iter=30, hidden_size=16)
+    assert est.fit(X, y).score(X, y) > 0.95
+
+
+# -- transcriber -------------------------------------------------------------
+
+
+def test_greedy_decoding_merges_repeats_and_drops_blanks():
+    np.testing.assert_array_equal(_greedy([0, 1, 1, 0, 1, 2, 2, 0, 0]), [1, 1, 2])
+    assert len(_greedy([0, 0, 0])) == 0
+
+
+def test_edit_distance():
+    assert _edit_distance([1, 2, 3], [1, 2, 3]) == 0
+    assert _edit_distance([1, 3], [1, 2, 3]) == 1
+    assert _edit_distance([], [1, 2]) == 2
+    assert _edit_distance([2, 1], [1, 2]) == 2
+
+
+def test_transcriber_predicts_label_sequences():
+    X, words = words_data()
+    est = transcriber(hidden_size=16, max_iter=10).fit(X, words)
+    pred = est.predict(X)
+    assert isinstance(pred, list)
+    assert len(pred) == len(X)
+    assert all(set(p) <= {"a", "b"} for p in pred)
+    assert est.classes_.tolist() == ["a", "b"]
+    assert est.score(X, words) > 0.9
+
+
+def test_transcriber_score_is_one_minus_label_error_rate():
+    X, words = words_data()
+    est = transcriber().fit(X, words)
+    pred = est.predict(X)
+    code = {"a": 1, "b": 2}
+    edits = sum(
+        _edit_distance([code[c] for c in p], [code[c] for c in w])
+        for p, w in zip(pred, words, strict=True)
+    )
+    total = sum(len(w) for w in words)
+    assert est.score(X, words) == pytest.approx(1 - edits / total)
+
+
+def test_transcriber_takes_2d_arrays_and_series_of_label_sequences():
+    import pandas as pd
+
+    X, words = words_data()
+    fitted = transcriber().fit(X, words)
+    same = np.array([list(w.ljust(3, "a")) for w in words])  # (n, 3) labels
+    assert transcriber().fit(X, list(same)).score(X, same) == transcriber().fit(
+        X, same
+    ).score(X, list(same))
+    assert fitted.score(X, pd.Series(words)) == fitted.score(X, words)
+
+
+def test_transcriber_any_hashable_labels():
+    X, words = words_data()
+    y = [[("tuple", c) if c == "a" else 7 for c in w] for w in words]
+    est = transcriber().fit(X, y)
+    assert len(est.classes_) == 2
+    assert all(
+        label in (7, ("tuple", "a")) for p in est.predict(X) for label in p.tolist()
+    )
+
+
+def test_transcriber_empty_label_sequence_is_valid():
+    X, words = words_data()
+    X = X + [0.1 * np.random.RandomState(1).normal(size=12) for _ in range(10)]
+    words = words + [""] * 10
+    est = transcriber().fit(X, words)
+    assert np.isfinite(est.loss_curve_).all()
+    assert isinstance(est.score(X, words), float)
+
+
+def test_transcriber_all_empty_is_an_error():
+    X, _ = words_data(n=10)
+    with pytest.raises(ValueError, match="Every label sequence in y is empty"):
+        transcriber().fit(X, [[]] * 10)
+
+
+@pytest.mark.parametrize(
+    ("label", "needed", "repeats"), [("aab", 4, 1), ("abab", 4, 0), ("aaa", 5, 2)]
+)
+def test_transcriber_input_too_short(label, needed, repeats):
+    X, words = words_data(n=10)
+    X[3] = X[3][:3]
+    words[3] = label
+    with pytest.raises(ValueError, match="too short") as info:
+        transcriber().fit(X, words)
+    message = str(info.value)
+    assert "Sequence 3 of X has 3 timesteps" in message
+    assert f"length {len(label)}" in message
+    assert f"at least {needed} steps" in message
+    assert f"{repeats} pair(s)" in message
+
+
+def test_transcriber_input_too_short_after_patching():
+    X, words = words_data(n=10)
+    X[2] = X[2][:8]
+    words[2] = "abab"
+    with pytest.raises(ValueError, match=r"has 8 timesteps \(2 after patch_size=4\)"):
+        transcriber(patch_size=4).fit(X, words)
+    # "auto" reduces the patch until every sequence fits.
+    est = transcriber(patch_size="auto").fit(X, words)
+    assert -(-8 // est.patch_size_) >= 4
+
+
+def test_transcriber_patches_shorten_the_output():
+    X, words = words_data()
+    est = transcriber(patch_size=2).fit(X, words)
+    assert est.patch_size_ == 2
+    assert all(
+        len(p) <= -(-len(x) // 2) for p, x in zip(est.predict(X), X, strict=True)
+    )
+
+
+# -- bad input: clear errors, nothing half-fitted -----------------------------
+
+
+def _bad_tagger_targets():
+    X, y = ragged_tagging_data(n=10)
+    wrong = list(y)
+    wrong[4] = wrong[4][:-1]
+    return X, wrong
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (
+            lambda: (tagging_data()[0], tagging_data()[1][:, :-1]),
+            r"y has shape \(40, 11\) but LSTMTagger needs one label per timestep",
+        ),
+        (_bad_tagger_targets, r"y\[4\] has shape \(\d+,\) but sequence 4 of X has"),
+        (
+            lambda: (tagging_data()[0], tagging_data()[1][:, 0]),
+            "For one label per sequence use LSTMClassifier",
+        ),
+        (
+            lambda: (tagging_data()[0], list(tagging_data()[1][:-1])),
+            "y has 39 label sequences but X has 40 sequences",
+        ),
+        (
+            lambda: (tagging_data()[0], np.full((40, 12), "a")),
+            "at least 2 classes",
+        ),
+    ],
+)
+def test_tagger_bad_targets(make, match):
+    X, y = make()
+    est = tagger()
+    with pytest.raises(ValueError, match=match):
+        est.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+
+
+@pytest.mark.parametrize(
+    ("y", "match"),
+    [
+        (["ab"] * 59, "y has 59 label sequences but X has 60"),
+        (np.arange(60), r"y\[0\] is .*not a label sequence"),
+        ("ab" * 30, "y must be a list of label sequences"),
+    ],
+)
+def test_transcriber_bad_targets(y, match):
+    X, _ = words_data()
+    est = transcriber()
+    with pytest.raises(ValueError, match=match):
+        est.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+
+
+@pytest.mark.parametrize("make", [tagger, transcriber])
+def test_nan_inside_a_sequence(make):
+    if make is tagger:
+        X, y = tagging_data()
+        X = X.copy()
+    else:
+        X, y = words_data()
+        X = np.stack([np.resize(x, 18) for x in X])[:, :, None]
+    X[5, 6, 0] = np.nan
+    est = make()
+    with pytest.raises(ValueError, match="NaN inside the observed part of sequence 5"):
+        est.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+
+
+def test_unseen_label_at_scoring():
+    X, y = tagging_data()
+    est = tagger().fit(X, y)
+    y_new = y.astype(object)
+    y_new[0, 0] = "sideways"
+    with pytest.raises(ValueError, match=r"'sideways'.*never seen in training"):
+        est.score(X, y_new)
+    X, words = words_data()
+    est = transcriber().fit(X, words)
+    with pytest.raises(ValueError, match=r"'c'.*never seen in training"):
+        est.score(X, ["c" + w for w in words])
+
+
+def test_failed_refit_keeps_the_previous_model():
+    X, words = words_data()
+    est = transcriber().fit(X, words)
+    before = est.predict(X)
+    X[0] = X[0][:1]
+    words[0] = "ab"
+    with pytest.raises(ValueError, match="too short"):
+        est.fit(X, words)
+    for p, q in zip(before, est.predict(words_data()[0]), strict=True):
+        np.testing.assert_array_equal(p, q)
+
+
+# -- shared training semantics and sklearn tools ---------------------------------
+
+
+def _data(make):
+    return tagging_data() if make is tagger else words_data()
+
+
+@pytest.mark.parametrize("make", [tagger, transcriber])
+def test_pickle_clone_and_reproducible(make):
+    X, y = _data(make)
+    est = make().fit(X, y)
+    params = est.get_params()
+    restored = pickle.loads(pickle.dumps(est))
+    assert est.get_params() == params  # fit changes no parameter
+    again = clone(est).fit(X, y)
+    for a, b, c in zip(
+        est.predict(X), restored.predict(X), again.predict(X), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+    assert again.loss_curve_ == est.loss_curve_
+
+
+@pytest.mark.parametrize("make", [tagger, transcriber])
+def test_early_stopping_and_warm_start(make):
+    X, y = _data(make)
+    est = make(early_stopping=True, max_iter=3).fit(X, y)
+    assert len(est.validation_scores_) == est.n_iter_
+    assert all(s <= 1.0 for s in est.validation_scores_)
+    est.set_params(warm_start=True, early_stopping=False)
+    first = est.loss_curve_[-1]
+    est.fit(X, y)
+    # Continuing from trained weights starts below a fresh start's loss.
+    assert est.loss_curve_[0] < make(max_iter=1).fit(X, y).loss_curve_[0]
+    assert np.isfinite(first)
+
+
+@pytest.mark.parametrize("make", [tagger, transcriber])
+def test_pipeline_grid_search_cross_val(make):
+    X, y = _data(make)
+    pipe = make_pipeline(FunctionTransformer(), make(max_iter=2))
+    scores = cross_val_score(pipe, X, y, cv=KFold(3))
+    assert scores.shape == (3,)
+    assert np.all(scores <= 1)
+    search = GridSearchCV(make(max_iter=2), {"hidden_size": [4, 8]}, cv=KFold(2))
+    search.fit(X, y)
+    assert search.best_params_["hidden_size"] in (4, 8)
+    assert search.score(X, y) == search.best_estimator_.score(X, y)
+
+
+@pytest.mark.parametrize("make", [tagger, transcriber])
+def test_fitted_n_outputs_and_interrupted(make):
+    X, y = _data(make)
+    est = make(max_iter=2).fit(X, y)
+    blank = 1 if make is transcriber else 0  # CTC's blank is an output
+    assert est.n_outputs_ == len(est.classes_) + blank
+    assert est.interrupted_ is False
+
+
+def test_a_learning_rate_far_too_high_warns_without_a_constant_baseline():
+    """No constant prediction is a baseline for sequence outputs: the warning
+    compares with the first epoch only, and says nothing of a constant."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, words = words_data()
+    with pytest.warns(ConvergenceWarning, match="did not learn") as caught:
+        transcriber(max_iter=10, learning_rate_init=10.0).fit(X, words)
+    messages = [str(w.message) for w in caught if "did not learn" in str(w.message)]
+    assert messages
+    assert not any("constant prediction" in m for m in messages)
