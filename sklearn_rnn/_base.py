@@ -69,7 +69,7 @@ class Targets:
 
 
 class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
-    """Base class for LSTMClassifier and LSTMRegressor.
+    """Base class of the recurrent estimators.
 
     Subclasses provide the target encoding, the loss, the validation split
     and the mapping from network outputs to predictions.
@@ -89,9 +89,6 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
-        "conv_channels": [None, Interval(Integral, 1, None, closed="left")],
-        "kernel_size": [Interval(Integral, 1, None, closed="left")],
-        "readout": [StrOptions({"pool", "last"})],
         "solver": [StrOptions({"adam", "sgd"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [StrOptions({"constant", "adaptive"})],
@@ -128,9 +125,6 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         dropout=0.0,
         fc_size=None,
         patch_size="auto",
-        conv_channels=64,
-        kernel_size=7,
-        readout="pool",
         solver="adam",
         learning_rate_init=2e-3,
         learning_rate="adaptive",
@@ -156,9 +150,6 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         self.dropout = dropout
         self.fc_size = fc_size
         self.patch_size = patch_size
-        self.conv_channels = conv_channels
-        self.kernel_size = kernel_size
-        self.readout = readout
         self.solver = solver
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate
@@ -189,11 +180,18 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
 
     @abstractmethod
     def _criterion(self, targets):
-        """The loss module and the name of the validation score."""
+        """The loss module and the validation score: "accuracy", "r2", or a
+        function of the validation batches' outputs and targets (see
+        ``_skorch.ValidationScore``)."""
 
     @abstractmethod
     def _constant_output(self, values, n_outputs):
-        """The network output (n_outputs,) of the best constant prediction."""
+        """The network output (n_outputs,) of the best constant prediction.
+
+        None where no constant prediction is meaningful (outputs per
+        timestep): the "did not learn" warning then compares with the first
+        epoch only.
+        """
 
     @abstractmethod
     def _validation_split(self, targets, rng):
@@ -234,7 +232,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 "y is a torch tensor that requires grad; pass y.detach() (or "
                 "y.detach().cpu().numpy())."
             )
-        check_consistent_length(np.arange(len(sequences)), y)
+        y = self._check_targets(y, sequences)
         warm = self.warm_start and hasattr(self, "net_")
         if warm and sequences.n_features != self.n_features_in_:
             raise ValueError(
@@ -250,12 +248,11 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         rng = check_random_state(random_state)
         seed = None if random_state is None else int(rng.randint(2**31 - 1))
         train, valid = self._split(targets.values, rng)
+        patch_size = self._fit_patch_size(sequences, targets, warm)
         if warm:
             # Train a copy, so that a failed fit leaves the model intact.
             module = copy.deepcopy(self.net_.module_)
-            patch_size = self.patch_size_
         else:
-            patch_size = self._resolve_patch_size(sequences)
             with _seeded(seed, "cpu"):  # the weights are initialised on the CPU
                 module = self._init_module(sequences, train, targets, patch_size)
         # Shuffling draws from a private generator; dropout can only draw from
@@ -279,6 +276,23 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         self._warn_if_not_converged(result, baseline, valid is not None)
         return self
 
+    def _check_targets(self, y, sequences):
+        """Check that ``y`` matches the sequences; return it as encoded next.
+
+        Sequence-output estimators override this to check each sequence's
+        labels against its length.
+        """
+        check_consistent_length(np.arange(len(sequences)), y)
+        return y
+
+    def _fit_patch_size(self, sequences, targets, warm):
+        """The patch size of this fit: the previous one on a warm start.
+
+        ``targets`` is the :class:`Targets` of the fit (the transcriber
+        checks that every label sequence fits in the output steps).
+        """
+        return self.patch_size_ if warm else self._resolve_patch_size(sequences)
+
     def _warn_if_not_converged(self, result, baseline, early):
         """Warn, as MLPClassifier does, when max_iter ended training.
 
@@ -286,19 +300,26 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         or than a constant prediction (``baseline``: the mean target, or the
         class frequencies): a learning rate far too high oscillates without
         diverging (gradient clipping keeps the loss finite), and nothing
-        else would say so.
+        else would say so. ``baseline`` is None where no constant prediction
+        is meaningful (sequence outputs): only the first epoch then counts.
         """
         name = type(self).__name__
         loss = result.kept_loss
         first = result.monitored[0] if result.monitored else None
         parts = []
-        stalled = len(result.monitored) >= 2 and loss >= min(first, baseline)
+        stalled = len(result.monitored) >= 2 and loss >= (
+            first if baseline is None else min(first, baseline)
+        )
         if stalled:
             monitor = "validation" if early else "training"
+            constant = (
+                ""
+                if baseline is None
+                else f" or than that of a constant prediction ({baseline:.4g})"
+            )
             parts.append(
                 f"training ended with a {monitor} loss of {loss:.4g}, no "
-                f"lower than after its first epoch ({first:.4g}) or than "
-                f"that of a constant prediction ({baseline:.4g}): the "
+                f"lower than after its first epoch ({first:.4g}){constant}: the "
                 f"network did not learn. If the learning rate is too high, "
                 f"lower learning_rate_init (currently "
                 f"{self.learning_rate_init:g}), for instance to "
@@ -341,21 +362,29 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             return max(1, math.ceil(sequences.max_length() / _MAX_AUTO_STEPS))
         return self.patch_size
 
+    def _build_network(self, n_features, n_outputs, patch_size):
+        """The untrained many-to-one network (of LSTMClassifier and
+        LSTMRegressor, which have the stem's parameters); sequence-output
+        estimators override it."""
+        return RecurrentNetwork(
+            n_features=n_features,
+            n_outputs=n_outputs,
+            cell=self.cell,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            fc_size=self.fc_size,
+            patch_size=patch_size,
+            conv_channels=self.conv_channels,
+            kernel_size=self.kernel_size,
+            readout=self.readout,
+        )
+
     def _init_module(self, sequences, train, targets, patch_size):
         def build():
-            return RecurrentNetwork(
-                n_features=sequences.n_features,
-                n_outputs=targets.n_outputs,
-                cell=self.cell,
-                hidden_size=self.hidden_size,
-                num_layers=self.num_layers,
-                bidirectional=self.bidirectional,
-                dropout=self.dropout,
-                fc_size=self.fc_size,
-                patch_size=patch_size,
-                conv_channels=self.conv_channels,
-                kernel_size=self.kernel_size,
-                readout=self.readout,
+            return self._build_network(
+                sequences.n_features, targets.n_outputs, patch_size
             )
 
         # Count the weights on the meta device (no memory) before allocating:
@@ -365,9 +394,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         check_allocation(
             16 * n_weights,
             f"A network of {n_weights:,} weights (hidden_size={self.hidden_size}, "
-            f"num_layers={self.num_layers}, patch_size={patch_size}, "
-            f"conv_channels={self.conv_channels})",
-            "Use a smaller hidden_size, num_layers, patch_size or conv_channels.",
+            f"num_layers={self.num_layers}, patch_size={patch_size})",
+            "Use a smaller hidden_size, num_layers or patch_size.",
         )
         module = build()
         mean, std = sequences.moments(train)
@@ -408,6 +436,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         rows = torch.from_numpy(train if valid is None else valid)
         monitored = targets.values[rows]
         constant = self._constant_output(monitored, targets.n_outputs)
+        if constant is None:  # no meaningful constant prediction
+            return result, None
         with torch.no_grad():
             expanded = constant.expand(len(monitored), -1)
             baseline = criterion(expanded, monitored).item()
@@ -437,6 +467,13 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
 
     def _forward(self, X):
         """Raw network outputs for ``X`` as a float32 array (n_samples, n_out)."""
+        outputs, _ = self._forward_batches(X)
+        out = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+        return out.cpu().numpy()
+
+    def _forward_batches(self, X):
+        """The module's outputs for ``X``, one per predict batch, and ``X``
+        validated as :class:`Sequences`."""
         check_is_fitted(self)
         sequences = check_sequences(X, estimator=self, n_features=self.n_features_in_)
         module, device = self.net_.module_, self.net_.device
@@ -449,8 +486,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 if lengths is not None:
                     lengths = torch.from_numpy(lengths)
                 outputs.append(module(x, lengths))
-        out = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
-        return out.cpu().numpy()
+        return outputs, sequences
 
     def _n_threads(self, module, batch_size):
         """Torch intra-op threads for running ``module`` on batches of a size.

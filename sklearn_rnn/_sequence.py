@@ -10,15 +10,13 @@ connectionist temporal classification (CTC).
 
 import contextlib
 import math
-import re
 
 import numpy as np
 import pandas as pd
 import torch
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._base import BaseRecurrent
-from ._lstm import _COMMON_ATTRIBUTES, _COMMON_PARAMETERS
+from ._base import BaseRecurrent, Targets
 from ._modules import IGNORE_INDEX, CTCLoss, TimestepCrossEntropy, TimestepNetwork
 
 
@@ -85,10 +83,12 @@ class _SequenceOutputs(BaseRecurrent):
             n_jobs=n_jobs,
         )
 
-    def _init_module(self, sequences, train, fitted, patch_size):
-        module = TimestepNetwork(
-            n_features=sequences.n_features,
-            n_outputs=fitted["n_outputs"],
+    def _build_network(self, n_features, n_outputs, patch_size):
+        # The base class builds it on the meta device first, to check the
+        # size of the allocation, then for real.
+        return TimestepNetwork(
+            n_features=n_features,
+            n_outputs=n_outputs,
             cell=self.cell,
             hidden_size=self.hidden_size,
             num_layers=self.num_layers,
@@ -98,10 +98,16 @@ class _SequenceOutputs(BaseRecurrent):
             patch_size=patch_size,
             expand_patches=self._expand_patches,
         )
-        mean, std = sequences.moments(train)
-        module.x_mean.copy_(torch.from_numpy(mean))
-        module.x_scale.copy_(torch.from_numpy(std))
-        return module
+
+    def _store_targets(self, targets):
+        self.classes_ = targets.classes
+
+    def _constant_output(self, values, n_outputs):
+        # No constant prediction is a meaningful baseline here: a constant
+        # output per step is no CTC alignment, and the tagger's padding is
+        # not a class. The "did not learn" warning compares with the first
+        # epoch only.
+        return None
 
     def _validation_split(self, targets, rng):
         # Sequences are independent recordings: a random hold-out of whole
@@ -166,14 +172,177 @@ class LSTMTagger(_SequenceOutputs):
 
     Parameters
     ----------
-    %(common)s
+    cell : {"lstm", "gru", "rnn"}, default="lstm"
+        Recurrent cell: long short-term memory, gated recurrent unit, or the
+        vanilla tanh RNN.
+
+    hidden_size : int, default=64
+        Number of features in the hidden state, as in :class:`torch.nn.LSTM`.
+
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+
+    bidirectional : bool, default=True
+        Also read each sequence backwards, so that each timestep's output
+        sees the whole sequence. False makes the network causal: each output
+        depends only on the timesteps up to its own (and the rest of its
+        patch when ``patch_size`` > 1), as online use requires.
+
+    dropout : float, default=0.0
+        Dropout probability between recurrent layers and before each
+        fully-connected layer.
+
+    fc_size : int, default=None
+        Width of a fully-connected ReLU layer between the recurrent outputs
+        and the output layer. None maps the recurrent outputs linearly to
+        the output.
+
+    patch_size : int or "auto", default=1
+        Number of consecutive timesteps fed to the cell as one step (their
+        features concatenated, the last patch padded with zeros at its end).
+        The network still gives one output per input timestep: the output layer
+        emits one label distribution for each step of the patch. Patches
+        shorten training on long sequences, at some cost near label boundaries.
+        "auto" picks the smallest patch giving at most 16 recurrent steps for
+        the longest training sequence.
+
+    solver : {"adam", "sgd"}, default="adam"
+        Optimizer: Adam, or stochastic gradient descent with ``momentum``.
+
+    learning_rate_init : float, default=1e-3
+        Initial learning rate.
+
+    learning_rate : {"adaptive", "constant"}, default="adaptive"
+        What happens on a plateau, when the monitored loss (validation loss
+        with early stopping, else training loss) has not improved by ``tol``
+        for ``n_iter_no_change`` epochs. "adaptive" divides the learning rate
+        by 5 and trains on; training stops at the first plateau where the
+        rate would fall below ``1e-3 * learning_rate_init`` (after four
+        reductions). "constant" stops at the first plateau.
+
+    momentum : float, default=0.9
+        Momentum of the "sgd" solver.
+
+    alpha : float, default=1e-2
+        Strength of the L2 penalty on the weights (not the biases), with the
+        meaning it has in :class:`~sklearn.neural_network.MLPClassifier`: each
+        minibatch's loss gains ``0.5 * alpha * ||W||^2 / batch_size``, which is
+        a weight decay of ``alpha / batch_size`` in the optimizer. The default
+        is 100 times MLPClassifier's: with its 1e-4, small training sets
+        overfit (BasicMotions test accuracy 0.960 instead of 0.995, mean of 10
+        seeds).
+
+    batch_size : int or "auto", default="auto"
+        Minibatch size; "auto" uses ``min(128, max(16, n_samples // 32))``:
+        small datasets get many updates per epoch, large ones throughput.
+
+    max_iter : int, default=200
+        Maximum number of epochs. A fit that reaches it before a final
+        plateau (see ``learning_rate``) warns with
+        :class:`~sklearn.exceptions.ConvergenceWarning`, as MLPClassifier
+        does; the fitted model is usable.
+
+    clip_grad_norm : float or None, default=1.0
+        Clip the gradient norm of each step to this value, against the
+        exploding gradients of recurrent networks. None disables clipping.
+
+    early_stopping : bool or "auto", default="auto"
+        Hold out ``validation_fraction`` of the training data, monitor its
+        loss for the plateaus described under ``learning_rate``, and restore
+        the weights of the epoch with the lowest validation loss when
+        training ends. "auto" enables it with 1000 samples or more, and
+        trains without it where the data cannot be split (for the classifier,
+        a stratified hold-out needs at least one sample of each class; True
+        raises an error there). Without it, the training loss is monitored
+        in the same way.
+
+    validation_fraction : float, default=0.1
+        Proportion of the training data held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement of the monitored loss that make a plateau
+        (see ``learning_rate``).
+
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+
+    warm_start : bool, default=False
+        Reuse the weights of the previous fit as initialisation (the
+        optimizer and learning rate start afresh).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout and the validation
+        split. Torch's global generator is left as it was: shuffling uses a
+        private generator, and initialisation and dropout seed the global one
+        inside :func:`torch.random.fork_rng`, one fit at a time per process.
+        The same value gives identical predictions on CPU, also for fits
+        running at the same time in threads (with ``dropout > 0`` these run
+        one after the other). See :ref:`reproducibility`.
+
+    verbose : int, default=0
+        0 is silent, 1 prints a table per epoch, 2 adds a progress bar.
+
+    device : str, default="auto"
+        Torch device: "auto" (CUDA when available), "cpu", "cuda",
+        "cuda:<index>" or "mps".
+
+    n_jobs : int, default=None
+        Number of torch intra-op threads for ``fit`` and ``predict``: the
+        threads that share each matrix product of the network, not parallel
+        fits. None chooses one thread for networks whose work per recurrent
+        step (parameters times batch rows) is below about 3e7 multiply-adds,
+        which includes the default sizes: there, extra threads wait on each
+        other at every small operation, and a fit ran up to 40 times slower
+        whenever another process was busy. Larger networks use the count
+        torch has when the call starts (``torch.get_num_threads()``, which
+        follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
+        limits and the limits of joblib's workers). -1 uses that count
+        whatever the size, -2 one thread fewer, and so on; a positive value
+        sets the count. Torch's setting is restored when the call returns.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels.
 
-    %(attributes)s
+    n_features_in_ : int
+        Number of features per timestep seen during fit.
+
+    patch_size_ : int
+        Timesteps per recurrent step actually used.
+
+    n_outputs_ : int
+        Number of outputs of the network (per timestep for the sequence
+        estimators): the number of classes for LSTMClassifier and
+        LSTMTagger (also for two, where MLPClassifier has a single output),
+        the number of classes plus one (CTC's blank) for LSTMTranscriber,
+        the number of targets for LSTMRegressor.
+
+    n_iter_ : int
+        Number of epochs run, including one interrupted by Ctrl-C.
+
+    interrupted_ : bool
+        Whether Ctrl-C ended training. ``fit`` then leaves the estimator
+        fitted with the best weights so far and raises
+        :exc:`KeyboardInterrupt` again, so that loops and searches stop.
+
+    loss_curve_ : list of float
+        Mean training loss of each epoch (over the batches it completed, for
+        an epoch interrupted by Ctrl-C).
+        The loss is the cross-entropy averaged over observed timesteps.
+
+    validation_scores_ : list of float or None
+        Score (accuracy over the observed timesteps) on the held-out data after
+        each epoch; None without early stopping.
+
+    best_loss_ : float
+        Lowest validation loss with early stopping (the restored epoch), else
+        (or when interrupted before the first validation) lowest training
+        loss; the same loss as ``loss_curve_``.
+
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the full training history.
 
     See Also
     --------
@@ -299,12 +468,11 @@ class LSTMTagger(_SequenceOutputs):
         encoded = np.full((len(y), lengths.max()), IGNORE_INDEX, np.int64)
         # Labels aligned at the start, as the batches of X are.
         encoded[np.arange(lengths.max()) < lengths[:, None]] = codes
-        return torch.from_numpy(encoded), {
-            "classes_": classes,
-            "n_outputs": len(classes),
-        }
+        return Targets(
+            torch.from_numpy(encoded), n_outputs=len(classes), classes=classes
+        )
 
-    def _criterion(self, targets, fitted):
+    def _criterion(self, targets):
         return TimestepCrossEntropy(), _timestep_accuracy
 
     def _shape_like(self, X, sequences, per_sequence):
@@ -404,14 +572,179 @@ class LSTMTranscriber(_SequenceOutputs):
 
     Parameters
     ----------
-    %(common)s
+    cell : {"lstm", "gru", "rnn"}, default="lstm"
+        Recurrent cell: long short-term memory, gated recurrent unit, or the
+        vanilla tanh RNN.
+
+    hidden_size : int, default=64
+        Number of features in the hidden state, as in :class:`torch.nn.LSTM`.
+
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+
+    bidirectional : bool, default=True
+        Also read each sequence backwards, so that each timestep's output
+        sees the whole sequence. False makes the network causal: each output
+        depends only on the timesteps up to its own (and the rest of its
+        patch when ``patch_size`` > 1), as online use requires.
+
+    dropout : float, default=0.0
+        Dropout probability between recurrent layers and before each
+        fully-connected layer.
+
+    fc_size : int, default=None
+        Width of a fully-connected ReLU layer between the recurrent outputs
+        and the output layer. None maps the recurrent outputs linearly to
+        the output.
+
+    patch_size : int or "auto", default=1
+        Number of consecutive timesteps fed to the cell as one step (their
+        features concatenated, the last patch padded with zeros at its end).
+        The network emits one output per patch, so a patch of p shortens the
+        output to ``ceil(n_timesteps / p)`` steps, which must leave room for
+        the labels (see Notes). "auto" picks the smallest patch giving at most
+        16 recurrent steps for the longest training sequence, reduced until
+        every training sequence has enough output steps for its labels.
+
+    solver : {"adam", "sgd"}, default="adam"
+        Optimizer: Adam, or stochastic gradient descent with ``momentum``.
+
+    learning_rate_init : float, default=1e-3
+        Initial learning rate.
+
+    learning_rate : {"adaptive", "constant"}, default="adaptive"
+        What happens on a plateau, when the monitored loss (validation loss
+        with early stopping, else training loss) has not improved by ``tol``
+        for ``n_iter_no_change`` epochs. "adaptive" divides the learning rate
+        by 5 and trains on; training stops at the first plateau where the
+        rate would fall below ``1e-3 * learning_rate_init`` (after four
+        reductions). "constant" stops at the first plateau.
+
+    momentum : float, default=0.9
+        Momentum of the "sgd" solver.
+
+    alpha : float, default=1e-2
+        Strength of the L2 penalty on the weights (not the biases), with the
+        meaning it has in :class:`~sklearn.neural_network.MLPClassifier`: each
+        minibatch's loss gains ``0.5 * alpha * ||W||^2 / batch_size``, which is
+        a weight decay of ``alpha / batch_size`` in the optimizer. The default
+        is 100 times MLPClassifier's: with its 1e-4, small training sets
+        overfit (BasicMotions test accuracy 0.960 instead of 0.995, mean of 10
+        seeds).
+
+    batch_size : int or "auto", default="auto"
+        Minibatch size; "auto" uses ``min(128, max(16, n_samples // 32))``:
+        small datasets get many updates per epoch, large ones throughput.
+
+    max_iter : int, default=200
+        Maximum number of epochs. A fit that reaches it before a final
+        plateau (see ``learning_rate``) warns with
+        :class:`~sklearn.exceptions.ConvergenceWarning`, as MLPClassifier
+        does; the fitted model is usable.
+
+    clip_grad_norm : float or None, default=1.0
+        Clip the gradient norm of each step to this value, against the
+        exploding gradients of recurrent networks. None disables clipping.
+
+    early_stopping : bool or "auto", default="auto"
+        Hold out ``validation_fraction`` of the training data, monitor its
+        loss for the plateaus described under ``learning_rate``, and restore
+        the weights of the epoch with the lowest validation loss when
+        training ends. "auto" enables it with 1000 samples or more, and
+        trains without it where the data cannot be split (for the classifier,
+        a stratified hold-out needs at least one sample of each class; True
+        raises an error there). Without it, the training loss is monitored
+        in the same way.
+
+    validation_fraction : float, default=0.1
+        Proportion of the training data held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement of the monitored loss that make a plateau
+        (see ``learning_rate``).
+
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+
+    warm_start : bool, default=False
+        Reuse the weights of the previous fit as initialisation (the
+        optimizer and learning rate start afresh).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout and the validation
+        split. Torch's global generator is left as it was: shuffling uses a
+        private generator, and initialisation and dropout seed the global one
+        inside :func:`torch.random.fork_rng`, one fit at a time per process.
+        The same value gives identical predictions on CPU, also for fits
+        running at the same time in threads (with ``dropout > 0`` these run
+        one after the other). See :ref:`reproducibility`.
+
+    verbose : int, default=0
+        0 is silent, 1 prints a table per epoch, 2 adds a progress bar.
+
+    device : str, default="auto"
+        Torch device: "auto" (CUDA when available), "cpu", "cuda",
+        "cuda:<index>" or "mps".
+
+    n_jobs : int, default=None
+        Number of torch intra-op threads for ``fit`` and ``predict``: the
+        threads that share each matrix product of the network, not parallel
+        fits. None chooses one thread for networks whose work per recurrent
+        step (parameters times batch rows) is below about 3e7 multiply-adds,
+        which includes the default sizes: there, extra threads wait on each
+        other at every small operation, and a fit ran up to 40 times slower
+        whenever another process was busy. Larger networks use the count
+        torch has when the call starts (``torch.get_num_threads()``, which
+        follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
+        limits and the limits of joblib's workers). -1 uses that count
+        whatever the size, -2 one thread fewer, and so on; a positive value
+        sets the count. Torch's setting is restored when the call returns.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Labels, without the blank.
 
-    %(attributes)s
+    n_features_in_ : int
+        Number of features per timestep seen during fit.
+
+    patch_size_ : int
+        Timesteps per recurrent step actually used.
+
+    n_outputs_ : int
+        Number of outputs of the network (per timestep for the sequence
+        estimators): the number of classes for LSTMClassifier and
+        LSTMTagger (also for two, where MLPClassifier has a single output),
+        the number of classes plus one (CTC's blank) for LSTMTranscriber,
+        the number of targets for LSTMRegressor.
+
+    n_iter_ : int
+        Number of epochs run, including one interrupted by Ctrl-C.
+
+    interrupted_ : bool
+        Whether Ctrl-C ended training. ``fit`` then leaves the estimator
+        fitted with the best weights so far and raises
+        :exc:`KeyboardInterrupt` again, so that loops and searches stop.
+
+    loss_curve_ : list of float
+        Mean training loss of each epoch (over the batches it completed, for
+        an epoch interrupted by Ctrl-C).
+        The loss is the CTC loss of each sequence divided by the length of
+        its label sequence, averaged over sequences (torch's
+        ``reduction="mean"``).
+
+    validation_scores_ : list of float or None
+        Score (one minus the label error rate of greedy decoding) on the
+        held-out data after each epoch; None without early stopping.
+
+    best_loss_ : float
+        Lowest validation loss with early stopping (the restored epoch), else
+        (or when interrupted before the first validation) lowest training
+        loss; the same loss as ``loss_curve_``.
+
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the full training history.
 
     See Also
     --------
@@ -537,14 +870,13 @@ class LSTMTranscriber(_SequenceOutputs):
         encoded = np.zeros((len(y), width), np.int64)
         for i, yi in enumerate(y):
             encoded[i, : len(yi)] = [index[label] for label in yi]
-        return torch.from_numpy(encoded), {
-            "classes_": classes,
-            "n_outputs": len(classes) + 1,
-        }
+        return Targets(
+            torch.from_numpy(encoded), n_outputs=len(classes) + 1, classes=classes
+        )
 
     def _fit_patch_size(self, sequences, targets, warm):
         _, lengths = _observed_bounds(sequences)
-        codes = targets.numpy()
+        codes = targets.values.numpy()
         # Steps CTC needs: one per label, plus a blank between equal neighbours.
         needed = (codes > 0).sum(axis=1) + (
             (codes[:, 1:] == codes[:, :-1]) & (codes[:, 1:] > 0)
@@ -578,7 +910,7 @@ class LSTMTranscriber(_SequenceOutputs):
             )
         return patch
 
-    def _criterion(self, targets, fitted):
+    def _criterion(self, targets):
         return CTCLoss(), _ctc_score
 
     def predict(self, X):
@@ -711,61 +1043,3 @@ def _ctc_score(preds, targets):
             edits += _edit_distance(_greedy(row[:n]), ref)
             total += len(ref)
     return 1.0 - edits / max(total, 1)
-
-
-def _with_parameter(text, name, entry):
-    """``text`` with the numpydoc entry of parameter ``name`` replaced."""
-    pattern = re.compile(rf"^( *){name} : .*?(?=\n\n|\Z)", re.M | re.S)
-    match = pattern.search(text)
-    start = match.start() + len(match.group(1))
-    return text[:start] + entry + text[match.end() :]
-
-
-_BIDIRECTIONAL = """\
-bidirectional : bool, default=True
-        Also read each sequence backwards, so that each timestep's output
-        sees the whole sequence. False makes the network causal: each output
-        depends only on the timesteps up to its own (and the rest of its
-        patch when ``patch_size`` > 1), as online use requires."""
-
-_PATCH_SIZE = """\
-patch_size : int or "auto", default=1
-        Number of consecutive timesteps fed to the cell as one step (their
-        features concatenated, the last patch padded with zeros at its end).
-        %s "auto" picks the smallest patch giving at most 32 recurrent steps
-        for the longest training sequence%s."""
-
-
-def _document(cls, score, patch_note, auto_note, loss):
-    parameters = _with_parameter(_COMMON_PARAMETERS, "bidirectional", _BIDIRECTIONAL)
-    parameters = _with_parameter(
-        parameters, "patch_size", _PATCH_SIZE % (patch_note, auto_note)
-    )
-    attributes = _COMMON_ATTRIBUTES.replace("%(loss)s", loss)
-    attributes = attributes.replace("%(score)s", score)
-    cls.__doc__ = cls.__doc__.replace("%(common)s", parameters).replace(
-        "%(attributes)s", attributes
-    )
-
-
-_document(
-    LSTMTagger,
-    "accuracy over the observed timesteps",
-    "The network still gives one output per input timestep: the output "
-    "layer emits one label distribution for each step of the patch. Patches "
-    "shorten training on long sequences, at some cost near label "
-    "boundaries.",
-    "",
-    loss="The loss is the cross-entropy averaged over observed timesteps.",
-)
-_document(
-    LSTMTranscriber,
-    "one minus the label error rate of greedy decoding",
-    "The network emits one output per patch, so a patch of p shortens the "
-    "output to ``ceil(n_timesteps / p)`` steps, which must leave room for the "
-    "labels (see Notes).",
-    ", reduced until every training sequence has enough output steps for its labels",
-    loss="""The loss is the CTC loss of each sequence divided by the length of
-        its label sequence, averaged over sequences (torch's
-        ``reduction="mean"``).""",
-)

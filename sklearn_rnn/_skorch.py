@@ -16,6 +16,7 @@ Two skorch private methods are overridden or called here,
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -398,7 +399,12 @@ class Plateau(Callback):
 
 
 class ValidationScore(Callback):
-    """Record ``valid_score`` (accuracy or R²) from the validation pass."""
+    """Record ``valid_score`` from the validation pass.
+
+    ``kind`` is "accuracy", "r2", or a function mapping the lists of the
+    batches' outputs and targets to the score (for outputs that are not one
+    row per sample, such as per-timestep outputs).
+    """
 
     def __init__(self, kind):
         self.kind = kind
@@ -408,11 +414,20 @@ class ValidationScore(Callback):
 
     def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
         if not training:
-            self.preds_.append(y_pred.detach())
+            if isinstance(y_pred, tuple):
+                self.preds_.append(tuple(t.detach() for t in y_pred))
+            else:
+                self.preds_.append(y_pred.detach())
             self.targets_.append(batch[1])
 
     def on_epoch_end(self, net, **kwargs):
         if not self.preds_:
+            return
+        if callable(self.kind):
+            net.history.record(
+                "valid_score", float(self.kind(self.preds_, self.targets_))
+            )
+            self.preds_, self.targets_ = [], []
             return
         pred = torch.cat(self.preds_).cpu().double().numpy()
         true = torch.cat(self.targets_).cpu().numpy()
@@ -445,7 +460,9 @@ class TrainingSettings:
     patience: int
     tol: float
     clip_grad_norm: float | None
-    score_kind: str  # "accuracy" or "r2", on the held-out data
+    # "accuracy", "r2", or a function of the held-out batches' outputs and
+    # targets (see ValidationScore).
+    score_kind: str | Callable
     device: str
     verbose: int
     seed: int | None = None  # seeds the shuffling; None draws from torch

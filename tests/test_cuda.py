@@ -71,3 +71,26 @@ def test_same_seed_same_cuda_predictions():
     ]
     assert all(next(r.net_.module_.parameters()).is_cuda for r in regs)
     np.testing.assert_allclose(regs[0].predict(X), regs[1].predict(X), rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["tagger", "transcriber"])
+def test_sequence_outputs_on_cuda(name):
+    """Per-timestep losses (cross-entropy, CTC) and validation scores on CUDA,
+    with ragged sequences and early stopping."""
+    from sklearn_rnn import LSTMTagger, LSTMTranscriber
+
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(rng.randint(6, 15), 2)) for _ in range(40)]
+    if name == "tagger":
+        est, y = LSTMTagger, [np.where(x[:, 0] > 0, "up", "down") for x in X]
+    else:
+        est, y = LSTMTranscriber, [["up" if x[0, 0] > 0 else "down"] for x in X]
+    model = est(
+        hidden_size=8, max_iter=3, early_stopping=True, random_state=0, device="cuda"
+    ).fit(X, y)
+    assert next(model.net_.module_.parameters()).is_cuda
+    assert np.isfinite(model.loss_curve_).all()
+    assert len(model.validation_scores_) == model.n_iter_
+    restored = pickle.loads(pickle.dumps(model))
+    for a, b in zip(model.predict(X), restored.predict(X), strict=True):
+        np.testing.assert_array_equal(a, b)

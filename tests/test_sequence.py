@@ -409,3 +409,25 @@ def test_pipeline_grid_search_cross_val(make):
     search.fit(X, y)
     assert search.best_params_["hidden_size"] in (4, 8)
     assert search.score(X, y) == search.best_estimator_.score(X, y)
+
+
+@pytest.mark.parametrize("make", [tagger, transcriber])
+def test_fitted_n_outputs_and_interrupted(make):
+    X, y = _data(make)
+    est = make(max_iter=2).fit(X, y)
+    blank = 1 if make is transcriber else 0  # CTC's blank is an output
+    assert est.n_outputs_ == len(est.classes_) + blank
+    assert est.interrupted_ is False
+
+
+def test_a_learning_rate_far_too_high_warns_without_a_constant_baseline():
+    """No constant prediction is a baseline for sequence outputs: the warning
+    compares with the first epoch only, and says nothing of a constant."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, words = words_data()
+    with pytest.warns(ConvergenceWarning, match="did not learn") as caught:
+        transcriber(max_iter=10, learning_rate_init=10.0).fit(X, words)
+    messages = [str(w.message) for w in caught if "did not learn" in str(w.message)]
+    assert messages
+    assert not any("constant prediction" in m for m in messages)
