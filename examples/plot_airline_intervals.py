@@ -32,10 +32,11 @@ print(f"test:  {y_test.index[0]} to {y_test.index[-1]} ({len(y_test)} months)")
 # --------------------------------------------
 # By default the forecaster reads windows of three seasonal cycles (36 months
 # for monthly data, capped by the length of the series), expresses each
-# window relative to its last value so that level and trend carry over into
-# the forecast, and predicts all 36 steps at once (the "direct" strategy).
-# Interval widths are calibrated on forecasts of the most recent tenth of
-# the training series made by a model that did not see it.
+# window relative to its level (the mean of its last 12 months) so that level
+# and trend carry over into the forecast, and predicts all 36 steps at once
+# (the "direct" strategy). Interval widths are calibrated on forecasts of the
+# most recent tenth of the training series, made by the model before it
+# went on to learn that tenth too.
 from sklearn_rnn import RNNForecaster
 
 rnn = RNNForecaster(random_state=0).fit(y_train, fh=fh)
@@ -174,5 +175,5 @@ fig.tight_layout()
 # width), while the ETS intervals follow from the model's multiplicative
 # error structure and widen with the level of the series. And the network
 # needs no seasonal period or model form: it learnt the yearly pattern from
-# 36-month windows.
+# windows of about three years (``window_length_`` above).
 plt.show()

@@ -1,9 +1,9 @@
 """Recurrent neural networks (RNN, LSTM, GRU) as scikit-learn estimators."""
 
-from ._forecaster import RNNForecaster
 from ._lstm import LSTMClassifier, LSTMRegressor
 from ._sequence import LSTMTagger, LSTMTranscriber
 from ._windowing import SlidingWindowTransformer, equalize_lengths, make_windows
+from .forecasting import RNNForecaster
 
 __version__ = "0.1.0.dev0"
 

@@ -14,6 +14,7 @@ from sktime.split import ExpandingWindowSplitter
 from sktime.utils.estimator_checks import check_estimator, parametrize_with_checks
 
 from sklearn_rnn import LSTMRegressor, RNNForecaster
+from sklearn_rnn.forecasting import _forecaster, _reduction
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:The default of config ``remember_data``:FutureWarning"
@@ -141,10 +142,18 @@ def test_training_windows_are_ordered_oldest_first():
     )
     y = pd.DataFrame({"v": np.arange(70, dtype=float)}, index=index)
     forecaster = small(window_length=5, calibration_fraction=0).fit(y, fh=[1, 2])
-    _, _, ages = forecaster._training_windows(forecaster._series)
-    assert (np.diff(ages) <= 0).all()
-    assert list(ages[-2:]) == [0, 0]  # both series' newest windows come last
-    assert len(ages) == (30 - 6) + (40 - 6)
+    data = _reduction.training_set(
+        [s.values() for s in forecaster._series],
+        [s.scale for s in forecaster._series],
+        forecaster._geometry,
+    )
+    assert (np.diff(data.ages) <= 0).all()
+    assert list(data.ages[-2:]) == [0, 0]  # both series' newest windows come last
+    assert len(data.ages) == (30 - 6) + (40 - 6)
+    # The contract is enforced where windows reach the regressor.
+    shuffled = _reduction.TrainingSet(data.X[::-1], data.y[::-1], data.ages[::-1])
+    with pytest.raises(ValueError, match="oldest first"):
+        _reduction.fit_regressor(LSTMRegressor(max_iter=1), shuffled)
 
 
 @pytest.mark.slow
@@ -184,7 +193,8 @@ def test_quantiles_are_consistent_with_the_point_forecast():
     assert (quantiles.iloc[:, 0] < quantiles.iloc[:, 1]).all()
     assert (quantiles.iloc[:, 1] < quantiles.iloc[:, 2]).all()
     without = small(calibration_fraction=0).fit(y, fh=[1, 2])
-    with pytest.raises(ValueError, match="calibration_fraction > 0"):
+    # Without calibration the forecaster declares no interval capability.
+    with pytest.raises(NotImplementedError, match="prediction intervals"):
         without.predict_interval()
 
 
@@ -234,17 +244,24 @@ def test_forecasting_grid_search():
 
 def test_bad_parameters_and_data():
     y = series(np.arange(30.0))
-    with pytest.raises(ValueError, match="strategy must be"):
+    with pytest.raises(ValueError, match="'strategy' parameter of RNNForecaster"):
         RNNForecaster(strategy="sideways").fit(y, fh=[1])
-    with pytest.raises(ValueError, match="calibration_fraction"):
+    with pytest.raises(ValueError, match="'calibration_fraction' parameter"):
         RNNForecaster(calibration_fraction=1.5).fit(y, fh=[1])
     for bad in (0, True):
-        with pytest.raises(ValueError, match="window_length must be"):
+        with pytest.raises(ValueError, match="'window_length' parameter"):
             RNNForecaster(window_length=bad).fit(y, fh=[1])
     with pytest.raises(TypeError, match="LSTMRegressor"):
         RNNForecaster(estimator="lstm").fit(y, fh=[1])
     with pytest.raises(ValueError, match="too few for window_length=25"):
         small(window_length=25).fit(y, fh=np.arange(1, 10))
+
+
+def test_seasonal_period_of_sub_hourly_data_is_a_day():
+    assert _reduction.seasonal_period(pd.tseries.frequencies.to_offset("30min")) == 48
+    assert _reduction.seasonal_period(pd.tseries.frequencies.to_offset("5min")) == 12
+    assert _reduction.seasonal_period(pd.tseries.frequencies.to_offset("2h")) == 12
+    assert _reduction.seasonal_period(pd.tseries.frequencies.to_offset("7h")) is None
 
 
 def test_auto_window_length_follows_the_frequency():
@@ -268,22 +285,43 @@ def test_auto_window_length_follows_the_frequency():
     )
 
 
-def test_convergence_warning_only_from_a_regressor_the_user_passed(monkeypatch):
+def test_one_convergence_warning_per_fit_in_the_forecasters_name(monkeypatch):
     y = series(np.sin(np.arange(40) / 3) + 5)
-    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
-        small(max_iter=2, calibration_fraction=0).fit(y, fh=[1])
-    # The default regressor is the forecaster's choice: shortened here (the
-    # forecaster builds it with LSTMRegressor()) so that the test is quick.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        small(max_iter=2, window_length=5).fit(y, fh=[1])  # calibration + refit
+    convergence = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(convergence) == 1
+    message = str(convergence[0].message)
+    assert message.startswith("RNNForecaster")
+    assert "max_iter=2" in message
+    # The default regressor's budget is the forecaster's choice: no warning.
+    # Shortened here (the forecaster builds it) so that the test is quick.
     monkeypatch.setattr(
-        RNNForecaster,
-        "_new_regressor",
-        lambda self: LSTMRegressor(hidden_size=4, max_iter=2, random_state=0),
+        _reduction,
+        "default_regressor",
+        lambda n: LSTMRegressor(hidden_size=4, max_iter=2, random_state=0),
     )
     default = RNNForecaster(calibration_fraction=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         default.fit(y, fh=[1])
     assert default.regressor_.n_iter_ == 2  # max_iter ended training
+
+
+def test_default_regressor_spends_a_budget_of_gradient_steps():
+    """Cost no longer grows with the number of windows times the epochs."""
+
+    def steps(n_windows):
+        regressor = _reduction.default_regressor(n_windows)
+        assert regressor.max_iter >= _reduction._MIN_EPOCHS
+        return regressor.max_iter * -(-n_windows // regressor.batch_size)
+
+    assert steps(100) <= _reduction._STEP_BUDGET
+    # 10 and 100 times the windows: less than twice and 3 times the steps.
+    assert steps(1000) < 2 * steps(100)
+    assert steps(10_000) < 3 * steps(100)
+    assert _reduction.default_regressor(100_000).batch_size > 128
 
 
 def panel(frames):
@@ -323,6 +361,7 @@ def test_update_aligns_new_observations_by_time():
     assert forecaster.predict().index[0] == y.index[43]
     revised = y.iloc[41:43] + 1000  # revised past values replace the old ones
     forecaster.update(revised, update_params=False)
+    (stored,) = forecaster._series  # updates replace the series record
     np.testing.assert_array_equal(stored.y[41:43, 0], revised.to_numpy())
     assert len(stored.y) == 43
     with pytest.raises(ValueError, match="gap"):
@@ -378,21 +417,100 @@ def test_constant_series_get_constant_forecasts():
         np.testing.assert_allclose(pred.predict().to_numpy(), level, rtol=1e-5)
 
 
-def test_calibration_holds_out_the_tail_of_each_series(monkeypatch):
+def test_calibration_holds_out_the_tail_then_continues_the_same_model(monkeypatch):
     y = panel(
         {"long": series(np.arange(300.0)), "short": series(np.arange(30.0), "2022-07")}
     )
     seen = []
-    fit_regressor = RNNForecaster._fit_regressor
+    fit = _forecaster.fit_regressor
 
-    def spy(self, series, ends=None):
-        seen.append(ends)
-        return fit_regressor(self, series, ends)
+    def spy(regressor, data, **kwargs):
+        seen.append((id(regressor), len(data.X), kwargs.get("warm_start", False)))
+        return fit(regressor, data, **kwargs)
 
-    monkeypatch.setattr(RNNForecaster, "_fit_regressor", spy)
-    small(window_length=5, max_iter=2).fit(y, fh=[1])
-    assert seen == [[270, 27], None]  # 10 % of each, then all data
+    monkeypatch.setattr(_forecaster, "fit_regressor", spy)
+    forecaster = small(window_length=5, max_iter=2).fit(y, fh=[1])
+    # Windows of 10 % less of each series (270 and 27 rows), then all
+    # windows, continuing from the first model's weights: one training run.
+    assert [n for _, n, _ in seen] == [(270 - 5) + (27 - 5), (300 - 5) + (30 - 5)]
+    assert [warm for _, _, warm in seen] == [False, True]
+    assert seen[0][0] == seen[1][0] == id(forecaster.regressor_)
+    assert forecaster.regressor_.warm_start is False  # parameters restored
     short = series(np.arange(40.0))
     with pytest.raises(ValueError, match=r"calibration_fraction=0\.1 holds out"):
         small(window_length=35).fit(short, fh=[1, 2, 3])
     assert small(window_length=35, calibration_fraction=0).fit(short, fh=[1, 2, 3])
+
+
+def test_test_params_skip_the_calibration_once():
+    params = RNNForecaster.get_test_params()
+    assert any(p.get("calibration_fraction") == 0 for p in params)
+    without = RNNForecaster(calibration_fraction=0)
+    assert without.get_tag("capability:pred_int") is False
+    assert RNNForecaster().get_tag("capability:pred_int") is True
+
+
+def test_a_series_far_from_zero_forecasts_as_well_as_at_zero():
+    """Windows are built in float64 and the level subtracted before float32."""
+    rng = np.random.RandomState(0)
+    values = 10 * np.sin(np.arange(120) / 4) + rng.normal(size=120)
+    preds = []
+    for offset in (0.0, 1e9):
+        forecaster = small(window_length=12, calibration_fraction=0, max_iter=30)
+        pred = forecaster.fit(series(values + offset), fh=np.arange(1, 7)).predict()
+        preds.append(pred.to_numpy() - offset)
+    assert np.std(preds[1]) > 1  # not flat
+    np.testing.assert_allclose(preds[1], preds[0], atol=1e-3)
+
+
+def test_non_negative_data_get_non_negative_forecasts():
+    """Counts that hit zero: forecasts and interval bounds stay at or above it."""
+    rng = np.random.RandomState(0)
+    t = np.arange(120)
+    counts = rng.poisson(np.maximum(0, 3 * np.sin(t / 3)) + 0.05).astype(float)
+    y = series(counts)
+    forecaster = small(window_length=12, max_iter=30).fit(y, fh=np.arange(1, 13))
+    assert forecaster.nonnegative_.tolist() == [True]
+    assert (forecaster.predict() >= 0).all()
+    assert (forecaster.predict_interval(coverage=0.9).to_numpy() >= 0).all()
+    shifted = small(window_length=12, max_iter=30).fit(y - 1, fh=[1])
+    assert shifted.nonnegative_.tolist() == [False]
+
+
+def test_direct_strategy_serves_a_subset_of_its_horizon():
+    y = series(np.sin(np.arange(80) / 3) * 10 + 50)
+    forecaster = small(window_length=10).fit(y, fh=np.arange(1, 13))
+    full = forecaster.predict()
+    part = forecaster.predict(fh=[1, 2, 3])
+    pd.testing.assert_series_equal(part, full.iloc[:3])
+    assert len(forecaster.predict_interval(fh=[2, 5])) == 2
+    with pytest.raises(ValueError, match="re-fit"):
+        forecaster.predict(fh=[13])
+
+
+def test_seasonal_windows_are_centred_on_the_last_cycle():
+    """The level of a window is the mean of its last cycle (one for no cycle)."""
+    y = load_airline()
+    forecaster = small(max_iter=1, calibration_fraction=0).fit(y, fh=[1])
+    assert forecaster._geometry.level_span == 12
+    flat = small(max_iter=1, calibration_fraction=0).fit(
+        pd.Series(y.to_numpy()), fh=[1]
+    )
+    assert flat._geometry.level_span == 1
+    windows = np.arange(24.0).reshape(1, 24, 1)
+    geometry = _reduction.Geometry(24, 1, 1, level_span=12)
+    X, level = _reduction.normalise(windows, np.ones(1), geometry)
+    assert level[0, 0] == np.mean(np.arange(12.0, 24.0))
+    assert X.dtype == np.float32
+
+
+def test_very_short_series_train_with_calibration_and_defaults():
+    """36 monthly points, 12 ahead: the windows still leave a training set."""
+    rng = np.random.RandomState(0)
+    t = np.arange(36)
+    y = series(100 + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(size=36))
+    forecaster = small(max_iter=30).fit(y, fh=np.arange(1, 13))
+    assert forecaster.window_length_ >= 4
+    assert forecaster.error_variance_ is not None
+    pred = forecaster.predict()
+    assert np.isfinite(pred).all()

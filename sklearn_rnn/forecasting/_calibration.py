@@ -1,0 +1,93 @@
+"""Prediction intervals: errors measured on a held-out tail, a variance model.
+
+A model trained without the last ``calibration_fraction`` of each series
+forecasts that tail from every origin in it; the squared errors, in units of
+each series' scale, give the variance of the error ``h`` steps ahead as
+``a + b * h``. Intervals are Gaussian around the point forecast.
+"""
+
+import math
+
+import numpy as np
+from scipy.optimize import nnls
+from scipy.stats import norm
+
+from ._reduction import forecast
+
+
+def tail_lengths(lengths, fraction):
+    """Rows held out at the end of each series (at least one)."""
+    return [max(1, math.ceil(fraction * n)) for n in lengths]
+
+
+def forecast_errors(regressor, series, ends, geometry, n_steps, floor=None):
+    """Errors of forecasts from every origin in each series' held-out tail.
+
+    ``series`` holds per series ``(values (T, K + Q), y (T, K), scale (K,),
+    exogenous (T, Q) or None)``; ``ends[i]`` is where its tail starts. The
+    first origin is the last row before the tail. Returns (n_origins,
+    n_steps, K) errors in units of the scales, NaN past the end of a series.
+    """
+    contexts, scales, future_x, truth = [], [], [], []
+    for (values, y, scale, x), end in zip(series, ends, strict=True):
+        for origin in range(max(end, 1) - 1, len(y) - 1):
+            contexts.append(values[: origin + 1])
+            scales.append(scale)
+            truth.append(_pad_rows(y[origin + 1 : origin + 1 + n_steps], n_steps))
+            if x is not None:
+                future_x.append(_pad_rows(x[origin + 1 :], n_steps, edge=True))
+    future_x = np.stack(future_x) if future_x else None
+    scales = np.stack(scales)
+    predicted = forecast(
+        regressor, contexts, scales, geometry, n_steps, future_x=future_x, floor=floor
+    )
+    return (np.stack(truth) - predicted) / scales[:, None]
+
+
+def variance_model(errors):
+    """Fit ``var(error h steps ahead) = a + b * h`` with ``a, b >= 0``.
+
+    ``errors`` is (n_origins, n_steps, K), NaN where the truth is unknown.
+    Least squares on the squared errors; with no growth in the data, b is 0
+    and the intervals have constant width, as for a direct model, while
+    errors that accumulate (recursive forecasts, random walks) give b > 0.
+    Returns an array (K, 2) of (a, b).
+    """
+    steps = np.broadcast_to(
+        np.arange(1, errors.shape[1] + 1)[None, :], errors.shape[:2]
+    )
+    coef = []
+    for k in range(errors.shape[2]):
+        known = ~np.isnan(errors[..., k])
+        design = np.column_stack([np.ones(known.sum()), steps[known]])
+        coef.append(nnls(design, errors[..., k][known] ** 2)[0])
+    return np.array(coef)
+
+
+def gaussian_bounds(point, steps, scale, coef, alpha, floor=None):
+    """Quantiles ``alpha`` of Gaussian errors around ``point``.
+
+    ``point`` is (n, K), ``steps`` (n,) the steps ahead, ``scale`` (n, K),
+    ``coef`` the (K, 2) variance model. Returns {quantile: (n, K)} bounds,
+    floored like the point forecast where ``floor`` (K,) is not NaN.
+    """
+    a, b = coef.T
+    std = np.sqrt(a + b * steps[:, None]) * scale
+    bounds = {}
+    for q in alpha:
+        bound = point + norm.ppf(q) * std
+        if floor is not None:
+            bound = np.where(np.isnan(floor), bound, np.maximum(bound, floor))
+        bounds[q] = bound
+    return bounds
+
+
+def _pad_rows(values, n_rows, edge=False):
+    """``values`` cut or padded to ``n_rows`` rows (NaN, or the last row)."""
+    values = values[:n_rows]
+    if len(values) == n_rows:
+        return values
+    fill = (
+        values[-1:] if edge and len(values) else np.full((1, values.shape[1]), np.nan)
+    )
+    return np.vstack([values, np.repeat(fill, n_rows - len(values), axis=0)])

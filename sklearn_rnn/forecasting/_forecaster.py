@@ -1,0 +1,789 @@
+"""RNNForecaster: the sktime adapter.
+
+Frames in and out, the series and their bookkeeping (time points, columns,
+update), and sktime's methods. The reduction to sequence regression lives in
+:mod:`._reduction`, the prediction intervals in :mod:`._calibration`.
+"""
+
+import math
+import warnings
+from dataclasses import dataclass, replace
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import is_numeric_dtype
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_parameter_constraints,
+)
+from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
+from sktime.utils.validation.forecasting import check_fh
+
+from .._lstm import LSTMRegressor
+from .._validation import _FLOAT32_MAX
+from ._calibration import (
+    forecast_errors,
+    gaussian_bounds,
+    tail_lengths,
+    variance_model,
+)
+from ._reduction import (
+    Geometry,
+    auto_window_length,
+    fit_regressor,
+    forecast,
+    new_regressor,
+    seasonal_period,
+    step_scale,
+    training_set,
+)
+
+# After the calibration fit, training continues on all windows (the newest
+# included) for this share of the epochs already run, at least this many.
+_REFIT_SHARE = 0.25
+_MIN_REFIT_EPOCHS = 5
+# The recursive strategy needs no horizon in fit; its intervals are then
+# calibrated this many steps ahead (at most the held-out tail).
+_RECURSIVE_CALIBRATION_STEPS = 24
+
+
+class RNNForecaster(BaseForecaster):
+    """Recurrent neural network forecaster for sktime.
+
+    Cuts each series into windows of ``window_length`` steps, expresses every
+    window relative to its own level (the mean of its last seasonal cycle,
+    or its last value without a known cycle), and trains an
+    :class:`LSTMRegressor` to predict the following steps. Forecasts add the
+    predicted changes back to the level of the most recent window, so they
+    carry the level and trend of the series forward instead of pulling them
+    back to a training mean. Panel and hierarchical ``y`` train one global
+    model over all series.
+
+    Parameters
+    ----------
+    window_length : int or "auto", default="auto"
+        Steps of history each forecast reads. "auto" looks back three seasonal
+        cycles guessed from the index frequency (36 for monthly data, 21 for
+        daily, 72 for hourly, 36 for 2-hourly; 24 without a known frequency),
+        capped at half of what the shortest series leaves after the horizon
+        and the calibration tail.
+
+    strategy : {"direct", "recursive"}, default="direct"
+        "direct": one model outputs the whole horizon at once; the horizon is
+        then needed in ``fit``, and ``predict`` serves any steps within it.
+        "recursive": the model predicts one step, which is appended to the
+        window to predict the next.
+
+    estimator : LSTMRegressor or None, default=None
+        Unfitted regressor to train (it is cloned). Its parameters can be
+        tuned as ``estimator__hidden_size`` etc. None uses ``LSTMRegressor()``
+        with a budget of about 400 gradient steps instead of 200 epochs (the
+        batch size grows with the number of windows, and the epochs are what
+        the budget leaves, between 20 and 200) at a learning rate of 3e-3:
+        fit time then hardly grows with the length of the series. This budget,
+        rather than a plateau, usually ends training, and is not warned
+        about. A regressor passed here that reaches its ``max_iter`` gives one
+        :class:`~sklearn.exceptions.ConvergenceWarning` per fit, in the
+        forecaster's name.
+
+    calibration_fraction : float, default=0.1
+        Fraction of the most recent time points of each series held out at
+        first, in order to measure out-of-sample forecast errors for
+        :meth:`predict_interval` and :meth:`predict_quantiles`. Training then
+        continues from the same weights on all data, for a quarter of the
+        epochs already run. 0 trains on all data at once (about 20 % faster)
+        and makes interval predictions unavailable.
+
+    random_state : int, RandomState instance or None, default=None
+        If not None, overrides the ``random_state`` of ``estimator``.
+
+    Attributes
+    ----------
+    window_length_ : int
+        Window length used.
+
+    regressor_ : LSTMRegressor
+        The regressor fitted on all windows.
+
+    horizon_ : int
+        Steps the direct model outputs (1 for the recursive strategy).
+
+    nonnegative_ : ndarray of shape (n_columns,) of bool
+        Columns never below zero in the training data (counts, amounts):
+        their forecasts and interval bounds are kept at or above zero.
+
+    error_variance_ : ndarray of shape (n_columns, 2) or None
+        Coefficients ``(a, b)`` of the variance of the forecast error ``h``
+        steps ahead, ``a + b * h``, in units of each series' scale squared.
+        None without calibration.
+
+    See Also
+    --------
+    LSTMRegressor : The sequence regressor used inside.
+    make_windows : The windowing, as a function.
+
+    Notes
+    -----
+    Windows are normalised locally: the level of each target column (the mean
+    of the window's last seasonal cycle, guessed from the index frequency, or
+    its last value without one) is subtracted from the window and from its
+    targets, and the difference divided by the series' typical one-step
+    change (standard deviation of its first differences). The network
+    therefore learns changes relative to the current level, which lets
+    forecasts extrapolate level and trend, while a level averaged over a
+    cycle is one that a stationary series can revert to. Windows are built
+    and the level subtracted in float64, before the cast to the network's
+    float32, so that a series far from zero keeps its small variations.
+    Exogenous columns are only standardised.
+
+    Prediction intervals are Gaussian around the point forecast, with a
+    variance ``a + b * h`` that may grow linearly with the horizon ``h`` (as
+    for a random walk, ``b > 0``) or stay constant (``b = 0``). ``a`` and
+    ``b`` are fitted to the errors of forecasts made from every origin in the
+    held-out tail (``calibration_fraction``) by the model before it saw the
+    tail; horizons longer than the tail are extrapolated from that fit.
+
+    With the direct strategy, exogenous ``X`` is read up to the forecast
+    origin; with the recursive strategy, up to each forecast step, so the
+    future ``X`` passed to :meth:`predict` is used. It must hold the last
+    forecast time point; values missing for earlier steps (``fh=[2, 5]``
+    needs steps 1 to 5) are carried forward from the last known ones.
+    Columns of ``y`` and ``X`` are matched by name.
+
+    Each series of a panel is forecast from its own last observation, so
+    series may end at different times. :meth:`update` matches observations
+    by time point: known time points are revised, new ones must continue
+    each series without a gap.
+
+    Examples
+    --------
+    >>> from sktime.datasets import load_airline
+    >>> from sklearn_rnn import LSTMRegressor, RNNForecaster
+    >>> y = load_airline()
+    >>> forecaster = RNNForecaster(
+    ...     estimator=LSTMRegressor(hidden_size=16, max_iter=20), random_state=0
+    ... )
+    >>> forecaster.fit(y, fh=[1, 2, 3])
+    RNNForecaster(...)
+    >>> forecaster.predict().shape
+    (3,)
+    >>> forecaster.predict_interval(coverage=0.9).shape
+    (3, 2)
+    """
+
+    _tags = {
+        "authors": ["sklearn_rnn developers"],
+        "python_dependencies": ["torch", "skorch"],
+        "capability:multivariate": True,
+        "capability:exogenous": True,
+        "capability:insample": False,
+        "capability:pred_int": True,
+        "capability:pred_int:insample": False,
+        "capability:missing_values": False,
+        "capability:update": True,
+        "capability:random_state": True,
+        "y_inner_mtype": ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"],
+        "X_inner_mtype": ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"],
+        "requires-fh-in-fit": True,
+        "X-y-must-have-same-index": True,
+    }
+
+    # The forecaster keeps the history it needs itself (see _update), so
+    # sktime's base class need not store a second copy of y and X.
+    _config = {"remember_data": False}
+
+    _parameter_constraints: dict = {
+        "window_length": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "strategy": [StrOptions({"direct", "recursive"})],
+        "estimator": [LSTMRegressor, None],
+        "calibration_fraction": [Interval(Real, 0, 1, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        window_length="auto",
+        strategy="direct",
+        estimator=None,
+        calibration_fraction=0.1,
+        random_state=None,
+    ):
+        self.window_length = window_length
+        self.strategy = strategy
+        self.estimator = estimator
+        self.calibration_fraction = calibration_fraction
+        self.random_state = random_state
+        super().__init__()
+        self.set_tags(
+            **{
+                "requires-fh-in-fit": strategy == "direct",
+                # Intervals come from the calibration fit.
+                "capability:pred_int": calibration_fraction != 0,
+            }
+        )
+        # The base class only creates these when remember_data is on; users
+        # may switch it on with set_config.
+        self._y = self._X = None
+
+    # -- fit -----------------------------------------------------------------
+
+    def _fit(self, y, X, fh):
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            self.get_params(deep=False),
+            caller_name=type(self).__name__,
+        )
+        if self.window_length is True:  # an Integral for sklearn's check
+            raise InvalidParameterError(
+                "The 'window_length' parameter of RNNForecaster must be an int "
+                ">= 1 or 'auto'. Got True instead."
+            )
+        layout = _Layout(
+            columns=y.columns,
+            exog_columns=None if X is None else X.columns,
+            index_names=list(y.index.names),
+        )
+        series = [
+            _Series(key, times, values, x, scale=step_scale(values))
+            for key, times, values, x in _split_frames(y, X, layout)
+        ]
+        _check_regular_times(series)
+        if self.strategy == "recursive":
+            horizon = 1
+        else:
+            # An absolute fh is further ahead of series that end earlier.
+            horizon = max(
+                int(_steps(fh, _series_cutoff(s, self._freq())).max()) for s in series
+            )
+        tails = [0] * len(series)
+        if self.calibration_fraction > 0:
+            tails = tail_lengths([len(s.y) for s in series], self.calibration_fraction)
+        length = self._window_length(y, series, horizon, tails)
+        geometry = Geometry(
+            length, horizon, len(layout.columns), self._level_span(y, length)
+        )
+        # Data that never go below zero (counts, amounts) get forecasts that
+        # do not either; NaN leaves a column unbounded.
+        observed_min = np.min([s.y.min(axis=0) for s in series], axis=0)
+        floor = np.where(observed_min >= 0, 0.0, np.nan)
+        regressor, error_variance, unconverged = self._train(
+            series, geometry, tails, floor, fh
+        )
+        self._warn_if_unconverged(unconverged)
+        self._layout, self._series, self._geometry = layout, series, geometry
+        self._floor = floor
+        self.window_length_, self.horizon_ = length, horizon
+        self.nonnegative_ = ~np.isnan(floor)
+        self.error_variance_ = error_variance
+        self.regressor_ = regressor
+        return self
+
+    def _warn_if_unconverged(self, unconverged):
+        """One ConvergenceWarning per fit or update, in the forecaster's name.
+
+        Only for a regressor the user passed: the default regressor's budget
+        is the forecaster's choice (see the docstring of ``estimator``).
+        """
+        if unconverged and self.estimator is not None:
+            warnings.warn(
+                f"RNNForecaster: the regressor reached its maximum number of "
+                f"epochs (max_iter={self.estimator.max_iter}) before its "
+                "monitored loss stopped improving. Consider increasing "
+                "estimator__max_iter.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+
+    def _freq(self):
+        return getattr(self.cutoff, "freq", None)
+
+    def _level_span(self, y, length):
+        """Values averaged into a window's level: one seasonal cycle.
+
+        The mean over a cycle is a level without the season in it, and
+        gives the network a level to revert to; without a known cycle, the
+        last value, for series that wander like random walks.
+        """
+        period = seasonal_period(getattr(_time_index(y), "freq", None))
+        return min(length, period) if period else 1
+
+    def _window_length(self, y, series, horizon, tails):
+        shortest = min(len(s.y) for s in series)
+        if self.window_length != "auto":
+            length = int(self.window_length)
+        else:
+            period = seasonal_period(getattr(_time_index(y), "freq", None))
+            room = min(len(s.y) - t for s, t in zip(series, tails, strict=True))
+            length = auto_window_length(period, room - horizon + 1)
+        if shortest - horizon < length:
+            raise ValueError(
+                f"The shortest series has {shortest} observations, too few for "
+                f"window_length={length} and a horizon of {horizon}: at "
+                f"least {length + horizon} are needed. Use a shorter "
+                "window_length or horizon."
+            )
+        return length
+
+    def _train(self, series, geometry, tails, floor, fh):
+        """Train the regressor; measure the errors of the calibration tail.
+
+        One training run: the regressor first learns the windows that end
+        before each series' held-out tail and forecasts that tail, then
+        continues, from those weights, on all windows for a quarter of the
+        epochs it has run. Returns the regressor, the error variance model
+        (None without calibration) and whether the first fit ended on
+        ``max_iter``.
+        """
+        values = [s.values() for s in series]
+        scales = [s.scale for s in series]
+        full = training_set(values, scales, geometry)
+        if full is None:
+            raise ValueError(self._too_short_message(series, geometry))
+        if self.calibration_fraction == 0:
+            regressor = new_regressor(self.estimator, len(full.X), self.random_state)
+            regressor, unconverged = fit_regressor(regressor, full)
+            return regressor, None, unconverged
+        ends = [len(s.y) - t for s, t in zip(series, tails, strict=True)]
+        head = training_set(values, scales, geometry, ends)
+        if head is None:
+            raise ValueError(self._too_short_message(series, geometry, ends))
+        regressor = new_regressor(self.estimator, len(head.X), self.random_state)
+        regressor, unconverged = fit_regressor(regressor, head)
+        n_steps = self._calibration_steps(geometry, max(tails), fh, series)
+        errors = forecast_errors(
+            regressor,
+            [(v, s.y, s.scale, s.X) for v, s in zip(values, series, strict=True)],
+            ends,
+            geometry,
+            n_steps,
+            floor,
+        )
+        epochs = max(_MIN_REFIT_EPOCHS, math.ceil(regressor.n_iter_ * _REFIT_SHARE))
+        regressor, _ = fit_regressor(regressor, full, warm_start=True, max_iter=epochs)
+        return regressor, variance_model(errors), unconverged
+
+    def _calibration_steps(self, geometry, tail, fh, series):
+        """How far ahead calibration forecasts reach."""
+        if self.strategy == "direct":
+            return min(geometry.horizon, tail)
+        if fh is None:
+            return min(_RECURSIVE_CALIBRATION_STEPS, tail)
+        wanted = max(
+            int(_steps(fh, _series_cutoff(s, self._freq())).max()) for s in series
+        )
+        return max(1, min(wanted, tail))
+
+    def _too_short_message(self, series, geometry, ends=None):
+        needed = geometry.length + geometry.horizon
+        longest = max(len(s.y) for s in series)
+        message = (
+            f"No series is long enough for one training window: window_length="
+            f"{geometry.length} and a horizon of {geometry.horizon} need "
+            f"{needed} observations"
+        )
+        if ends is None:
+            return f"{message}; the longest series has {longest}."
+        kept = max(min(end, len(s.y)) for s, end in zip(series, ends, strict=True))
+        return (
+            f"{message}, but calibration_fraction={self.calibration_fraction} "
+            f"holds out the last observations of each series for the interval "
+            f"calibration fit, leaving at most {kept}. Use a smaller "
+            "calibration_fraction (0 disables prediction intervals), a shorter "
+            "window_length or horizon, or longer series."
+        )
+
+    # -- predict ---------------------------------------------------------------
+
+    def _check_fh(self, fh, pred_int=False):
+        # sktime asks for a refit whenever predict's fh differs from the one
+        # of fit under "requires-fh-in-fit". The direct model has computed
+        # every step up to horizon_, so a horizon within it is served.
+        if (
+            fh is not None
+            and self.strategy == "direct"
+            and self.is_fitted
+            and self._fh is not None
+            and self._covers(fh)
+        ):
+            fitted_fh, self._fh = self._fh, None
+            try:
+                return super()._check_fh(fh, pred_int=pred_int)
+            except Exception:
+                self._fh = fitted_fh
+                raise
+        return super()._check_fh(fh, pred_int=pred_int)
+
+    def _covers(self, fh):
+        """Whether the direct model's steps 1..horizon_ include ``fh``."""
+        try:
+            fh = check_fh(fh, freq=self._cutoff)
+            steps = [_steps(fh, _series_cutoff(s, self._freq())) for s in self._series]
+        except (ValueError, TypeError, AttributeError):
+            return False
+        return all(((st >= 1) & (st <= self.horizon_)).all() for st in steps)
+
+    def _predict(self, fh, X):
+        return self._frame(*self._point_forecast(fh, X))
+
+    def _point_forecast(self, fh, X):
+        """Forecasts of each series at its steps of ``fh``, and the plans."""
+        plans = self._plans(fh)
+        n_steps = max(int(steps.max()) for steps, _ in plans)
+        future_x = self._future_exog(X, plans, n_steps)
+        out = forecast(
+            self.regressor_,
+            [s.values() for s in self._series],
+            np.stack([s.scale for s in self._series]),
+            self._geometry,
+            n_steps,
+            future_x=future_x,
+            floor=self._floor,
+        )
+        values = [f[steps - 1] for f, (steps, _) in zip(out, plans, strict=True)]
+        return values, plans
+
+    def _plans(self, fh):
+        """Per series, the steps ahead of its own end and their time points.
+
+        The series of a panel may end at different times: each is forecast
+        from its own last observation, and a relative ``fh`` counts from it.
+        sktime has checked ``fh`` against the latest end of all series (and,
+        for the direct strategy, _check_fh that it is within ``horizon_``).
+        """
+        plans = []
+        for s in self._series:
+            cutoff = _series_cutoff(s, self._freq())
+            plans.append((_steps(fh, cutoff), fh.to_absolute_index(cutoff)))
+        return plans
+
+    def _future_exog(self, X, plans, n_steps):
+        """Exogenous rows for steps 1..n_steps of each series (recursive only)."""
+        if self._layout.exog_columns is None or self.strategy == "direct":
+            return None
+        if X is None:
+            raise ValueError(
+                "This forecaster was fitted with exogenous X; the recursive "
+                "strategy needs X for every step up to the horizon in predict."
+            )
+        X = _select_columns(X, self._layout.exog_columns, "X")
+        freq = self._freq()
+        rows = []
+        for s, (steps, _) in zip(self._series, plans, strict=True):
+            frame = X.loc[s.key] if s.key else X
+            ahead = ForecastingHorizon(range(1, n_steps + 1), is_relative=True)
+            times = ahead.to_absolute_index(_series_cutoff(s, freq))
+            known = frame.reindex(times).to_numpy(dtype=np.float64)
+            last = int(steps.max())
+            if np.isnan(known[last - 1]).any():
+                name = f"series {s.key}" if s.key else "the series"
+                raise ValueError(
+                    f"X passed to predict has no values at {times[last - 1]}, the "
+                    f"last forecast time of {name}; the recursive strategy needs "
+                    "the exogenous values of every forecast step."
+                )
+            # Steps between those given (e.g. fh=[2, 5]) carry the last known
+            # exogenous values forward, starting from the last observed row.
+            known = np.vstack([s.X[-1:], known])
+            rows.append(pd.DataFrame(known).ffill().to_numpy()[1:])
+        return np.stack(rows)
+
+    def _frame(self, values, plans):
+        """Per series (n_steps, K) forecasts as sktime's output frame."""
+        columns = self._layout.columns
+        keys = [s.key for s in self._series]
+        if keys == [()]:
+            return pd.DataFrame(values[0], index=plans[0][1], columns=columns)
+        index = pd.MultiIndex.from_tuples(
+            [
+                (*key, t)
+                for key, (_, times) in zip(keys, plans, strict=True)
+                for t in times
+            ],
+            names=self._layout.index_names,
+        )
+        return pd.DataFrame(np.concatenate(values), index=index, columns=columns)
+
+    def _predict_quantiles(self, fh, X, alpha):
+        if self.error_variance_ is None:
+            raise ValueError(
+                "Prediction intervals need calibration_fraction > 0 at fit time."
+            )
+        values, plans = self._point_forecast(fh, X)
+        point = self._frame(values, plans)
+        steps = np.concatenate([steps for steps, _ in plans])
+        scale = np.concatenate(
+            [
+                np.repeat(s.scale[None], len(st), axis=0)
+                for s, (st, _) in zip(self._series, plans, strict=True)
+            ]
+        )
+        bounds = gaussian_bounds(
+            point.to_numpy(), steps, scale, self.error_variance_, alpha, self._floor
+        )
+        columns = self._layout.columns
+        out = pd.DataFrame(
+            index=point.index,
+            columns=pd.MultiIndex.from_product([columns, alpha]),
+            dtype=float,
+        )
+        for q in alpha:
+            for j, column in enumerate(columns):
+                out[(column, q)] = bounds[q][:, j]
+        return out
+
+    # -- update ------------------------------------------------------------------
+
+    def _update(self, y, X=None, update_params=True):
+        if self._layout.exog_columns is not None and X is None:
+            raise ValueError(
+                "This forecaster was fitted with exogenous X; update needs X "
+                "for the new observations of y."
+            )
+        fitted_type = type(self._series[0].times)
+        if not isinstance(_time_index(y), fitted_type):
+            raise ValueError(
+                f"update received y with a {type(_time_index(y)).__name__}, but "
+                f"the forecaster was fitted with a {fitted_type.__name__}: time "
+                "points of different index types cannot be matched. Convert "
+                "the index first (for instance with y.to_period() or "
+                "y.to_timestamp())."
+            )
+        new = {
+            key: (times, values, x)
+            for key, times, values, x in _split_frames(y, X, self._layout)
+        }
+        unknown = set(new) - {s.key for s in self._series}
+        if unknown:
+            raise ValueError(
+                f"update received series {sorted(unknown)} that fit did not see."
+            )
+        freq = self._freq()
+        self._series = [
+            _merge(s, *new[s.key], freq) if s.key in new else s for s in self._series
+        ]
+        if update_params:
+            # Continue training from the current weights on all windows.
+            data = training_set(
+                [s.values() for s in self._series],
+                [s.scale for s in self._series],
+                self._geometry,
+            )
+            self.regressor_, unconverged = fit_regressor(
+                self.regressor_, data, warm_start=True
+            )
+            self._warn_if_unconverged(unconverged)
+        return self
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Fast parameter sets for sktime's estimator checks.
+
+        Parameters
+        ----------
+        parameter_set : str, default="default"
+            Name of the set of test parameters; every name gets the same
+            sets.
+
+        Returns
+        -------
+        params : list of dict
+            Parameters of one tiny direct and one tiny recursive forecaster,
+            each a valid argument for ``RNNForecaster(**params)``. The
+            recursive one skips the calibration (and has no intervals), so
+            that the checks do not fit every model twice.
+        """
+        fast = LSTMRegressor(hidden_size=4, max_iter=2, random_state=0, device="cpu")
+        return [
+            {"window_length": 3, "estimator": fast},
+            {
+                "window_length": 2,
+                "strategy": "recursive",
+                "estimator": fast,
+                "calibration_fraction": 0,
+            },
+        ]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Names of the columns and index levels seen in fit."""
+
+    columns: pd.Index
+    exog_columns: pd.Index | None
+    index_names: list
+
+
+@dataclass(frozen=True)
+class _Series:
+    """One series of a (possibly panel or hierarchical) y, with its exogenous X.
+
+    ``scale`` is fixed in fit (the size of a typical one-step change of each
+    column): updates replace the observations, not the scale the regressor
+    learnt in.
+    """
+
+    key: tuple
+    times: pd.Index  # (T,) time points of the rows
+    y: np.ndarray  # (T, K) float64
+    X: np.ndarray | None  # (T, Q) float64
+    scale: np.ndarray  # (K,)
+
+    def values(self):
+        return self.y if self.X is None else np.hstack([self.y, self.X])
+
+
+def _split_frames(y, X, layout):
+    """Split inner-mtype frames into ``(key, times, y, X)`` per instance.
+
+    Columns are matched by name to those seen in fit, and ``X`` is read at
+    the time points of ``y`` (sktime lets ``X`` cover more). Values are
+    float64.
+    """
+    y = _check_values(_select_columns(y, layout.columns, "y"), "y")
+    if layout.exog_columns is None:
+        X = None  # fitted without X: the model has no use for it
+    elif X is not None:
+        X = _check_values(_select_columns(X, layout.exog_columns, "X"), "X")
+    if not isinstance(y.index, pd.MultiIndex):
+        x = None if X is None else X.loc[y.index].to_numpy(dtype=np.float64)
+        return [((), y.index, y.to_numpy(dtype=np.float64), x)]
+    levels = list(range(y.index.nlevels - 1))
+    parts = []
+    for key, frame in y.groupby(level=levels, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        times = frame.index.get_level_values(-1)
+        x = None
+        if X is not None:
+            x = X.loc[key].loc[times].to_numpy(dtype=np.float64)
+        parts.append((key, times, frame.to_numpy(dtype=np.float64), x))
+    return parts
+
+
+def _merge(s, times, y, x, freq):
+    """Series ``s`` with new observations, aligned by time.
+
+    Observations at known time points replace the stored ones (revised
+    data); later ones must continue the series without a gap.
+    """
+    later = times[times > s.times[-1]]
+    if len(later):
+        expected = ForecastingHorizon([1], is_relative=True).to_absolute_index(
+            _series_cutoff(s, freq)
+        )[0]
+        if later[0] != expected:
+            name = f"series {s.key}" if s.key else "the series"
+            raise ValueError(
+                f"The data passed to update leave a gap: {name} ends at "
+                f"{s.times[-1]}, the new observations start at {later[0]} "
+                f"instead of {expected}."
+            )
+    new = y if x is None or s.X is None else np.hstack([y, x])
+    old = pd.DataFrame(s.values(), index=s.times)
+    merged = pd.DataFrame(new, index=times).combine_first(old)
+    values = merged.to_numpy(dtype=np.float64)
+    k = s.y.shape[1]
+    return replace(
+        s,
+        times=merged.index,
+        y=values[:, :k],
+        X=values[:, k:] if s.X is not None else None,
+    )
+
+
+def _select_columns(frame, columns, name):
+    """``frame`` with the columns seen in fit, in their order.
+
+    A single column is matched by position: sktime names the column of a
+    Series after it, and names may differ between calls.
+    """
+    if len(columns) == 1 and frame.shape[1] == 1:
+        return frame.set_axis(columns, axis=1)
+    if set(frame.columns) != set(columns) or frame.shape[1] != len(columns):
+        raise ValueError(
+            f"{name} must have the columns seen in fit, {list(columns)}; got "
+            f"{list(frame.columns)}."
+        )
+    return frame[columns]
+
+
+def _check_values(frame, name):
+    """``frame`` if numeric, finite and within float32's range; else raise.
+
+    The network computes in float32; the error names the column and the time
+    point, which later errors (about windows) could not.
+    """
+    bad = [c for c, dtype in frame.dtypes.items() if not is_numeric_dtype(dtype)]
+    if bad:
+        raise ValueError(
+            f"{name} must be numeric, but its column(s) {bad} are not (dtype "
+            f"{frame[bad[0]].dtype}). Encode them as numbers (for instance "
+            "one-hot with pd.get_dummies) or drop them."
+        )
+    values = frame.to_numpy(dtype=np.float64)
+    invalid = ~(np.abs(values) <= _FLOAT32_MAX)  # also NaN
+    if invalid.any():
+        i, j = np.argwhere(invalid)[0]
+        value = values[i, j]
+        what = "NaN" if np.isnan(value) else f"the value {value:.4g}"
+        raise ValueError(
+            f"{name} contains {what} in column {frame.columns[j]!r} at time "
+            f"point {frame.index[i]}. The forecaster needs finite values within "
+            f"the range of float32 (+-{_FLOAT32_MAX:.4g}), the precision of the "
+            f"network: impute missing values and rescale {name} if needed."
+        )
+    return frame
+
+
+def _check_regular_times(series):
+    """Raise unless each series' DatetimeIndex is unique and regular.
+
+    sktime infers the frequency that horizons count in from the index;
+    without one, fit would succeed and predict fail.
+    """
+    for s in series:
+        times = s.times
+        if not isinstance(times, pd.DatetimeIndex):
+            continue
+        name = f" (series {s.key})" if s.key else ""
+        duplicated = times.duplicated()
+        if duplicated.any():
+            raise ValueError(
+                f"y has the time point {times[duplicated][0]} more than once"
+                f"{name}. Each time point must appear once: aggregate the "
+                "duplicates first (for instance y.groupby(level=-1).mean())."
+            )
+        if times.freq is None and len(times) >= 3 and pd.infer_freq(times) is None:
+            steps = np.diff(times.asi8)
+            k = int(np.argmax(steps != steps[0]))
+            raise ValueError(
+                f"The DatetimeIndex of y{name} is irregular: it steps from "
+                f"{times[k]} to {times[k + 1]} after steps of "
+                f"{times[1] - times[0]}, so forecasting horizons (which count "
+                "steps of one frequency) are undefined. Resample y to a regular "
+                "frequency first (for instance y.resample('D').mean())."
+            )
+
+
+def _time_index(y):
+    index = y.index
+    return index.levels[-1] if isinstance(index, pd.MultiIndex) else index
+
+
+def _series_cutoff(s, freq):
+    """The last time point of one series, with the index frequency."""
+    last = s.times[-1:]
+    if isinstance(last, pd.DatetimeIndex) and freq is not None:
+        last = pd.DatetimeIndex(last, freq=freq)
+    return last
+
+
+def _steps(fh, cutoff):
+    """Steps ahead of the cutoff (sktime rejects in-sample fh for us)."""
+    return np.asarray(fh.to_relative(cutoff), dtype=np.int64)
