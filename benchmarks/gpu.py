@@ -29,7 +29,12 @@ import warnings
 
 import numpy as np
 import torch
-from overhead import hand_written_fit, hand_written_predict, paired_best_times
+from overhead import (
+    ARCHITECTURE,
+    hand_written_fit,
+    hand_written_predict,
+    paired_best_times,
+)
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_rnn import LSTMRegressor
@@ -73,6 +78,7 @@ def run_shape(X, y, hidden, batch, epochs, device, repeats):
     )
     reg = LSTMRegressor(
         **params,
+        **ARCHITECTURE,
         patch_size=1,
         early_stopping=False,
         n_iter_no_change=100,

@@ -31,6 +31,10 @@ from sklearn_rnn import LSTMRegressor
 from sklearn_rnn._base import _torch_threads
 from sklearn_rnn._modules import RecurrentNetwork
 
+# The estimators' default architecture (convolutional stem, pooled read-out),
+# given to every side explicitly so that all of them train the same module.
+ARCHITECTURE = dict(conv_channels=64, kernel_size=7, readout="pool")
+
 
 def hand_written_fit(X, y, params, patch_size, seed, device="cpu"):
     """The minimal training loop a PyTorch user would write.
@@ -40,7 +44,11 @@ def hand_written_fit(X, y, params, patch_size, seed, device="cpu"):
     """
     torch.manual_seed(seed)
     module = RecurrentNetwork(
-        X.shape[2], 1, hidden_size=params["hidden_size"], patch_size=patch_size
+        X.shape[2],
+        1,
+        hidden_size=params["hidden_size"],
+        patch_size=patch_size,
+        **ARCHITECTURE,
     ).to(device)
     # The same optimizer as LSTMRegressor: fused Adam with sklearn's alpha
     # (weight decay alpha / batch_size on the weights, none on the biases),
@@ -79,7 +87,9 @@ def naive_skorch(X, y, params, seed):
     """skorch used directly: DataLoader batches and ``net.predict``."""
     torch.manual_seed(seed)
     net = NeuralNetRegressor(
-        RecurrentNetwork(X.shape[2], 1, hidden_size=params["hidden_size"]),
+        RecurrentNetwork(
+            X.shape[2], 1, hidden_size=params["hidden_size"], **ARCHITECTURE
+        ),
         optimizer=torch.optim.Adam,
         optimizer__weight_decay=params["alpha"],
         lr=params["learning_rate_init"],
@@ -135,6 +145,7 @@ def main():
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     reg = LSTMRegressor(
         **params,
+        **ARCHITECTURE,
         early_stopping=False,
         n_iter_no_change=100,
         tol=0.0,
