@@ -5,8 +5,9 @@ into 4,999,900 windows of 100 steps: strided views, since materialised they
 would take 16 GB. The regressor validates them, computes its scaling
 statistics, holds out the last windows for early stopping and trains on
 batches sliced per step. After a few hundred batches the benchmark sends the
-process SIGINT, as Ctrl-C would: training stops cleanly and the model keeps
-the weights reached so far.
+process SIGINT, as Ctrl-C would: training stops cleanly, the model keeps
+the weights reached so far, and fit re-raises the KeyboardInterrupt, which
+the benchmark catches.
 
 A second case trains on data larger than this machine would like to hold:
 a float32 ``np.memmap`` of 2,000,000 sequences x 100 steps x 10 features
@@ -24,6 +25,7 @@ Targets: peak RSS under 2 GB for the windows (issue #3); peak RssAnon under
 """
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -131,7 +133,8 @@ def memmap_case(directory, n_rows, n_batches, m=100, p=10):
         reg = LSTMRegressor(hidden_size=32, batch_size=256, max_iter=1, random_state=0)
         with AnonPeak() as fit_peak:
             start = time.perf_counter()
-            reg.fit(X, y)
+            with contextlib.suppress(KeyboardInterrupt):  # re-raised, model kept
+                reg.fit(X, y)
             end = time.perf_counter()
         print(
             f"validation, scaling and split: {state['first'] - start:.1f} s; "
@@ -171,7 +174,8 @@ def main():
     state = interrupt_after(args.batches)
     reg = LSTMRegressor(hidden_size=32, batch_size=256, max_iter=1, random_state=0)
     start = time.perf_counter()
-    reg.fit(X, y)  # early stopping is on ("auto": 1000 samples or more)
+    with contextlib.suppress(KeyboardInterrupt):  # re-raised, model kept
+        reg.fit(X, y)  # early stopping is on ("auto": 1000 samples or more)
     end = time.perf_counter()
     setup = state["first"] - start
     per_batch = (end - state["first"]) / state["batches"]
