@@ -222,6 +222,7 @@ INVENTORIES = {
                 "random.html#torch.random.fork_rng"
             ),
             ("py:module", "torch.distributed"): None,
+            ("py:class", "torch.nn.CrossEntropyLoss"): None,
             ("py:class", "torch.nn.parallel.DistributedDataParallel"): None,
         },
         "inherited": {},
