@@ -42,12 +42,12 @@ sets (``--regression`` with no name skips regression).
 """
 
 import argparse
-import ast
 import time
 import warnings
 
 import numpy as np
 import torch
+from _overrides import parse_overrides
 from numba import njit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import RidgeClassifierCV, RidgeCV
@@ -331,13 +331,7 @@ def main():
     parser.add_argument("--regression", nargs="*", default=REGRESSION)
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
-    params = {}
-    for item in args.set:
-        key, value = item.split("=", 1)
-        try:
-            params[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            params[key] = value
+    params = parse_overrides(args.set)
     torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore", category=FutureWarning)
     warm_up_numba()

@@ -13,12 +13,12 @@ Run::
 """
 
 import argparse
-import ast
 import time
 import warnings
 
 import numpy as np
 import torch
+from _overrides import parse_overrides
 from sklearn.exceptions import ConvergenceWarning
 from sktime.datasets import load_basic_motions
 
@@ -70,13 +70,7 @@ def main():
     parser.add_argument("--n-test", type=int, default=200)
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
-    params = dict(PARAMS)
-    for item in args.set:
-        key, value = item.split("=", 1)
-        try:
-            params[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            params[key] = value
+    params = parse_overrides(args.set, PARAMS)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     print(f"torch threads: {torch.get_num_threads()}; parameters: {params}")
     X_train_rec, y_train_rec = recordings("train")

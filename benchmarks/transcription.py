@@ -12,12 +12,12 @@ summed number of speakers). Run::
 """
 
 import argparse
-import ast
 import time
 import warnings
 
 import numpy as np
 import torch
+from _overrides import parse_overrides
 from sklearn.exceptions import ConvergenceWarning
 from sktime.datasets import load_japanese_vowels
 
@@ -54,13 +54,7 @@ def main():
     parser.add_argument("--n-test", type=int, default=500)
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
-    params = dict(PARAMS)
-    for item in args.set:
-        key, value = item.split("=", 1)
-        try:
-            params[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            params[key] = value
+    params = parse_overrides(args.set, PARAMS)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     print(f"torch threads: {torch.get_num_threads()}; parameters: {params}")
     X_train_utt, y_train_utt = utterances("train")
