@@ -72,25 +72,13 @@ class RecurrentNetwork(nn.Module):
         if conv_channels:
             self.stem = ConvStem(n_features, conv_channels, kernel_size, patch_size)
             input_size = conv_channels
-        self.rnn = CELLS[cell](
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            batch_first=True,
-            dropout=dropout if num_layers > 1 else 0.0,
-            bidirectional=bidirectional,
+        self.rnn = _recurrent_layers(
+            cell, input_size, hidden_size, num_layers, bidirectional, dropout
         )
-        _init_recurrent(self.rnn)
         width = hidden_size * (2 if bidirectional else 1)
         if readout == "pool":
             width *= 3  # last step, mean and max
-        layers = [nn.Dropout(dropout)] if dropout > 0 else []
-        if fc_size:
-            layers += [nn.Linear(width, fc_size), nn.ReLU()]
-            layers += [nn.Dropout(dropout)] if dropout > 0 else []
-            width = fc_size
-        layers.append(nn.Linear(width, n_outputs))
-        self.head = nn.Sequential(*layers)
+        self.head = _head(width, fc_size, dropout, n_outputs)
 
     def forward(self, x, lengths=None):
         """Map a batch of sequences to outputs.
@@ -210,6 +198,33 @@ def _patch(x, lengths, p):
     return x, (lengths + shift) // p
 
 
+def _recurrent_layers(
+    cell, input_size, hidden_size, num_layers, bidirectional, dropout
+):
+    """The batch-first recurrent layers, with orthogonal recurrent weights."""
+    rnn = CELLS[cell](
+        input_size=input_size,
+        hidden_size=hidden_size,
+        num_layers=num_layers,
+        batch_first=True,
+        dropout=dropout if num_layers > 1 else 0.0,
+        bidirectional=bidirectional,
+    )
+    _init_recurrent(rnn)
+    return rnn
+
+
+def _head(width, fc_size, dropout, n_outputs):
+    """Dropout, an optional ReLU layer of ``fc_size``, and the output layer."""
+    layers = [nn.Dropout(dropout)] if dropout > 0 else []
+    if fc_size:
+        layers += [nn.Linear(width, fc_size), nn.ReLU()]
+        layers += [nn.Dropout(dropout)] if dropout > 0 else []
+        width = fc_size
+    layers.append(nn.Linear(width, n_outputs))
+    return nn.Sequential(*layers)
+
+
 def _init_recurrent(rnn):
     """Orthogonal recurrent weight matrices, one per gate.
 
@@ -267,24 +282,17 @@ class TimestepNetwork(nn.Module):
         self.expand_patches = expand_patches
         self.register_buffer("x_mean", torch.zeros(n_features))
         self.register_buffer("x_scale", torch.ones(n_features))
-        self.rnn = CELLS[cell](
-            input_size=n_features * patch_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            batch_first=True,
-            dropout=dropout if num_layers > 1 else 0.0,
-            bidirectional=bidirectional,
+        self.rnn = _recurrent_layers(
+            cell,
+            n_features * patch_size,
+            hidden_size,
+            num_layers,
+            bidirectional,
+            dropout,
         )
-        _init_recurrent(self.rnn)
         width = hidden_size * (2 if bidirectional else 1)
-        layers = [nn.Dropout(dropout)] if dropout > 0 else []
-        if fc_size:
-            layers += [nn.Linear(width, fc_size), nn.ReLU()]
-            layers += [nn.Dropout(dropout)] if dropout > 0 else []
-            width = fc_size
         per_step = patch_size if expand_patches else 1
-        layers.append(nn.Linear(width, n_outputs * per_step))
-        self.head = nn.Sequential(*layers)
+        self.head = _head(width, fc_size, dropout, n_outputs * per_step)
 
     def forward(self, x, lengths=None):
         """Map a batch of sequences to per-step outputs.
