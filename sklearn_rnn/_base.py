@@ -24,7 +24,12 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from . import _skorch
 from ._modules import CELLS, RecurrentNetwork
-from ._validation import check_allocation, check_sequences, warn_if_transposed
+from ._validation import (
+    caller_stacklevel,
+    check_allocation,
+    check_sequences,
+    warn_if_transposed,
+)
 
 # With patch_size="auto", long sequences are cut into patches so that the
 # recurrent cell takes at most this many steps: gradients through hundreds
@@ -336,7 +341,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             )
         if parts:
             message = " Also, ".join(parts)
-            warnings.warn(f"{name}: {message}", ConvergenceWarning, stacklevel=4)
+            warnings.warn(
+                f"{name}: {message}", ConvergenceWarning, stacklevel=caller_stacklevel()
+            )
 
     def _early_stopping_on(self, n_samples):
         if self.early_stopping == "auto":

@@ -27,12 +27,14 @@ in the same scan as NaN and infinity.
 """
 
 import os
+import sys
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import sklearn.base
 
 # Elements per chunk when scanning large arrays: bounds temporary memory.
 _CHUNK_ELEMENTS = 1 << 22
@@ -302,8 +304,30 @@ def warn_if_transposed(sequences, estimator):
             "n_timesteps, n_features). If X is in sktime's numpy3D layout "
             "(n_samples, n_features, n_timesteps), pass X.transpose(0, 2, 1).",
             UserWarning,
-            stacklevel=4,  # the caller of fit (through sklearn's _fit_context)
+            stacklevel=caller_stacklevel(),
         )
+
+
+# Frames of these files are the library's own: a warning points past them.
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_SKLEARN_BASE = os.path.abspath(sklearn.base.__file__)
+
+
+def caller_stacklevel():
+    """The ``stacklevel`` at which a warning points at the user's call.
+
+    Counted for a ``warnings.warn`` made by the function calling this one:
+    frames in this package, and sklearn's ``_fit_context`` wrapper around
+    ``fit``, are skipped. A fixed level would be off by one for the
+    estimators whose ``fit`` overrides the base class's to document it.
+    """
+    frame, level = sys._getframe(2), 2
+    while frame is not None and (
+        frame.f_code.co_filename.startswith(_PACKAGE_DIR)
+        or frame.f_code.co_filename == _SKLEARN_BASE
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def as_numeric(X, name="X"):

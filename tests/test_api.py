@@ -41,3 +41,11 @@ def test_single_class_error_shows_a_python_value():
     X, _ = sequence_data(LSTMClassifier, n=10)
     with pytest.raises(ValueError, match=r"only one class: 0\.0\.$"):
         fast(LSTMClassifier).fit(X, np.zeros(10))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_max_iter_warning_points_at_the_callers_line(Estimator):
+    X, y = sequence_data(Estimator, n=30)
+    with pytest.warns(ConvergenceWarning, match="max_iter=1") as caught:
+        fast(Estimator, max_iter=1).fit(X, y)
+    assert {w.filename for w in caught} == {__file__}

@@ -431,3 +431,15 @@ def test_a_learning_rate_far_too_high_warns_without_a_constant_baseline():
     messages = [str(w.message) for w in caught if "did not learn" in str(w.message)]
     assert messages
     assert not any("constant prediction" in m for m in messages)
+
+
+@pytest.mark.parametrize("make", [tagger, transcriber])
+def test_max_iter_warning_points_at_the_callers_line(make):
+    """The sequence estimators' fit overrides the base class's (for its
+    docstring): the warning must still skip the library's frames."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = _data(make)
+    with pytest.warns(ConvergenceWarning, match="max_iter=1") as caught:
+        make(max_iter=1, early_stopping=False).fit(X, y)
+    assert {w.filename for w in caught} == {__file__}
