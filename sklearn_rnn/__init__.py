@@ -1,6 +1,7 @@
 """Recurrent neural networks (RNN, LSTM, GRU) as scikit-learn estimators."""
 
 from ._lstm import LSTMClassifier, LSTMRegressor
+from ._persistence import load
 from ._sequence import LSTMTagger, LSTMTranscriber
 from ._windowing import SlidingWindowTransformer, equalize_lengths, make_windows
 from .forecasting import RNNForecaster
@@ -16,5 +17,6 @@ __all__ = [
     "SlidingWindowTransformer",
     "__version__",
     "equalize_lengths",
+    "load",
     "make_windows",
 ]

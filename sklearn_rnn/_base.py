@@ -547,6 +547,56 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         export_onnx(self, path, self._onnx_kind)
         return path
 
+    def save(self, path):
+        """Save the fitted estimator to a file that loads without running code.
+
+        One `safetensors <https://huggingface.co/docs/safetensors>`_ file:
+        the network's weights as tensors, and in its metadata a JSON
+        document with the parameters (``get_params()``), the fitted
+        attributes (classes, scaling, patch size, training curves...), the
+        training history and the versions of the format, sklearn_rnn and
+        torch. Read it back with :func:`sklearn_rnn.load`, which never
+        unpickles. See :ref:`persistence`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File to write (by convention ending in ``.safetensors``).
+
+        Returns
+        -------
+        path : str or path-like
+            ``path``, for chaining.
+
+        Raises
+        ------
+        TypeError
+            If a parameter or fitted attribute is not a plain value (a class,
+            a callback object, a RandomState instance as ``random_state``):
+            the format stores no code. Pickle such an estimator instead.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import sklearn_rnn
+        >>> from sklearn_rnn import LSTMRegressor
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.normal(size=(60, 8, 1))
+        >>> y = X[:, -3:, 0].sum(axis=1)
+        >>> reg = LSTMRegressor(hidden_size=8, max_iter=5, random_state=0).fit(X, y)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = reg.save(os.path.join(folder, "model.safetensors"))
+        ...     loaded = sklearn_rnn.load(path)
+        >>> bool(np.array_equal(loaded.predict(X), reg.predict(X)))
+        True
+        """
+        check_is_fitted(self)
+        from ._persistence import save_estimator
+
+        save_estimator(self, path)
+        return path
+
     def __sklearn_is_fitted__(self):
         # Cheaper than sklearn's scan of all attributes: predict on a single
         # sequence is a hot path.

@@ -1,4 +1,20 @@
-"""Export of fitted estimators to portable formats.
+"""Saving fitted estimators safely, and export to portable formats.
+
+Safe format (:func:`save_estimator`, :func:`load`): one safetensors file.
+Its tensors are the network's weights (``module.*``) and the loss's buffers
+(``criterion.*``, the class weights); its string metadata holds, under the
+key "sklearn_rnn", a JSON document with the format and library versions,
+the estimator's class name, ``get_params()`` and the fitted attributes.
+
+Why one .safetensors file rather than a zip of a JSON file and a weights
+file: a single parser (safetensors', which reads a length-prefixed JSON
+header and raw little-endian buffers, and cannot run code) reads all of it,
+there is no archive format to validate (member names, sizes), and any
+safetensors tool can inspect the file. Loading never unpickles, and it never
+imports a name read from the file: the class comes from an allow-list of
+this library's estimators, and the JSON values are decoded by a small
+tagged decoder that only builds plain values and NumPy arrays of plain
+dtypes.
 
 ONNX: the fitted predictor as one graph, from a float32 batch of sequences
 to what ``predict_proba`` (classifier) or ``predict`` (regressor) returns.
@@ -6,8 +22,14 @@ onnx is an optional dependency, imported only here and only when used.
 """
 
 import copy
+import json
+import math
+import os
+import re
 import warnings
+from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -82,3 +104,447 @@ def export_onnx(estimator, path, kind):
 def _cpu_copy(module):
     """A CPU copy in eval mode: the export must not move the fitted model."""
     return copy.deepcopy(module).cpu().eval()
+
+
+# -- safe format ---------------------------------------------------------------
+
+# Version of the file layout below. Raise it when a file written by the new
+# code could be misread by older code; older files must then still load.
+FORMAT_VERSION = 1
+_METADATA_KEY = "sklearn_rnn"
+# Fitted attributes are restored by name: only names an estimator could have
+# (no dunders, nothing that setattr would treat specially).
+_ATTRIBUTE = re.compile(r"_?[a-z][a-z0-9_]*")
+# dtype kinds that NumPy arrays may have in the file: bool, integers,
+# floats and unicode strings (object arrays are stored element by element).
+_ARRAY_KINDS = "biufU"
+
+
+def _estimator_classes():
+    """The allow-list: the only classes :func:`load` builds, by name."""
+    from ._lstm import LSTMClassifier, LSTMRegressor
+    from ._sequence import LSTMTagger, LSTMTranscriber
+
+    return {
+        cls.__name__: cls
+        for cls in (LSTMClassifier, LSTMRegressor, LSTMTagger, LSTMTranscriber)
+    }
+
+
+class _Unstorable(TypeError):
+    """A value that the JSON document cannot hold."""
+
+
+def _encode(value):
+    """A JSON-safe form of ``value``, typed so that it decodes to itself.
+
+    Plain JSON for None, bools, ints, strings, finite floats and lists;
+    ``{"$type": ...}`` objects for the rest (tuples, dicts, non-finite floats,
+    NumPy scalars and arrays). Anything else, such as a class or an object,
+    raises :class:`_Unstorable`.
+    """
+    # NumPy scalars first: np.float64 is also a float, and must stay one.
+    if isinstance(value, np.generic) and value.dtype.kind in _ARRAY_KINDS:
+        return {
+            "$type": "scalar",
+            "dtype": value.dtype.str,
+            "value": _encode(value.item()),
+        }
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return (
+            value if math.isfinite(value) else {"$type": "float", "value": str(value)}
+        )
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, tuple):
+        return {"$type": "tuple", "items": [_encode(v) for v in value]}
+    if isinstance(value, dict):
+        # Keys keep their type (class_weight may be keyed by int labels).
+        return {
+            "$type": "dict",
+            "items": [[_encode(k), _encode(v)] for k, v in value.items()],
+        }
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in _ARRAY_KINDS:
+            data = [_encode(v) for v in value.ravel().tolist()]
+            dtype = value.dtype.str
+        elif value.dtype == object:
+            data, dtype = [_encode(v) for v in value.ravel()], "object"
+        else:
+            raise _Unstorable(f"a NumPy array of dtype {value.dtype}")
+        return {"$type": "ndarray", "dtype": dtype, "shape": value.shape, "data": data}
+    kind = "the class" if isinstance(value, type) else "an object of type"
+    name = value.__name__ if isinstance(value, type) else type(value).__name__
+    raise _Unstorable(f"{kind} {name}")
+
+
+def _decode(value):
+    """Inverse of :func:`_encode`; builds only plain values and arrays."""
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    kind = value.get("$type")
+    if kind == "float":
+        return float(value["value"])  # "nan", "inf" or "-inf"
+    if kind == "tuple":
+        return tuple(_decode(v) for v in value["items"])
+    if kind == "dict":
+        return {_decode(k): _decode(v) for k, v in value["items"]}
+    if kind == "scalar":
+        return _dtype(value["dtype"]).type(_decode(value["value"]))
+    if kind == "ndarray":
+        shape = tuple(int(n) for n in value["shape"])
+        data = [_decode(v) for v in value["data"]]
+        if value["dtype"] == "object":
+            array = np.empty(len(data), dtype=object)
+            array[:] = data
+            return array.reshape(shape)
+        return np.array(data, dtype=_dtype(value["dtype"])).reshape(shape)
+    raise ValueError(f"unknown value {json.dumps(value)[:80]}")
+
+
+def _dtype(spec):
+    dtype = np.dtype(str(spec))
+    if dtype.kind not in _ARRAY_KINDS:
+        raise ValueError(f"dtype {spec!r} is not one the format stores")
+    return dtype
+
+
+def _encode_named(values, what, remedy):
+    """Encode a dict of named values; an unstorable one names itself."""
+    encoded = {}
+    for name, value in values.items():
+        try:
+            encoded[name] = _encode(value)
+        except _Unstorable as exc:
+            raise TypeError(
+                f"Cannot save: {what} {name!r} holds {exc}, which the safe format "
+                "does not store (it holds only plain values and arrays, so that "
+                f"loading imports no code). {remedy}"
+            ) from None
+    return encoded
+
+
+def save_estimator(estimator, path):
+    """Write the fitted ``estimator`` to ``path`` in the safe format."""
+    import safetensors.torch
+
+    name = type(estimator).__name__
+    if _estimator_classes().get(name) is not type(estimator):
+        raise TypeError(
+            f"save supports the estimators {sorted(_estimator_classes())}, not "
+            f"{name} (a subclass would load as its base class): pickle it "
+            "instead (trusted files only)."
+        )
+    params = estimator.get_params(deep=False)
+    if params.get("module") is not None:
+        # Storing a class would mean importing its name on load.
+        raise TypeError(
+            f"Cannot save a {name} with a custom module= (a class: loading it "
+            "would import code, which the safe format never does). Pickle the "
+            "estimator (trusted files only), or export the fitted predictor "
+            "with to_onnx."
+        )
+    pickle_remedy = "Pickle the estimator instead (trusted files only)."
+    document = {
+        "format_version": FORMAT_VERSION,
+        "sklearn_rnn_version": _library_version(),
+        "torch_version": torch.__version__,
+        "estimator": name,
+        "params": _encode_named(
+            params,
+            "parameter",
+            "Set it to a plain value (or None) before saving, or "
+            + pickle_remedy.lower(),
+        ),
+        "fitted": _encode_named(
+            {k: v for k, v in vars(estimator).items() if _is_fitted_name(k, params)},
+            "fitted attribute",
+            pickle_remedy,
+        ),
+        "history": _encode_named(
+            {"history": list(estimator.net_.history)},
+            "the training history",
+            "Pickle the estimator instead (trusted files only), or clear the "
+            "entries a callback recorded.",
+        )["history"],
+    }
+    tensors = {
+        f"{prefix}.{key}": tensor.detach().cpu().contiguous()
+        for prefix, part in [
+            ("module", estimator.net_.module_),
+            ("criterion", estimator.net_.criterion_),
+        ]
+        for key, tensor in part.state_dict().items()
+    }
+    # allow_nan: the JSON is plain; non-finite floats are tagged strings.
+    text = json.dumps(document, allow_nan=False)
+    safetensors.torch.save_file(
+        tensors, os.fspath(path), metadata={_METADATA_KEY: text}
+    )
+
+
+def _is_fitted_name(name, params):
+    return name != "net_" and name not in params and _ATTRIBUTE.fullmatch(name)
+
+
+def _library_version():
+    from . import __version__
+
+    return __version__
+
+
+def load(path, *, device=None):
+    """Load an estimator saved with ``save``, without running code from it.
+
+    The file is read by safetensors' parser (a JSON header and raw tensor
+    buffers): nothing in it is unpickled, and the estimator's class comes
+    from this library's own estimators, chosen by name. The weights are read
+    onto the CPU, then moved to the estimator's device.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by the ``save`` method of :class:`LSTMClassifier`,
+        :class:`LSTMRegressor`, :class:`LSTMTagger` or
+        :class:`LSTMTranscriber`.
+    device : str, default=None
+        Device of the loaded model ("auto", "cpu", "cuda", ...); it becomes
+        the estimator's ``device`` parameter. None keeps the saved
+        parameter, except that a model saved with a CUDA device loads on
+        the CPU (with a warning) where CUDA is not available.
+
+    Returns
+    -------
+    estimator : estimator instance
+        The fitted estimator, ready to predict or to train further
+        (``warm_start=True``). ``net_.history`` is the saved training
+        history.
+
+    Raises
+    ------
+    ValueError
+        If the file is not one written by ``save`` (a pickle, say), was
+        written by a newer version of the format, or does not match the
+        estimator it names.
+
+    See Also
+    --------
+    LSTMClassifier.save : Write a fitted estimator.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import sklearn_rnn
+    >>> from sklearn_rnn import LSTMClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(60, 8, 2))
+    >>> y = np.where(X[:, -1, 0] > 0, "up", "down")
+    >>> clf = LSTMClassifier(hidden_size=8, max_iter=5, random_state=0).fit(X, y)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = clf.save(os.path.join(folder, "model.safetensors"))
+    ...     loaded = sklearn_rnn.load(path)
+    >>> loaded.classes_
+    array(['down', 'up'], dtype='<U4')
+    >>> bool(np.array_equal(loaded.predict_proba(X), clf.predict_proba(X)))
+    True
+    """
+    from safetensors import SafetensorError, safe_open
+
+    from . import _skorch
+    from ._base import Targets, _resolve_device
+
+    path = os.fspath(path)
+    try:
+        with safe_open(path, framework="pt", device="cpu") as file:
+            metadata = file.metadata() or {}
+            if _METADATA_KEY not in metadata:
+                raise SafetensorError("no sklearn_rnn metadata")
+            document = _read_document(metadata[_METADATA_KEY], path)
+            tensors = {key: file.get_tensor(key) for key in file.keys()}  # noqa: SIM118
+    except SafetensorError as exc:
+        raise ValueError(
+            f"{path} is not a model saved by sklearn_rnn's save ({exc}). "
+            "sklearn_rnn.load reads only that safe format; files written by "
+            "pickle, joblib, torch.save or RNNForecaster.save (sktime's "
+            "format) hold pickles, which run code when loaded: load those "
+            "with pickle or sktime.base.load, and only if you trust them."
+        ) from None
+    if device is not None:
+        document.params["device"] = device
+    cls, name = document.cls, document.cls.__name__
+    estimator = cls(**document.params)
+    estimator._validate_params()
+    for key, value in document.fitted.items():
+        setattr(estimator, key, value)
+    target = _load_device(estimator.device, name)
+    with torch.device("meta"):  # no memory, and no draw from torch's RNG
+        module = estimator._build_network(
+            estimator.n_features_in_, estimator.n_outputs_, estimator.patch_size_
+        )
+    # The loss as the estimator builds it, for its buffers' names and
+    # shapes; the saved buffers (the class weights) then replace the values.
+    criterion, _ = estimator._criterion(
+        Targets(
+            values=torch.arange(estimator.n_outputs_),
+            n_outputs=estimator.n_outputs_,
+            classes=getattr(estimator, "classes_", None),
+        )
+    )
+    module = module.to_empty(device="cpu")
+    parts = {"module": module, "criterion": criterion}
+    unknown = [k for k in tensors if k.split(".", 1)[0] not in parts]
+    if unknown:
+        raise ValueError(f"{path} holds unexpected tensors {unknown[:5]}.")
+    for prefix, part in parts.items():
+        state = {
+            key[len(prefix) + 1 :]: tensor
+            for key, tensor in tensors.items()
+            if key.startswith(prefix + ".")
+        }
+        _check_state(part, state, f"{name}'s {prefix}", document, path)
+        part.load_state_dict(state, strict=True)
+    estimator.net_ = _skorch.restore_net(
+        module, criterion, _resolve_device(target, name), document.history
+    )
+    return estimator
+
+
+@dataclass
+class _Document:
+    """The JSON document of a file, checked and decoded."""
+
+    cls: type
+    params: dict
+    fitted: dict
+    history: list
+    library_version: str
+    torch_version: str
+
+    def versions(self):
+        return (
+            f"saved by sklearn_rnn {self.library_version} with torch "
+            f"{self.torch_version}; this is sklearn_rnn {_library_version()} with "
+            f"torch {torch.__version__}"
+        )
+
+
+def _read_document(text, path):
+    """Check and decode the JSON document of the file at ``path``."""
+    try:
+        raw = json.loads(text)
+        version = raw["format_version"]
+        library = str(raw.get("sklearn_rnn_version", "unknown"))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(
+            f"{path} has a damaged sklearn_rnn header ({exc}); it cannot be loaded."
+        ) from None
+    if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
+        raise ValueError(
+            f"{path} uses format version {version!r} (written by sklearn_rnn "
+            f"{library}), but this sklearn_rnn {_library_version()} reads format "
+            f"versions 1 to {FORMAT_VERSION}. Load it with sklearn_rnn "
+            f"{library} or later."
+        )
+    classes = _estimator_classes()
+    name = raw.get("estimator")
+    if name not in classes:
+        raise ValueError(
+            f"{path} names the estimator {name!r}, which is not one that "
+            f"sklearn_rnn.load builds ({sorted(classes)})."
+        )
+    cls = classes[name]
+    try:
+        params = {k: _decode(v) for k, v in raw["params"].items()}
+        fitted = {k: _decode(v) for k, v in raw["fitted"].items()}
+        history = _decode(raw["history"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(
+            f"{path} has a damaged sklearn_rnn header ({exc!r}); it cannot be loaded."
+        ) from None
+    document = _Document(
+        cls=cls,
+        params=params,
+        fitted=fitted,
+        history=history,
+        library_version=library,
+        torch_version=str(raw.get("torch_version", "unknown")),
+    )
+    known = cls().get_params(deep=False)
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ValueError(
+            f"{path} sets parameters {unknown} that {name} does not have "
+            f"({document.versions()}). Load it with the version that saved it."
+        )
+    bad = [k for k in fitted if not _is_fitted_name(k, known)]
+    required = {"n_features_in_", "n_outputs_", "patch_size_"}
+    if bad or not required <= set(fitted):
+        raise ValueError(
+            f"{path} has a damaged sklearn_rnn header (fitted attributes "
+            f"{sorted(fitted)}); it cannot be loaded."
+        )
+    if _major(document.torch_version) != _major(torch.__version__):
+        # The weights are plain tensors and load the same; kernels of another
+        # major version may round differently in the last digits.
+        warnings.warn(
+            f"{path} was {document.versions()}: the weights load unchanged, "
+            "but predictions may differ slightly across torch major versions.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return document
+
+
+def _major(version):
+    return version.split(".", 1)[0]
+
+
+def _check_state(part, state, what, document, path):
+    """Raise unless ``state`` has the names, shapes and dtypes of ``part``'s.
+
+    ``load_state_dict`` alone would cast other dtypes silently.
+    """
+    expected = part.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    wrong = [
+        f"{key} ({tuple(state[key].shape)} {state[key].dtype}, expected "
+        f"{tuple(tensor.shape)} {tensor.dtype})"
+        for key, tensor in expected.items()
+        if key in state
+        and (state[key].shape != tensor.shape or state[key].dtype != tensor.dtype)
+    ]
+    if missing or unexpected or wrong:
+        details = "; ".join(
+            part
+            for part in [
+                f"missing {missing[:5]}" if missing else "",
+                f"unexpected {unexpected[:5]}" if unexpected else "",
+                f"mismatched {wrong[:3]}" if wrong else "",
+            ]
+            if part
+        )
+        raise ValueError(
+            f"The weights in {path} do not fit {what}: {details}. The file was "
+            f"{document.versions()}."
+        )
+
+
+def _load_device(device, name):
+    """The device to load on: CPU, with a warning, for CUDA where there is
+    none (as an unpickled model does)."""
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        warnings.warn(
+            f"This {name} was saved with device={device!r}, but CUDA is not "
+            "available here: it is loaded on the CPU. Pass device='cpu' to "
+            "sklearn_rnn.load (or set_params(device='cpu')) to train it here.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return "cpu"
+    return device

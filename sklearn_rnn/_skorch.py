@@ -25,6 +25,7 @@ from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import accuracy_score, r2_score
 from skorch import NeuralNet
 from skorch.callbacks import Callback, PrintLog, ProgressBar
+from skorch.history import History
 from skorch.utils import noop
 from tabulate import tabulate
 
@@ -607,6 +608,22 @@ def make_net(module, criterion, valid_dataset, generator, settings):
         clip_grad_norm=settings.clip_grad_norm,
         **params,
     )
+
+
+def restore_net(module, criterion, device, history):
+    """A trained net around a ``module`` whose weights are already loaded.
+
+    What a fit leaves in ``net_``, rebuilt from a saved file: the module on
+    ``device`` in eval mode, the ``criterion`` and the training ``history``
+    (a list of epoch dicts). The training settings (optimizer, callbacks)
+    are not part of it: a further fit builds a new net from the
+    estimator's parameters, as every fit does.
+    """
+    net = Net(module, criterion, device=device, verbose=0)
+    net.initialize()  # keeps the module instance: no re-initialisation
+    net.history = History(history)
+    net.module_.eval()
+    return net
 
 
 def fitted_curves(net):

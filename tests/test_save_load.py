@@ -1,0 +1,317 @@
+"""The safe format: save(path) and sklearn_rnn.load(path), which runs no code."""
+
+import json
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from _helpers import fast, sequence_data
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+import sklearn_rnn
+from sklearn_rnn import LSTMClassifier, LSTMRegressor, LSTMTagger, LSTMTranscriber
+
+FITTED = [
+    "n_features_in_",
+    "n_outputs_",
+    "patch_size_",
+    "loss_curve_",
+    "validation_scores_",
+    "best_loss_",
+    "n_iter_",
+    "interrupted_",
+]
+
+
+def fitted_model(kind):
+    """A small fitted estimator of each kind, its X and its y."""
+    rng = np.random.RandomState(0)
+    if kind == "classifier":
+        X, y = sequence_data(LSTMClassifier, n=60, m=10, p=2)
+        return fast(LSTMClassifier, class_weight="balanced").fit(X, y), X, y
+    if kind == "regressor":
+        X, y = sequence_data(LSTMRegressor, n=60, m=10, p=2)
+        y = np.column_stack([100 * y + 7, -y])  # scaled, two outputs
+        return fast(LSTMRegressor, early_stopping=True).fit(X, y), X, y
+    X = [rng.normal(size=(rng.randint(5, 12), 2)) for _ in range(30)]
+    if kind == "tagger":
+        y = [np.where(x[:, 0] > 0, "up", "down") for x in X]
+        return LSTMTagger(hidden_size=8, max_iter=3, random_state=0).fit(X, y), X, y
+    # Labels of mixed types: the transcriber keeps them as an object array.
+    y = [[1 if x[0, 0] > 0 else ("b", 2)] for x in X]
+    model = LSTMTranscriber(hidden_size=8, max_iter=3, random_state=0, device="cpu")
+    return model.fit(X, y), X, y
+
+
+def predictions(model, X):
+    """Every output of the model, as a list of arrays."""
+    if hasattr(model, "predict_proba"):
+        out = model.predict_proba(X)
+        return list(out) if isinstance(out, list) else [out]
+    out = model.predict(X)
+    return list(out) if isinstance(out, list) else [out]
+
+
+def round_trip(model, tmp_path, **kwargs):
+    return sklearn_rnn.load(model.save(tmp_path / "model.safetensors"), **kwargs)
+
+
+def rewrite(path, change):
+    """Rewrite a saved file's JSON document and tensors with ``change``."""
+    with safe_open(str(path), framework="pt") as f:
+        document = json.loads(f.metadata()["sklearn_rnn"])
+        tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
+    change(document, tensors)
+    save_file(tensors, str(path), metadata={"sklearn_rnn": json.dumps(document)})
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor", "tagger", "transcriber"])
+def test_round_trip_predicts_the_same(tmp_path, kind):
+    model, X, _ = fitted_model(kind)
+    loaded = round_trip(model, tmp_path)
+    assert type(loaded) is type(model)
+    assert loaded.get_params() == model.get_params()
+    for a, b in zip(predictions(model, X), predictions(loaded, X), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for name in FITTED + (["classes_"] if hasattr(model, "classes_") else []):
+        a, b = getattr(model, name), getattr(loaded, name)
+        assert type(a) is type(b), name
+        if isinstance(a, np.ndarray):
+            assert a.dtype == b.dtype, name
+            np.testing.assert_array_equal(a, b)
+        else:
+            assert a == b, name
+    assert loaded.net_.history.to_list() == model.net_.history.to_list()
+    assert not loaded.net_.module_.training
+    assert loaded.net_.device == "cpu"
+
+
+def test_class_weights_and_regression_scaling_are_restored(tmp_path):
+    clf, X, y = fitted_model("classifier")
+    loaded = round_trip(clf, tmp_path)
+    torch.testing.assert_close(
+        loaded.net_.criterion_.weight, clf.net_.criterion_.weight
+    )
+    reg, X, y = fitted_model("regressor")
+    loaded = round_trip(reg, tmp_path)
+    assert loaded.predict(X).shape == (len(X), 2)
+    np.testing.assert_array_equal(loaded._y_mean, reg._y_mean)
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+    # A 1-D y keeps 1-D predictions.
+    reg1 = fast(LSTMRegressor).fit(X, y[:, 0])
+    assert round_trip(reg1, tmp_path).predict(X).shape == (len(X),)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array(["cat", "dog", "eel"]),
+        np.array([3, -1, 7]),
+        np.array([1.0, 2.0, 3.0]),
+        np.array([True, False, True]),
+        np.array(["a", "b", "c"], dtype=object),
+    ],
+    ids=["str", "int", "float", "bool", "object"],
+)
+def test_label_types_survive(tmp_path, labels):
+    X, _ = sequence_data(LSTMClassifier, n=45, m=6, p=1)
+    y = labels[np.arange(45) % len(labels)]
+    clf = fast(LSTMClassifier).fit(X, y)
+    loaded = round_trip(clf, tmp_path)
+    assert loaded.classes_.dtype == clf.classes_.dtype
+    np.testing.assert_array_equal(loaded.classes_, clf.classes_)
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    assert loaded.score(X, y) == clf.score(X, y)
+
+
+def test_variable_length_sequences(tmp_path):
+    X, y = sequence_data(LSTMClassifier, n=50, m=12, p=2)
+    ragged = [X[i, : 4 + i % 8] for i in range(len(X))]
+    clf = fast(LSTMClassifier).fit(ragged, y)
+    loaded = round_trip(clf, tmp_path)
+    np.testing.assert_array_equal(
+        loaded.predict_proba(ragged), clf.predict_proba(ragged)
+    )
+
+
+def test_warm_start_after_load_trains_as_the_original(tmp_path):
+    X, y = sequence_data(LSTMRegressor, n=60, m=8, p=2)
+    reg = fast(LSTMRegressor, max_iter=3).fit(X, y)
+    loaded = round_trip(reg, tmp_path)
+    for model in (reg, loaded):
+        model.set_params(warm_start=True, max_iter=2).fit(X, y)
+    assert loaded.n_iter_ == 2
+    np.testing.assert_allclose(loaded.loss_curve_, reg.loss_curve_, rtol=1e-6)
+    np.testing.assert_allclose(loaded.predict(X), reg.predict(X), rtol=1e-6)
+
+
+def test_load_reads_no_pickle_and_leaves_torch_rng_alone(tmp_path, monkeypatch):
+    model, X, _ = fitted_model("classifier")
+    path = model.save(tmp_path / "model.safetensors")
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("load must not unpickle")
+
+    for module, name in [
+        (pickle, "load"),
+        (pickle, "loads"),
+        (pickle, "Unpickler"),
+        (torch, "load"),
+        (np, "load"),
+    ]:
+        monkeypatch.setattr(module, name, forbidden)
+    state = torch.random.get_rng_state()
+    loaded = sklearn_rnn.load(path)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+class _Evil:
+    """Unpickling this creates ``marker``: proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def _payload(kind, marker, tmp_path, path):
+    """A file at ``path`` whose weights are (or hold) a malicious pickle."""
+    evil = _Evil(marker)
+    if kind == "pickle":
+        path.write_bytes(pickle.dumps({"rnn.weight_ih_l0": evil}))
+    elif kind == "torch.save":
+        torch.save({"rnn.weight_ih_l0": evil}, str(path))
+    else:
+        # A valid header whose weight tensor holds the pickle's bytes.
+        model, _, _ = fitted_model("regressor")
+        model.save(path)
+        raw = np.frombuffer(pickle.dumps(evil), dtype=np.uint8).copy()
+
+        def change(document, tensors):
+            tensors["module.rnn.weight_ih_l0"] = torch.from_numpy(raw)
+
+        rewrite(path, change)
+
+
+@pytest.mark.parametrize("kind", ["pickle", "torch.save", "bytes as tensor"])
+def test_a_pickle_payload_is_rejected_and_never_run(tmp_path, monkeypatch, kind):
+    marker = tmp_path / "marker"
+    path = tmp_path / "model.safetensors"
+    _payload(kind, marker, tmp_path, path)
+    assert not marker.exists()
+    with pytest.raises(ValueError, match=r"not a model saved|do not fit") as info:
+        sklearn_rnn.load(path)
+    assert not marker.exists()
+    if kind != "bytes as tensor":
+        assert "pickle" in str(info.value)  # names the trusted-files route
+    else:
+        assert "rnn.weight_ih_l0" in str(info.value)
+
+
+def test_files_from_a_newer_format_fail_with_both_versions(tmp_path):
+    model, _, _ = fitted_model("regressor")
+    path = model.save(tmp_path / "model.safetensors")
+
+    def newer(document, tensors):
+        document["format_version"] = 99
+        document["sklearn_rnn_version"] = "9.0.0"
+
+    rewrite(path, newer)
+    with pytest.raises(ValueError, match=r"format version 99 .*9\.0\.0.*versions 1 to"):
+        sklearn_rnn.load(path)
+
+
+@pytest.mark.parametrize("name", ["RNNForecaster", "os.system", "BaseRecurrent"])
+def test_only_allowed_estimator_names_load(tmp_path, name):
+    model, _, _ = fitted_model("regressor")
+    path = model.save(tmp_path / "model.safetensors")
+    rewrite(path, lambda document, tensors: document.update(estimator=name))
+    with pytest.raises(ValueError, match=r"not one that sklearn_rnn\.load builds"):
+        sklearn_rnn.load(path)
+
+
+def test_another_torch_major_version_warns(tmp_path):
+    model, X, _ = fitted_model("regressor")
+    path = model.save(tmp_path / "model.safetensors")
+    rewrite(path, lambda document, tensors: document.update(torch_version="1.13.1"))
+    with pytest.warns(UserWarning, match="torch 1.13.1.*major versions"):
+        loaded = sklearn_rnn.load(path)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_damaged_or_foreign_files_are_rejected(tmp_path):
+    model, _, _ = fitted_model("regressor")
+    path = model.save(tmp_path / "model.safetensors")
+    rewrite(path, lambda document, tensors: document["params"].update(gone=1))
+    with pytest.raises(ValueError, match=r"parameters \['gone'\]"):
+        sklearn_rnn.load(path)
+    other = tmp_path / "other.safetensors"
+    save_file({"w": torch.zeros(2)}, str(other))
+    with pytest.raises(ValueError, match="not a model saved"):
+        sklearn_rnn.load(other)
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(ValueError, match="not a model saved"):
+        sklearn_rnn.load(text)
+    model.save(path)
+    rewrite(path, lambda document, tensors: tensors.pop("module.x_mean"))
+    with pytest.raises(ValueError, match=r"missing \['x_mean'\].*saved by sklearn_rnn"):
+        sklearn_rnn.load(path)
+
+
+def test_unstorable_parameters_fail_at_save(tmp_path, monkeypatch):
+    X, y = sequence_data(LSTMRegressor, n=40, m=6, p=1)
+    reg = fast(LSTMRegressor, random_state=np.random.RandomState(0)).fit(X, y)
+    with pytest.raises(
+        TypeError, match=r"parameter 'random_state' holds .*RandomState"
+    ):
+        reg.save(tmp_path / "model.safetensors")
+    assert not (tmp_path / "model.safetensors").exists()
+    # A user's module class (the module= parameter) is code: refused.
+    reg.set_params(random_state=0)
+    params = reg.get_params(deep=False)
+    monkeypatch.setattr(
+        reg, "get_params", lambda deep=True: {**params, "module": torch.nn.GRU}
+    )
+    with pytest.raises(TypeError, match=r"custom module=.*to_onnx"):
+        reg.save(tmp_path / "model.safetensors")
+
+
+def test_save_needs_a_fitted_estimator_of_ours(tmp_path):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        LSTMClassifier().save(tmp_path / "model.safetensors")
+
+    class Mine(LSTMRegressor):
+        pass
+
+    X, y = sequence_data(LSTMRegressor, n=40, m=6, p=1)
+    with pytest.raises(TypeError, match="pickle it instead"):
+        fast(Mine).fit(X, y).save(tmp_path / "model.safetensors")
+
+
+def test_cuda_model_loads_on_a_machine_without_cuda(tmp_path, monkeypatch):
+    """A file whose parameters say device="cuda" (as one fitted there does)
+    loads on the CPU, with a warning, where CUDA is not available."""
+    model, X, _ = fitted_model("classifier")
+    expected = model.predict_proba(X)
+    path = model.save(tmp_path / "model.safetensors")
+    rewrite(path, lambda document, tensors: document["params"].update(device="cuda"))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="CUDA is not available here"):
+        loaded = sklearn_rnn.load(path)
+    assert loaded.device == "cuda"  # the parameter as saved
+    assert loaded.net_.device == "cpu"
+    assert next(loaded.net_.module_.parameters()).device.type == "cpu"
+    np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = sklearn_rnn.load(path, device="cpu")  # no warning
+    assert loaded.device == loaded.net_.device == "cpu"
+    loaded.set_params(warm_start=True, max_iter=1).fit(X, model.predict(X))
