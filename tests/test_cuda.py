@@ -94,3 +94,34 @@ def test_sequence_outputs_on_cuda(name):
     restored = pickle.loads(pickle.dumps(model))
     for a, b in zip(model.predict(X), restored.predict(X), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_cuda_model_saved_safely_loads_without_cuda(tmp_path):
+    """save() on a CUDA model; sklearn_rnn.load in an interpreter without a
+    GPU (CPU, with a warning) and here (back on CUDA)."""
+    import sklearn_rnn
+
+    X, y = data()
+    reg = LSTMRegressor(hidden_size=8, max_iter=5, random_state=0, device="cuda")
+    reg.fit(X, y)
+    path = reg.save(tmp_path / "model.safetensors")
+    np.save(tmp_path / "X.npy", X)
+    expected = reg.predict(X)
+    here = sklearn_rnn.load(path)
+    assert next(here.net_.module_.parameters()).is_cuda
+    np.testing.assert_array_equal(here.predict(X), expected)
+    code = (
+        "import warnings, numpy as np, torch, sys, sklearn_rnn\n"
+        "assert not torch.cuda.is_available()\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        f"    reg = sklearn_rnn.load({str(path)!r})\n"
+        "assert any('CUDA is not available' in str(w.message) for w in caught)\n"
+        f"X = np.load({str(tmp_path / 'X.npy')!r})\n"
+        "assert reg.net_.device == 'cpu'\n"
+        "np.save(sys.argv[1], reg.predict(X))\n"
+    )
+    out = tmp_path / "pred.npy"
+    env = {"CUDA_VISIBLE_DEVICES": "", "PATH": "", "PYTHONPATH": ":".join(sys.path)}
+    subprocess.run([sys.executable, "-c", code, str(out)], check=True, env=env)
+    np.testing.assert_allclose(np.load(out), expected, rtol=1e-4, atol=1e-5)
