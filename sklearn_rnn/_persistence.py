@@ -315,7 +315,8 @@ def load(path, *, device=None):
         Device of the loaded model ("auto", "cpu", "cuda", ...); it becomes
         the estimator's ``device`` parameter. None keeps the saved
         parameter, except that a model saved with a CUDA device loads on
-        the CPU (with a warning) where CUDA is not available.
+        the CPU (with a warning) where CUDA is not available; a device
+        given here must be available.
 
     Returns
     -------
@@ -381,11 +382,27 @@ def load(path, *, device=None):
     estimator._validate_params()
     for key, value in document.fitted.items():
         setattr(estimator, key, value)
-    target = _load_device(estimator.device, name)
+    # An explicit device must exist; the saved one falls back to the CPU.
+    target = device if device is not None else _load_device(estimator.device, name)
+    unknown = [k for k in tensors if not k.startswith(("module.", "criterion."))]
+    if unknown:
+        raise ValueError(f"{path} holds unexpected tensors {unknown[:5]}.")
+
+    def state_of(prefix):
+        return {
+            key[len(prefix) + 1 :]: tensor
+            for key, tensor in tensors.items()
+            if key.startswith(prefix + ".")
+        }
+
     with torch.device("meta"):  # no memory, and no draw from torch's RNG
         module = estimator._build_network(
             estimator.n_features_in_, estimator.n_outputs_, estimator.patch_size_
         )
+    # Checked before allocating: the sizes come from the file.
+    _check_state(module, state_of("module"), f"{name}'s network", document, path)
+    module = module.to_empty(device="cpu")
+    module.load_state_dict(state_of("module"), strict=True)
     # The loss as the estimator builds it, for its buffers' names and
     # shapes; the saved buffers (the class weights) then replace the values.
     criterion, _ = estimator._criterion(
@@ -395,19 +412,8 @@ def load(path, *, device=None):
             classes=getattr(estimator, "classes_", None),
         )
     )
-    module = module.to_empty(device="cpu")
-    parts = {"module": module, "criterion": criterion}
-    unknown = [k for k in tensors if k.split(".", 1)[0] not in parts]
-    if unknown:
-        raise ValueError(f"{path} holds unexpected tensors {unknown[:5]}.")
-    for prefix, part in parts.items():
-        state = {
-            key[len(prefix) + 1 :]: tensor
-            for key, tensor in tensors.items()
-            if key.startswith(prefix + ".")
-        }
-        _check_state(part, state, f"{name}'s {prefix}", document, path)
-        part.load_state_dict(state, strict=True)
+    _check_state(criterion, state_of("criterion"), f"{name}'s loss", document, path)
+    criterion.load_state_dict(state_of("criterion"), strict=True)
     estimator.net_ = _skorch.restore_net(
         module, criterion, _resolve_device(target, name), document.history
     )
@@ -439,7 +445,7 @@ def _read_document(text, path):
         raw = json.loads(text)
         version = raw["format_version"]
         library = str(raw.get("sklearn_rnn_version", "unknown"))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise ValueError(
             f"{path} has a damaged sklearn_rnn header ({exc}); it cannot be loaded."
         ) from None
@@ -462,7 +468,7 @@ def _read_document(text, path):
         params = {k: _decode(v) for k, v in raw["params"].items()}
         fitted = {k: _decode(v) for k, v in raw["fitted"].items()}
         history = _decode(raw["history"])
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise ValueError(
             f"{path} has a damaged sklearn_rnn header ({exc!r}); it cannot be loaded."
         ) from None
@@ -482,8 +488,8 @@ def _read_document(text, path):
             f"({document.versions()}). Load it with the version that saved it."
         )
     bad = [k for k in fitted if not _is_fitted_name(k, known)]
-    required = {"n_features_in_", "n_outputs_", "patch_size_"}
-    if bad or not required <= set(fitted):
+    sizes = [fitted.get(k) for k in ("n_features_in_", "n_outputs_", "patch_size_")]
+    if bad or not all(isinstance(n, int) and n >= 1 for n in sizes):
         raise ValueError(
             f"{path} has a damaged sklearn_rnn header (fitted attributes "
             f"{sorted(fitted)}); it cannot be loaded."

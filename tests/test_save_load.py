@@ -315,3 +315,14 @@ def test_cuda_model_loads_on_a_machine_without_cuda(tmp_path, monkeypatch):
         loaded = sklearn_rnn.load(path, device="cpu")  # no warning
     assert loaded.device == loaded.net_.device == "cpu"
     loaded.set_params(warm_start=True, max_iter=1).fit(X, model.predict(X))
+    with pytest.raises(ValueError, match="CUDA is not available on this machine"):
+        sklearn_rnn.load(path, device="cuda")  # asked for explicitly: an error
+
+
+def test_feature_names_and_other_plain_attributes_survive(tmp_path):
+    """Every plain fitted attribute is stored, such as feature names."""
+    model, _, _ = fitted_model("regressor")
+    model.feature_names_in_ = np.array(["price", "volume"], dtype=object)
+    loaded = round_trip(model, tmp_path)
+    assert loaded.feature_names_in_.dtype == object
+    assert loaded.feature_names_in_.tolist() == ["price", "volume"]
