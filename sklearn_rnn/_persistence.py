@@ -33,6 +33,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._validation import caller_stacklevel
+
 # An opset that every onnxruntime of the last years runs, with the LSTM, GRU
 # and RNN operators in the form torch exports them.
 _OPSET = 17
@@ -501,7 +503,7 @@ def _read_document(text, path):
             f"{path} was {document.versions()}: the weights load unchanged, "
             "but predictions may differ slightly across torch major versions.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=caller_stacklevel(),
         )
     return document
 
@@ -550,7 +552,7 @@ def _load_device(device, name):
             "available here: it is loaded on the CPU. Pass device='cpu' to "
             "sklearn_rnn.load (or set_params(device='cpu')) to train it here.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=caller_stacklevel(),
         )
         return "cpu"
     return device

@@ -239,8 +239,9 @@ def test_another_torch_major_version_warns(tmp_path):
     model, X, _ = fitted_model("regressor")
     path = model.save(tmp_path / "model.safetensors")
     rewrite(path, lambda document, tensors: document.update(torch_version="1.13.1"))
-    with pytest.warns(UserWarning, match="torch 1.13.1.*major versions"):
+    with pytest.warns(UserWarning, match="torch 1.13.1.*major versions") as caught:
         loaded = sklearn_rnn.load(path)
+    assert {w.filename for w in caught} == {__file__}
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
@@ -304,8 +305,9 @@ def test_cuda_model_loads_on_a_machine_without_cuda(tmp_path, monkeypatch):
     path = model.save(tmp_path / "model.safetensors")
     rewrite(path, lambda document, tensors: document["params"].update(device="cuda"))
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.warns(UserWarning, match="CUDA is not available here"):
+    with pytest.warns(UserWarning, match="CUDA is not available here") as caught:
         loaded = sklearn_rnn.load(path)
+    assert {w.filename for w in caught} == {__file__}
     assert loaded.device == "cuda"  # the parameter as saved
     assert loaded.net_.device == "cpu"
     assert next(loaded.net_.module_.parameters()).device.type == "cpu"
