@@ -268,11 +268,11 @@ def save_estimator(estimator, path):
             pickle_remedy,
         ),
         "history": _encode_named(
-            {"history": list(estimator.net_.history)},
-            "the training history",
-            "Pickle the estimator instead (trusted files only), or clear the "
-            "entries a callback recorded.",
-        )["history"],
+            {"net_.history": list(estimator.net_.history)},
+            "attribute",
+            "Pickle the estimator instead (trusted files only), or remove the "
+            "entries a callback recorded from net_.history.",
+        )["net_.history"],
     }
     tensors = {
         f"{prefix}.{key}": tensor.detach().cpu().contiguous()
@@ -289,8 +289,17 @@ def save_estimator(estimator, path):
     )
 
 
+# Not fitted state: sklearn's metadata-routing requests (set_fit_request...)
+# are objects, set again after loading if needed.
+_NOT_STORED = {"net_", "_metadata_request"}
+
+
 def _is_fitted_name(name, params):
-    return name != "net_" and name not in params and _ATTRIBUTE.fullmatch(name)
+    return (
+        name not in _NOT_STORED
+        and name not in params
+        and _ATTRIBUTE.fullmatch(name) is not None
+    )
 
 
 def _library_version():

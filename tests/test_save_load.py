@@ -328,3 +328,21 @@ def test_feature_names_and_other_plain_attributes_survive(tmp_path):
     loaded = round_trip(model, tmp_path)
     assert loaded.feature_names_in_.dtype == object
     assert loaded.feature_names_in_.tolist() == ["price", "volume"]
+
+
+def test_routing_requests_are_not_stored_and_do_not_block_save(tmp_path):
+    from sklearn import config_context
+
+    model, X, _ = fitted_model("regressor")
+    with config_context(enable_metadata_routing=True):
+        model.set_score_request(sample_weight=True)
+        loaded = round_trip(model, tmp_path)
+    assert not hasattr(loaded, "_metadata_request")
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_unstorable_history_entries_fail_at_save(tmp_path):
+    model, _, _ = fitted_model("regressor")
+    model.net_.history.record("logger", object())
+    with pytest.raises(TypeError, match=r"'net_\.history' holds an object"):
+        model.save(tmp_path / "model.safetensors")
