@@ -14,7 +14,7 @@ from sktime.split import ExpandingWindowSplitter
 from sktime.utils.estimator_checks import check_estimator, parametrize_with_checks
 
 from sklearn_rnn import LSTMRegressor, RNNForecaster
-from sklearn_rnn.forecasting import _forecaster, _reduction
+from sklearn_rnn.forecasting import _calibration, _forecaster, _reduction
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:The default of config ``remember_data``:FutureWarning"
@@ -502,6 +502,60 @@ def test_seasonal_windows_are_centred_on_the_last_cycle():
     X, level = _reduction.normalise(windows, np.ones(1), geometry)
     assert level[0, 0] == np.mean(np.arange(12.0, 24.0))
     assert X.dtype == np.float32
+
+
+def test_seasonal_anchor_continues_the_profile_around_the_level():
+    """Zero output forecasts the window's seasonal pattern at its level."""
+    pattern = np.array([0.0, 3.0, -1.0, -2.0])
+    # Noise that cancels over the cycles stays out of the anchor.
+    noise = np.array([0.0] * 4 + [0.4, -0.4, 0.0, 0.0] + [-0.4, 0.4, 0.0, 0.0])
+    windows = (10 + np.tile(pattern, 3) + noise).reshape(1, 12, 1)
+    geometry = _reduction.Geometry(12, 6, 1, level_span=4)
+    level = _reduction.normalise_level(windows, geometry)
+    anchor = _reduction.anchors(windows, level, geometry, 6)
+    np.testing.assert_allclose(anchor[0, :, 0], 10 + pattern[[0, 1, 2, 3, 0, 1]])
+    # Without a cycle the anchor is the last value; a window padded at the
+    # start (NaN) still gets a finite anchor.
+    flat = _reduction.Geometry(12, 6, 1, level_span=1)
+    assert (_reduction.anchors(windows, windows[:, -1, :], flat, 6) == 8).all()
+    padded = windows.copy()
+    padded[:, :6] = np.nan
+    level = _reduction.normalise_level(padded, geometry)
+    assert np.isfinite(_reduction.anchors(padded, level, geometry, 6)).all()
+
+
+def test_network_weight_keeps_the_change_the_tail_supports():
+    rng = np.random.RandomState(0)
+    anchor_errors = rng.normal(size=(20, 6, 1))
+    # The change removes the anchor's errors: kept in full.
+    assert _calibration.network_weight(anchor_errors * 0, anchor_errors) == 1
+    # It points away from the truth (least-squares weight -4): dropped.
+    assert _calibration.network_weight(1.25 * anchor_errors, anchor_errors) == 0
+    # It overshoots by as much as it corrects (least-squares weight 0.5):
+    # that weight, averaged with 1.
+    prior = _calibration._WEIGHT_PRIOR
+    weight = _calibration.network_weight(-anchor_errors, anchor_errors)
+    np.testing.assert_allclose(weight, (0.5 + prior) / (1 + prior))
+    # NaN (past the end of a series) is left out.
+    errors = anchor_errors * 0
+    errors[:, -1] = np.nan
+    assert _calibration.network_weight(errors, anchor_errors) == 1
+
+
+def test_weight_zero_forecasts_the_anchor():
+    y = load_airline()
+    forecaster = small(max_iter=5).fit(y, fh=np.arange(1, 13))
+    assert 0 <= forecaster.network_weight_[0] <= 1
+    geometry = forecaster._geometry
+    context = np.asarray(y, dtype=np.float64)[:, None]
+    scales = np.stack([forecaster._series[0].scale])
+    regressor = forecaster.regressor_
+    shrunk = _reduction.forecast(regressor, [context], scales, geometry, 12, weight=[0])
+    window = context[None, -geometry.length :]
+    level = _reduction.normalise_level(window, geometry)
+    np.testing.assert_allclose(shrunk, _reduction.anchors(window, level, geometry, 12))
+    unshrunk = small(max_iter=5, calibration_fraction=0).fit(y, fh=[1, 2])
+    assert unshrunk.network_weight_.tolist() == [1.0]
 
 
 def test_very_short_series_train_with_calibration_and_defaults():

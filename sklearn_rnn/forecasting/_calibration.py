@@ -14,13 +14,25 @@ from scipy.stats import norm
 
 from ._reduction import forecast
 
+# The least-squares weight of a short tail is noisy: it is averaged with 1,
+# the weight the network was trained for, with this relative strength: a
+# tail where the change neither helps nor hurts (least-squares weight 0)
+# halves it, and only a tail where it clearly hurts (least-squares weight
+# -1 or less) removes it. On the development pool of
+# benchmarks/forecasting.py, 1 kept most of airline's trend, which a flat
+# year in its tail contradicts, and still shrank the changes that hurt on
+# the short quarterly and monthly series.
+_WEIGHT_PRIOR = 1.0
+
 
 def tail_lengths(lengths, fraction):
     """Rows held out at the end of each series (at least one)."""
     return [max(1, math.ceil(fraction * n)) for n in lengths]
 
 
-def forecast_errors(regressor, series, ends, geometry, n_steps, floor=None):
+def forecast_errors(
+    regressor, series, ends, geometry, n_steps, floor=None, weight=None
+):
     """Errors of forecasts from every origin in each series' held-out tail.
 
     ``series`` holds per series ``(values (T, K + Q), y (T, K), scale (K,),
@@ -39,9 +51,37 @@ def forecast_errors(regressor, series, ends, geometry, n_steps, floor=None):
     future_x = np.stack(future_x) if future_x else None
     scales = np.stack(scales)
     predicted = forecast(
-        regressor, contexts, scales, geometry, n_steps, future_x=future_x, floor=floor
+        regressor,
+        contexts,
+        scales,
+        geometry,
+        n_steps,
+        future_x=future_x,
+        floor=floor,
+        weight=weight,
     )
     return (np.stack(truth) - predicted) / scales[:, None]
+
+
+def network_weight(errors, anchor_errors):
+    """Share of the network's forecast change that the held-out tail supports.
+
+    ``errors`` and ``anchor_errors`` (n_origins, n_steps, K) are the tail
+    errors of the forecasts with the network's full output and of the
+    anchor alone (weight 0). Forecasts are linear in the weight ``w`` (up to
+    the floor), so their errors are ``anchor_errors - w * change``. The
+    least-squares ``w``, averaged with 1 (see ``_WEIGHT_PRIOR``) and clipped
+    to [0, 1], shrinks a network whose changes did not help out of sample
+    towards the anchor. Returns (K,).
+    """
+    change = anchor_errors - errors
+    both = np.isfinite(change) & np.isfinite(anchor_errors)
+    change = np.where(both, change, 0.0)
+    target = np.where(both, anchor_errors, 0.0)
+    num = (change * target).sum(axis=(0, 1))
+    den = (change * change).sum(axis=(0, 1))
+    ratio = np.divide(num, den, out=np.ones_like(num), where=den > 0)
+    return np.clip((ratio + _WEIGHT_PRIOR) / (1 + _WEIGHT_PRIOR), 0.0, 1.0)
 
 
 def variance_model(errors):

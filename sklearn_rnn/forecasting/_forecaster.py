@@ -28,6 +28,7 @@ from .._validation import _FLOAT32_MAX
 from ._calibration import (
     forecast_errors,
     gaussian_bounds,
+    network_weight,
     tail_lengths,
     variance_model,
 )
@@ -80,11 +81,14 @@ class RNNForecaster(BaseForecaster):
 
     estimator : LSTMRegressor or None, default=None
         Unfitted regressor to train (it is cloned). Its parameters can be
-        tuned as ``estimator__hidden_size`` etc. None uses ``LSTMRegressor()``
-        with a budget of about 400 gradient steps instead of 200 epochs (the
-        batch size grows with the number of windows, and the epochs are what
-        the budget leaves, between 20 and 200) at a learning rate of 3e-3:
-        fit time then hardly grows with the length of the series. This budget,
+        tuned as ``estimator__hidden_size`` etc. None uses
+        ``LSTMRegressor(conv_channels=None, readout="last")`` (a plain LSTM,
+        not the classification-tuned convolutional stem of LSTMRegressor's
+        defaults) with a budget of about 150 gradient steps instead of 200
+        epochs (the batch size grows with the number of windows, and the
+        epochs are what the budget leaves, between 5 and 200) at a learning
+        rate of 3e-3: fit time then hardly grows with the length of the
+        series. This budget,
         rather than a plateau, usually ends training, and is not warned
         about. A regressor passed here that reaches its ``max_iter`` gives one
         :class:`~sklearn.exceptions.ConvergenceWarning` per fit, in the
@@ -93,10 +97,12 @@ class RNNForecaster(BaseForecaster):
     calibration_fraction : float, default=0.1
         Fraction of the most recent time points of each series held out at
         first, in order to measure out-of-sample forecast errors for
-        :meth:`predict_interval` and :meth:`predict_quantiles`. Training then
-        continues from the same weights on all data, for a quarter of the
-        epochs already run. 0 trains on all data at once (about 20 % faster)
-        and makes interval predictions unavailable.
+        :meth:`predict_interval` and :meth:`predict_quantiles`, and to
+        choose ``network_weight_``. Training then continues from the same
+        weights on all data, for a quarter of the epochs already run. 0
+        trains on all data at once (about 20 % faster), uses the network's
+        forecasts unshrunk (``network_weight_`` 1) and makes interval
+        predictions unavailable.
 
     random_state : int, RandomState instance or None, default=None
         If not None, overrides the ``random_state`` of ``estimator``.
@@ -116,6 +122,11 @@ class RNNForecaster(BaseForecaster):
         Columns never below zero in the training data (counts, amounts):
         their forecasts and interval bounds are kept at or above zero.
 
+    network_weight_ : ndarray of shape (n_columns,)
+        Share, between 0 and 1, of the network's predicted change from the
+        anchor (see Notes) that forecasts keep: chosen on the calibration
+        tail, 1 without calibration.
+
     error_variance_ : ndarray of shape (n_columns, 2) or None
         Coefficients ``(a, b)`` of the variance of the forecast error ``h``
         steps ahead, ``a + b * h``, in units of each series' scale squared.
@@ -130,15 +141,25 @@ class RNNForecaster(BaseForecaster):
     -----
     Windows are normalised locally: the level of each target column (the mean
     of the window's last seasonal cycle, guessed from the index frequency, or
-    its last value without one) is subtracted from the window and from its
-    targets, and the difference divided by the series' typical one-step
-    change (standard deviation of its first differences). The network
-    therefore learns changes relative to the current level, which lets
-    forecasts extrapolate level and trend, while a level averaged over a
-    cycle is one that a stationary series can revert to. Windows are built
-    and the level subtracted in float64, before the cast to the network's
-    float32, so that a series far from zero keeps its small variations.
-    Exogenous columns are only standardised.
+    its last value without one) is subtracted from the window, and the
+    difference divided by the series' typical one-step change (standard
+    deviation of its first differences). Targets are expressed relative to an
+    anchor: the level plus the seasonal profile of the window (each phase's
+    deviation from its cycle's mean, averaged over the window's cycles), or
+    the last value without a known cycle. The network therefore learns how
+    the coming steps differ from the recent pattern around the current level,
+    which lets forecasts extrapolate level and trend, while a level averaged
+    over a cycle is one that a stationary series can revert to. Windows are
+    built and the level subtracted in float64, before the cast to the
+    network's float32, so that a series far from zero keeps its small
+    variations. Exogenous columns are only standardised.
+
+    The model trained before the calibration tail also forecasts the tail
+    with and without its predicted change; the least-squares share of the
+    change that the tail supports, averaged with 1 (the tail is short) and
+    clipped to [0, 1], is ``network_weight_``. Forecasts are the anchor plus
+    that share of the change, so a network whose changes did not help out of
+    sample is pulled towards the anchor (a seasonal-naive-like forecast).
 
     Prediction intervals are Gaussian around the point forecast, with a
     variance ``a + b * h`` that may grow linearly with the horizon ``h`` (as
@@ -267,13 +288,16 @@ class RNNForecaster(BaseForecaster):
             tails = tail_lengths([len(s.y) for s in series], self.calibration_fraction)
         length = self._window_length(y, series, horizon, tails)
         geometry = Geometry(
-            length, horizon, len(layout.columns), self._level_span(y, length)
+            length,
+            horizon,
+            len(layout.columns),
+            self._level_span(y, length),
         )
         # Data that never go below zero (counts, amounts) get forecasts that
         # do not either; NaN leaves a column unbounded.
         observed_min = np.min([s.y.min(axis=0) for s in series], axis=0)
         floor = np.where(observed_min >= 0, 0.0, np.nan)
-        regressor, error_variance, unconverged = self._train(
+        regressor, error_variance, weight, unconverged = self._train(
             series, geometry, tails, floor, fh
         )
         self._warn_if_unconverged(unconverged)
@@ -282,6 +306,7 @@ class RNNForecaster(BaseForecaster):
         self.window_length_, self.horizon_ = length, horizon
         self.nonnegative_ = ~np.isnan(floor)
         self.error_variance_ = error_variance
+        self.network_weight_ = weight
         self.regressor_ = regressor
         return self
 
@@ -349,7 +374,7 @@ class RNNForecaster(BaseForecaster):
         if self.calibration_fraction == 0:
             regressor = new_regressor(self.estimator, len(full.X), self.random_state)
             regressor, unconverged = fit_regressor(regressor, full)
-            return regressor, None, unconverged
+            return regressor, None, np.ones(geometry.n_targets), unconverged
         ends = [len(s.y) - t for s, t in zip(series, tails, strict=True)]
         head = training_set(values, scales, geometry, ends)
         if head is None:
@@ -357,17 +382,26 @@ class RNNForecaster(BaseForecaster):
         regressor = new_regressor(self.estimator, len(head.X), self.random_state)
         regressor, unconverged = fit_regressor(regressor, head)
         n_steps = self._calibration_steps(geometry, max(tails), fh, series)
-        errors = forecast_errors(
+        tails = [(v, s.y, s.scale, s.X) for v, s in zip(values, series, strict=True)]
+        errors = forecast_errors(regressor, tails, ends, geometry, n_steps, floor)
+        # The same forecasts without the network's change (weight 0) tell
+        # how much of that change the tail supports.
+        anchor_errors = forecast_errors(
             regressor,
-            [(v, s.y, s.scale, s.X) for v, s in zip(values, series, strict=True)],
+            tails,
             ends,
             geometry,
             n_steps,
             floor,
+            weight=np.zeros(geometry.n_targets),
+        )
+        weight = network_weight(errors, anchor_errors)
+        errors = forecast_errors(
+            regressor, tails, ends, geometry, n_steps, floor, weight=weight
         )
         epochs = max(_MIN_REFIT_EPOCHS, math.ceil(regressor.n_iter_ * _REFIT_SHARE))
         regressor, _ = fit_regressor(regressor, full, warm_start=True, max_iter=epochs)
-        return regressor, variance_model(errors), unconverged
+        return regressor, variance_model(errors), weight, unconverged
 
     def _calibration_steps(self, geometry, tail, fh, series):
         """How far ahead calibration forecasts reach."""
@@ -445,6 +479,7 @@ class RNNForecaster(BaseForecaster):
             n_steps,
             future_x=future_x,
             floor=self._floor,
+            weight=self.network_weight_,
         )
         values = [f[steps - 1] for f, (steps, _) in zip(out, plans, strict=True)]
         return values, plans
