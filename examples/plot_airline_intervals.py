@@ -34,9 +34,11 @@ print(f"test:  {y_test.index[0]} to {y_test.index[-1]} ({len(y_test)} months)")
 # for monthly data, capped by the length of the series), expresses each
 # window relative to its level (the mean of its last 12 months) so that level
 # and trend carry over into the forecast, and predicts all 36 steps at once
-# (the "direct" strategy). Interval widths are calibrated on forecasts of the
+# (the "direct" strategy), each as a change from the level plus the window's
+# average yearly profile. Interval widths are calibrated on forecasts of the
 # most recent tenth of the training series, made by the model before it
-# went on to learn that tenth too.
+# went on to learn that tenth too; the same forecasts choose how much of the
+# network's predicted change the forecasts keep (``network_weight_``).
 from sklearn_rnn import RNNForecaster
 
 rnn = RNNForecaster(random_state=0).fit(y_train, fh=fh)
@@ -44,7 +46,7 @@ rnn_pred = rnn.predict()
 rnn_int = rnn.predict_interval(coverage=[0.8, 0.95])
 print(
     f"window_length_: {rnn.window_length_}, horizon_: {rnn.horizon_}, "
-    f"epochs: {rnn.regressor_.n_iter_}"
+    f"epochs: {rnn.regressor_.n_iter_}, network_weight_: {rnn.network_weight_[0]:.2f}"
 )
 a, b = rnn.error_variance_[0]
 print(
@@ -174,6 +176,7 @@ fig.tight_layout()
 # (the coefficients are printed above; :math:`b = 0` gives bands of constant
 # width), while the ETS intervals follow from the model's multiplicative
 # error structure and widen with the level of the series. And the network
-# needs no seasonal period or model form: it learnt the yearly pattern from
-# windows of about three years (``window_length_`` above).
+# needs no model form: the seasonal period comes from the index frequency,
+# and the network learnt how the coming years differ from the recent yearly
+# pattern from windows of about three years (``window_length_`` above).
 plt.show()

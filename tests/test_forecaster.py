@@ -565,6 +565,9 @@ def test_very_short_series_train_with_calibration_and_defaults():
     y = series(100 + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(size=36))
     forecaster = small(max_iter=30).fit(y, fh=np.arange(1, 13))
     assert forecaster.window_length_ >= 4
+    # A window shorter than the cycle gets no seasonal profile.
+    assert forecaster.window_length_ < 12
+    assert not forecaster._geometry.seasonal_anchor
     assert forecaster.error_variance_ is not None
     pred = forecaster.predict()
     assert np.isfinite(pred).all()

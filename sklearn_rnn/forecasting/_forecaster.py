@@ -292,6 +292,9 @@ class RNNForecaster(BaseForecaster):
             horizon,
             len(layout.columns),
             self._level_span(y, length),
+            # A profile needs a whole cycle in the window: a window shorter
+            # than the cycle (very short series) would repeat a part of it.
+            seasonal_anchor=length >= (self._period(y) or length + 1),
         )
         # Data that never go below zero (counts, amounts) get forecasts that
         # do not either; NaN leaves a column unbounded.
@@ -336,15 +339,19 @@ class RNNForecaster(BaseForecaster):
         gives the network a level to revert to; without a known cycle, the
         last value, for series that wander like random walks.
         """
-        period = seasonal_period(getattr(_time_index(y), "freq", None))
+        period = self._period(y)
         return min(length, period) if period else 1
+
+    def _period(self, y):
+        """Steps per seasonal cycle guessed from the index, or None."""
+        return seasonal_period(getattr(_time_index(y), "freq", None))
 
     def _window_length(self, y, series, horizon, tails):
         shortest = min(len(s.y) for s in series)
         if self.window_length != "auto":
             length = int(self.window_length)
         else:
-            period = seasonal_period(getattr(_time_index(y), "freq", None))
+            period = self._period(y)
             room = min(len(s.y) - t for s, t in zip(series, tails, strict=True))
             length = auto_window_length(period, room - horizon + 1)
         if shortest - horizon < length:
