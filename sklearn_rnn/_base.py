@@ -260,11 +260,13 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         else:
             with _seeded(seed, "cpu"):  # the weights are initialised on the CPU
                 module = self._init_module(sequences, train, targets, patch_size)
-        # Shuffling draws from a private generator; dropout can only draw from
-        # torch's global one, which is then seeded for the whole training.
+        # Shuffling draws from a private generator; dropout and random crops
+        # can only draw from torch's global one, which is then seeded for the
+        # whole training.
+        draws = self.dropout > 0 or getattr(self, "random_crop", 1.0) < 1
         n_threads = self._n_threads(module, self._batch_size(len(train)))
         with (
-            _seeded(seed if self.dropout > 0 else None, device),
+            _seeded(seed if draws else None, device),
             _torch_threads(n_threads),
         ):
             result, baseline = self._train(
@@ -386,6 +388,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             conv_channels=self.conv_channels,
             kernel_size=self.kernel_size,
             readout=self.readout,
+            random_crop=self.random_crop,
         )
 
     def _init_module(self, sequences, train, targets, patch_size):

@@ -22,6 +22,7 @@ _STEM_CONSTRAINTS = {
     "conv_channels": [None, Interval(Integral, 1, None, closed="left")],
     "kernel_size": [Interval(Integral, 1, None, closed="left")],
     "readout": [StrOptions({"pool", "last"})],
+    "random_crop": [Interval(Real, 0, 1, closed="right")],
 }
 
 
@@ -86,6 +87,16 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         that state concatenated with the mean and the maximum of the last
         layer's outputs over all steps, so that what the network saw early
         in a long sequence reaches the output directly.
+
+    random_crop : float, default=1.0
+        Data augmentation by window slicing: at every training step, each
+        sequence of the minibatch is replaced by a window of
+        ``ceil(random_crop * length)`` consecutive timesteps starting at a
+        random step (seeded by ``random_state``). Prediction reads whole
+        sequences. It helps where a few long series must be told apart by
+        shapes that may occur anywhere in them; it hurts where the class
+        depends on where in the sequence something happens, and on short
+        sequences. 1.0 trains on whole sequences.
 
     solver : {"adam", "sgd"}, default="adam"
         Optimizer: Adam, or stochastic gradient descent with ``momentum``.
@@ -290,6 +301,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         conv_channels=64,
         kernel_size=7,
         readout="pool",
+        random_crop=1.0,
         solver="adam",
         learning_rate_init=2e-3,
         learning_rate="adaptive",
@@ -339,6 +351,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         self.conv_channels = conv_channels
         self.kernel_size = kernel_size
         self.readout = readout
+        self.random_crop = random_crop
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
 
@@ -541,6 +554,16 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
         layer's outputs over all steps, so that what the network saw early
         in a long sequence reaches the output directly.
 
+    random_crop : float, default=1.0
+        Data augmentation by window slicing: at every training step, each
+        sequence of the minibatch is replaced by a window of
+        ``ceil(random_crop * length)`` consecutive timesteps starting at a
+        random step (seeded by ``random_state``). Prediction reads whole
+        sequences. It helps where a few long series must be told apart by
+        shapes that may occur anywhere in them; it hurts where the class
+        depends on where in the sequence something happens, and on short
+        sequences. 1.0 trains on whole sequences.
+
     solver : {"adam", "sgd"}, default="adam"
         Optimizer: Adam, or stochastic gradient descent with ``momentum``.
 
@@ -725,6 +748,7 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
         conv_channels=64,
         kernel_size=7,
         readout="pool",
+        random_crop=1.0,
         solver="adam",
         learning_rate_init=2e-3,
         learning_rate="adaptive",
@@ -772,6 +796,7 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
         self.conv_channels = conv_channels
         self.kernel_size = kernel_size
         self.readout = readout
+        self.random_crop = random_crop
 
     def _encode_targets(self, y, warm):
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")

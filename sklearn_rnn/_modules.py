@@ -43,6 +43,9 @@ class RecurrentNetwork(nn.Module):
     readout : {"pool", "last"}
         "last": the final hidden state; "pool": also the mean and the max of
         the last layer's outputs over the observed steps.
+    random_crop : float
+        In training mode, each sequence is replaced by a random window of
+        this fraction of its length (1.0: whole sequences).
     """
 
     def __init__(
@@ -59,10 +62,12 @@ class RecurrentNetwork(nn.Module):
         conv_channels=None,
         kernel_size=7,
         readout="last",
+        random_crop=1.0,
     ):
         super().__init__()
         self.patch_size = patch_size
         self.readout = readout
+        self.random_crop = random_crop
         # Filled by the estimator from the training data; buffers so that they
         # move with .to(device) and travel with the state dict and pickles.
         self.register_buffer("x_mean", torch.zeros(n_features))
@@ -94,6 +99,8 @@ class RecurrentNetwork(nn.Module):
         # Values past a sequence's length (possibly NaN) are never read:
         # the stem zeroes them, patching selects observed steps only and
         # packing skips the rest.
+        if self.training and self.random_crop < 1:
+            x, lengths = _random_crop(x, lengths, self.random_crop)
         x = (x - self.x_mean) / self.x_scale
         if self.stem is not None:
             x, lengths = self.stem(x, lengths)
@@ -167,6 +174,28 @@ class ConvStem(nn.Module):
             h = h.masked_fill(~_mask(lengths.to(h.device), h.shape[2])[:, None], 0)
         h = torch.relu(self.conv2(h))
         return h.transpose(1, 2), lengths
+
+
+def _random_crop(x, lengths, fraction):
+    """A random window of ``ceil(fraction * length)`` steps of each sequence.
+
+    Windows start at independent random steps (torch's global generator,
+    which the estimator seeds). Sequences of equal length stay of equal
+    length, so the batch needs no packing.
+    """
+    batch, time, n_features = x.shape
+    full = (
+        torch.full((batch,), time, device=x.device)
+        if lengths is None
+        else lengths.to(x.device)
+    )
+    keep = torch.ceil(full * fraction).long().clamp_min(1)
+    start = (torch.rand(batch, device=x.device) * (full - keep + 1)).long()
+    index = (start[:, None] + torch.arange(time, device=x.device)).clamp(max=time - 1)
+    x = x.gather(1, index[..., None].expand(-1, -1, n_features))
+    if lengths is None:
+        return x[:, : int(keep[0])], None
+    return x[:, : int(keep.max())], keep
 
 
 def _mask(lengths, time):

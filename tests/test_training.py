@@ -357,6 +357,44 @@ def test_random_state_reproducible_without_global_seeding(Estimator):
     assert not np.allclose(a, c)
 
 
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_random_crop_is_seeded_and_only_trains_on_windows(Estimator):
+    """Crops draw from the seeded generator (same seed, same model; the
+    global generator untouched), change training, and never prediction."""
+    X, y = sequence_data(Estimator, m=12)
+    ragged = [x[: 6 + i % 7] for i, x in enumerate(X)]  # packed batches too
+    for data in (X, ragged):
+        torch_state = torch.get_rng_state()
+        a = fast(Estimator, random_crop=0.5).fit(data, y)
+        assert torch.equal(torch.get_rng_state(), torch_state)
+        b = fast(Estimator, random_crop=0.5).fit(data, y)
+        c = fast(Estimator, random_crop=0.5, random_state=1).fit(data, y)
+        whole = fast(Estimator).fit(data, y)
+        a, b, c, whole = (outputs(e, data) for e in (a, b, c, whole))
+        np.testing.assert_array_equal(a, b)
+        assert not np.allclose(a, c)
+        assert not np.allclose(a, whole)
+
+
+def test_random_crop_trains_on_windows_of_the_given_length():
+    X, y = sequence_data(LSTMClassifier, n=20, m=20, p=1)
+    seen = []
+    clf = fast(LSTMClassifier, random_crop=0.3, max_iter=1, patch_size=1)
+    clf.fit(X, y)
+    module = clf.net_.module_
+    handle = module.rnn.register_forward_pre_hook(
+        lambda m, args: seen.append(args[0].shape[1])
+    )
+    try:
+        module.train()
+        module(torch.as_tensor(X, dtype=torch.float32))
+        module.eval()
+        module(torch.as_tensor(X, dtype=torch.float32))
+    finally:
+        handle.remove()
+    assert seen == [6, 20]  # ceil(0.3 * 20) steps in training, all 20 after
+
+
 def test_verbose_prints_a_table_and_a_progress_bar(capsys):
     X, y = regression_data(n=40)
     fast(LSTMRegressor, max_iter=2).fit(X, y)
