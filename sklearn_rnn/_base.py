@@ -433,6 +433,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             tol=self.tol,
             clip_grad_norm=self.clip_grad_norm,
             score_kind=score_kind,
+            score_name=self._score_name,
             device=device,
             verbose=self.verbose,
             seed=seed,
@@ -512,6 +513,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         if self.n_jobs < 0:  # joblib's meaning: -1 is all, -2 all but one...
             return max(1, budget + 1 + self.n_jobs)
         return self.n_jobs
+
+    # The validation score's column in the table printed with verbose >= 1,
+    # named after its metric.
+    _score_name = "valid_score"
 
     # What the ONNX graph outputs: "proba" (classifiers) or "regression";
     # None where there is no export.

@@ -172,7 +172,14 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         one after the other). See :ref:`reproducibility`.
 
     verbose : int, default=0
-        0 is silent, 1 prints a table per epoch, 2 adds a progress bar.
+        0 is silent, 1 prints a table per epoch (the validation score's
+        column is named after its metric: ``valid_acc`` for accuracy,
+        ``valid_r2``, ``valid_step_acc`` for the accuracy over timesteps,
+        ``valid_1-ler`` for one minus the label error rate; see
+        :ref:`verbose`), 2 adds a progress bar of the epoch's batches.
+        Colours and the bar are only written when standard output is a
+        terminal (or a notebook): log files and captured output get plain
+        text, and there ``verbose=2`` prints the same as ``verbose=1``.
 
     device : str, default="auto"
         Torch device: "auto" (CUDA when available), "cpu", "cuda",
@@ -287,6 +294,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
     _onnx_kind = "proba"
+    _score_name = "valid_acc"
 
     def __init__(
         self,
@@ -638,7 +646,14 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
         one after the other). See :ref:`reproducibility`.
 
     verbose : int, default=0
-        0 is silent, 1 prints a table per epoch, 2 adds a progress bar.
+        0 is silent, 1 prints a table per epoch (the validation score's
+        column is named after its metric: ``valid_acc`` for accuracy,
+        ``valid_r2``, ``valid_step_acc`` for the accuracy over timesteps,
+        ``valid_1-ler`` for one minus the label error rate; see
+        :ref:`verbose`), 2 adds a progress bar of the epoch's batches.
+        Colours and the bar are only written when standard output is a
+        terminal (or a notebook): log files and captured output get plain
+        text, and there ``verbose=2`` prints the same as ``verbose=1``.
 
     device : str, default="auto"
         Torch device: "auto" (CUDA when available), "cpu", "cuda",
@@ -734,6 +749,7 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
         **_STEM_CONSTRAINTS,
     }
     _onnx_kind = "regression"
+    _score_name = "valid_r2"
 
     def __init__(
         self,

@@ -280,7 +280,14 @@ class LSTMTagger(_SequenceOutputs):
         one after the other). See :ref:`reproducibility`.
 
     verbose : int, default=0
-        0 is silent, 1 prints a table per epoch, 2 adds a progress bar.
+        0 is silent, 1 prints a table per epoch (the validation score's
+        column is named after its metric: ``valid_acc`` for accuracy,
+        ``valid_r2``, ``valid_step_acc`` for the accuracy over timesteps,
+        ``valid_1-ler`` for one minus the label error rate; see
+        :ref:`verbose`), 2 adds a progress bar of the epoch's batches.
+        Colours and the bar are only written when standard output is a
+        terminal (or a notebook): log files and captured output get plain
+        text, and there ``verbose=2`` prints the same as ``verbose=1``.
 
     device : str, default="auto"
         Torch device: "auto" (CUDA when available), "cpu", "cuda",
@@ -471,6 +478,9 @@ class LSTMTagger(_SequenceOutputs):
         return Targets(
             torch.from_numpy(encoded), n_outputs=len(classes), classes=classes
         )
+
+    # Accuracy over the observed timesteps.
+    _score_name = "valid_step_acc"
 
     def _criterion(self, targets):
         return TimestepCrossEntropy(), _timestep_accuracy
@@ -680,7 +690,14 @@ class LSTMTranscriber(_SequenceOutputs):
         one after the other). See :ref:`reproducibility`.
 
     verbose : int, default=0
-        0 is silent, 1 prints a table per epoch, 2 adds a progress bar.
+        0 is silent, 1 prints a table per epoch (the validation score's
+        column is named after its metric: ``valid_acc`` for accuracy,
+        ``valid_r2``, ``valid_step_acc`` for the accuracy over timesteps,
+        ``valid_1-ler`` for one minus the label error rate; see
+        :ref:`verbose`), 2 adds a progress bar of the epoch's batches.
+        Colours and the bar are only written when standard output is a
+        terminal (or a notebook): log files and captured output get plain
+        text, and there ``verbose=2`` prints the same as ``verbose=1``.
 
     device : str, default="auto"
         Torch device: "auto" (CUDA when available), "cpu", "cuda",
@@ -909,6 +926,10 @@ class LSTMTranscriber(_SequenceOutputs):
                 + "drop or shorten that label sequence."
             )
         return patch
+
+    # One minus the label error rate (it is negative when decoding makes
+    # more edits than there are labels): not an accuracy.
+    _score_name = "valid_1-ler"
 
     def _criterion(self, targets):
         return CTCLoss(), _ctc_score

@@ -15,6 +15,7 @@ Two skorch private methods are overridden or called here,
 """
 
 import math
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from skorch.callbacks import Callback, PrintLog, ProgressBar
 from skorch.history import History
 from skorch.utils import noop
 from tabulate import tabulate
+from tqdm import tqdm
 
 # On a plateau the learning rate is divided by 5 (sklearn's "adaptive")...
 _LR_FACTOR = 0.2
@@ -268,19 +270,38 @@ class ValidSplit:
         return dataset, self.valid_dataset
 
 
-class EpochLog(PrintLog):
-    """skorch's table of epochs, with the learning rate as ``1.6e-06``.
+def _on_terminal():
+    """Whether standard output is a terminal (not a file, pipe or capture).
 
-    PrintLog formats every float with 4 decimals, which prints the reduced
-    learning rates as 0.0000.
+    Read at each use: pytest's capture and notebooks replace ``sys.stdout``.
+    """
+    isatty = getattr(sys.stdout, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
+class EpochLog(PrintLog):
+    """skorch's table of epochs, in plain text except on a terminal.
+
+    PrintLog colours the best values with ANSI codes, which log files and
+    captured output show as ``^[[32m0.7147^[[0m``: here they are only
+    written when standard output is a terminal. PrintLog also formats every
+    float with 4 decimals, which prints the reduced learning rates as
+    0.0000: they are printed as ``1.6e-06``.
     """
 
     def format_row(self, row, key, color):
         if key == "lr":
             return row[key]  # formatted by tabulate, with the column's format
+        if not self.colour_:
+            # PrintLog colours a value when its "<key>_best" flag is set.
+            row = {**row, f"{key}_best": False}
         return super().format_row(row, key, color)
 
     def table(self, row):
+        self.colour_ = _on_terminal()
         keys, cells = zip(*self._yield_keys_formatted(row), strict=True)
         return tabulate(
             [cells],
@@ -288,6 +309,30 @@ class EpochLog(PrintLog):
             tablefmt=self.tablefmt,
             floatfmt=[".1e" if key == "lr" else self.floatfmt for key in keys],
             stralign=self.stralign,
+        )
+
+
+class EpochProgress(ProgressBar):
+    """skorch's progress bar of each epoch's batches, on a terminal only.
+
+    The bar is redrawn in place with carriage returns: in a log file or a
+    pipe that becomes one long garbled line in front of each row of the
+    table, so there (outside notebooks) no bar is drawn. It writes to
+    standard output, the stream of the table, and is erased when the epoch
+    ends, before skorch prints the epoch's row.
+    """
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        if self._use_notebook():
+            super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
+            return
+        total = sum(
+            len(net.get_iterator(dataset, training=training))
+            for dataset, training in ((dataset_train, True), (dataset_valid, False))
+            if dataset is not None
+        )
+        self.pbar_ = tqdm(
+            total=total, leave=False, file=sys.stdout, disable=not _on_terminal()
         )
 
 
@@ -400,15 +445,17 @@ class Plateau(Callback):
 
 
 class ValidationScore(Callback):
-    """Record ``valid_score`` from the validation pass.
+    """Record the score of the validation pass in the history as ``name``.
 
     ``kind`` is "accuracy", "r2", or a function mapping the lists of the
     batches' outputs and targets to the score (for outputs that are not one
-    row per sample, such as per-timestep outputs).
+    row per sample, such as per-timestep outputs). ``name`` is the column
+    of the printed table: named after the metric (``valid_acc``...).
     """
 
-    def __init__(self, kind):
+    def __init__(self, kind, name="valid_score"):
         self.kind = kind
+        self.name = name
 
     def on_epoch_begin(self, net, **kwargs):
         self.preds_, self.targets_ = [], []
@@ -425,9 +472,7 @@ class ValidationScore(Callback):
         if not self.preds_:
             return
         if callable(self.kind):
-            net.history.record(
-                "valid_score", float(self.kind(self.preds_, self.targets_))
-            )
+            net.history.record(self.name, float(self.kind(self.preds_, self.targets_)))
             self.preds_, self.targets_ = [], []
             return
         pred = torch.cat(self.preds_).cpu().double().numpy()
@@ -439,7 +484,7 @@ class ValidationScore(Callback):
                 # A single held-out sample has no R² (nan), as in sklearn.
                 warnings.simplefilter("ignore", UndefinedMetricWarning)
                 score = r2_score(true, pred)
-        net.history.record("valid_score", float(score))
+        net.history.record(self.name, float(score))
         self.preds_, self.targets_ = [], []
 
 
@@ -464,6 +509,8 @@ class TrainingSettings:
     # "accuracy", "r2", or a function of the held-out batches' outputs and
     # targets (see ValidationScore).
     score_kind: str | Callable
+    # The score's column in the history and the printed table.
+    score_name: str
     device: str
     verbose: int
     seed: int | None = None  # seeds the shuffling; None draws from torch
@@ -517,7 +564,7 @@ def train(module, criterion, sequences, targets, train_rows, valid_rows, setting
     net.train_split = None
     net.module_.eval()
     interrupted = net.__dict__.pop("interrupted_", False)
-    loss_curve, scores, valid_losses = fitted_curves(net)
+    loss_curve, scores, valid_losses = fitted_curves(net, settings.score_name)
     plateau = dict(net.callbacks_)["plateau"]
     monitor = "train_loss" if valid is None else "valid_loss"
     monitored = [row[monitor] for row in net.history if monitor in row]
@@ -579,12 +626,18 @@ def make_net(module, criterion, valid_dataset, generator, settings):
         ),
     ]
     if held_out:
-        callbacks.insert(0, ("valid_score", ValidationScore(settings.score_kind)))
+        callbacks.insert(
+            0,
+            (
+                "valid_score",
+                ValidationScore(settings.score_kind, settings.score_name),
+            ),
+        )
     if shard is not None:
         # Before the callbacks that read the epoch's training loss.
         callbacks.insert(0, ("data_parallel", DataParallel()))
     if verbose >= 2:
-        callbacks.append(("progress_bar", ProgressBar()))
+        callbacks.append(("progress_bar", EpochProgress()))
     params = {f"optimizer__{k}": v for k, v in optimizer_params.items()}
     if not verbose:
         params["callbacks__print_log"] = None
@@ -626,7 +679,7 @@ def restore_net(module, criterion, device, history):
     return net
 
 
-def fitted_curves(net):
+def fitted_curves(net, score_name):
     """``loss_curve_``, validation scores and losses from the net's history.
 
     An epoch interrupted by Ctrl-C has no epoch-level loss: its training loss
@@ -645,5 +698,5 @@ def fitted_curves(net):
             loss_curve.append(float((losses * sizes).sum() / sizes.sum()))
         if "valid_loss" in row:
             valid_losses.append(row["valid_loss"])
-            scores.append(row["valid_score"])
+            scores.append(row[score_name])
     return loss_curve, (scores or None), (valid_losses or None)

@@ -443,3 +443,22 @@ def test_max_iter_warning_points_at_the_callers_line(make):
     with pytest.warns(ConvergenceWarning, match="max_iter=1") as caught:
         make(max_iter=1, early_stopping=False).fit(X, y)
     assert {w.filename for w in caught} == {__file__}
+
+
+@pytest.mark.parametrize(
+    ("make", "data", "column"),
+    [
+        (tagger, tagging_data, "valid_step_acc"),
+        (transcriber, words_data, "valid_1-ler"),
+    ],
+)
+def test_verbose_table_names_the_validation_score(capsys, make, data, column):
+    X, y = data()
+    est = make(max_iter=2, early_stopping=True, validation_fraction=0.25, verbose=1)
+    est.fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    header = lines[0].split()
+    assert column in header
+    at = header.index(column)
+    printed = [float(line.split()[at]) for line in lines[2:4]]
+    np.testing.assert_allclose(est.validation_scores_, printed, atol=1e-4)

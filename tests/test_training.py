@@ -424,10 +424,77 @@ def test_verbose_prints_a_table_and_a_progress_bar(capsys):
         *(f"{plateau}: learning rate divided by 5, to {rate}." for rate in lr[2:]),
         f"Stopping: {plateau}.",
     ]
-    fast(LSTMRegressor, max_iter=2, verbose=2).fit(X, y)
-    captured = capsys.readouterr()
-    assert "train_loss" in captured.out
-    assert "/" in captured.err + captured.out  # tqdm's "n/total" progress
+
+
+def _rendered(out):
+    """The lines a terminal shows for ``out``: a carriage return goes back
+    to the start of the line, and text overwrites what was there."""
+    lines = []
+    for line in out.split("\n"):
+        shown = ""
+        for part in line.split("\r"):
+            shown = part + shown[len(part) :]
+        lines.append(shown.rstrip())
+    return [line for line in lines if line]
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+@pytest.mark.parametrize(
+    ("Estimator", "column"),
+    [(LSTMClassifier, "valid_acc"), (LSTMRegressor, "valid_r2")],
+)
+def test_verbose_output_is_plain_text_when_not_a_terminal(
+    capsys, Estimator, column, verbose
+):
+    """Captured output (as in a log file) has no ANSI codes and no progress
+    bar redrawn with carriage returns; the score column names its metric."""
+    X, y = sequence_data(Estimator, n=60)
+    est = fast(Estimator, max_iter=3, early_stopping=True, verbose=verbose)
+    est.fit(X, y)
+    out = capsys.readouterr().out
+    assert "\x1b[" not in out
+    assert "\r" not in out
+    lines = out.splitlines()
+    header = lines[0].split()
+    # skorch sorts the columns by name.
+    valid = sorted([column, "valid_loss"])
+    assert header == ["epoch", "lr", "train_loss", *valid, "dur"]
+    assert set(lines[1]) == {"-", " "}
+    rows = [line.split() for line in lines[2:5]]
+    assert [row[0] for row in rows] == ["1", "2", "3"]
+    for row in rows:
+        assert len(row) == len(header)
+        float(row[2]), float(row[3]), float(row[4])  # plain numbers
+    # The fitted attribute keeps its name, with the printed values.
+    at = header.index(column)
+    np.testing.assert_allclose(
+        est.validation_scores_, [float(row[at]) for row in rows], atol=1e-4
+    )
+
+
+def test_verbose_2_on_a_terminal_erases_the_bar_before_each_row(capsys, monkeypatch):
+    """On a terminal the best values are coloured and a progress bar runs
+    during each epoch; once the carriage returns are rendered, only the
+    table remains: the bar never shares a line with a row."""
+    monkeypatch.setattr("sklearn_rnn._skorch._on_terminal", lambda: True)
+    X, y = regression_data(n=60)
+    fast(LSTMRegressor, max_iter=3, early_stopping=True, verbose=2).fit(X, y)
+    out = capsys.readouterr().out
+    assert "\x1b[" in out  # colours
+    assert out.count("it/s]") >= 3  # a bar (tqdm's rate) in every epoch
+    lines = _rendered(out)
+    assert lines[0].split() == [
+        "epoch",
+        "lr",
+        "train_loss",
+        "valid_loss",
+        "valid_r2",
+        "dur",
+    ]
+    rows = [line.split() for line in lines[2:5]]
+    assert [row[0] for row in rows] == ["1", "2", "3"]
+    assert all(len(row) == 6 for row in rows)
+    assert all(line.startswith("Restored the weights") for line in lines[5:])
 
 
 def test_predict_is_batched_and_does_not_track_gradients(monkeypatch):
