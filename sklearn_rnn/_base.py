@@ -27,6 +27,7 @@ from ._modules import CELLS, RecurrentNetwork
 from ._validation import (
     caller_stacklevel,
     check_allocation,
+    check_column_names,
     check_sequences,
     warn_if_transposed,
 )
@@ -227,6 +228,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         device = _resolve_device(self.device, type(self).__name__)
         sequences = check_sequences(X, estimator=self)
         warn_if_transposed(sequences, self)
+        check_column_names(self, X, reset=True)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y "
@@ -486,6 +488,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         """The module's outputs for ``X``, one per predict batch, and ``X``
         validated as :class:`Sequences`."""
         check_is_fitted(self)
+        # Before the count of features: the names say more.
+        check_column_names(self, X, reset=False)
         sequences = check_sequences(X, estimator=self, n_features=self.n_features_in_)
         module, device = self.net_.module_, self.net_.device
         n_threads = self._n_threads(module, min(len(sequences), _PREDICT_BATCH))

@@ -315,6 +315,14 @@ class LSTMTagger(_SequenceOutputs):
     n_features_in_ : int
         Number of features per timestep seen during fit.
 
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen during fit. Defined only when ``X`` was
+        an sktime panel DataFrame (``pd-multiindex`` or ``nested_univ``,
+        whose columns are features) with string column names. The columns
+        of a plain 2-D DataFrame are timesteps, not features: they are not
+        recorded here, but predicting on such a frame with its columns in
+        another order is an error (see :ref:`column-names`).
+
     patch_size_ : int
         Timesteps per recurrent step actually used.
 
@@ -724,6 +732,14 @@ class LSTMTranscriber(_SequenceOutputs):
 
     n_features_in_ : int
         Number of features per timestep seen during fit.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen during fit. Defined only when ``X`` was
+        an sktime panel DataFrame (``pd-multiindex`` or ``nested_univ``,
+        whose columns are features) with string column names. The columns
+        of a plain 2-D DataFrame are timesteps, not features: they are not
+        recorded here, but predicting on such a frame with its columns in
+        another order is an error (see :ref:`column-names`).
 
     patch_size_ : int
         Timesteps per recurrent step actually used.

@@ -26,6 +26,7 @@ not overflow: float64 values beyond the range of float32 are an error, found
 in the same scan as NaN and infinity.
 """
 
+import itertools
 import os
 import sys
 import warnings
@@ -570,6 +571,110 @@ def _frame_to_arrays(X):
         # nested_univ: each cell is a Series over time.
         return [np.column_stack([cell.to_numpy() for cell in row]) for row in X.values]
     return X.to_numpy()
+
+
+def _is_panel_frame(X):
+    """Whether ``X`` is a DataFrame in one of sktime's panel formats, whose
+    columns are features (pd-multiindex, nested_univ); a plain 2-D frame's
+    columns are timesteps."""
+    if not isinstance(X, pd.DataFrame):
+        return False
+    if isinstance(X.index, pd.MultiIndex):
+        return True
+    return bool(
+        len(X) and X.dtypes.eq(object).all() and isinstance(X.iat[0, 0], pd.Series)
+    )
+
+
+def _timestep_labels(X):
+    """The column labels of a plain 2-D DataFrame, or None.
+
+    They name timesteps, which are read in column order: labels that are all
+    strings or all integers (``pd.DataFrame(array)`` gives 0, 1, ...) are
+    kept, so that reordered columns can be caught.
+    """
+    if not isinstance(X, pd.DataFrame) or _is_panel_frame(X):
+        return None
+    labels = list(X.columns)
+    if not labels or not X.columns.is_unique:
+        return None
+    if all(isinstance(c, str) for c in labels):
+        return np.asarray(labels, dtype=object)
+    if all(isinstance(c, int | np.integer) and not isinstance(c, bool) for c in labels):
+        return np.asarray([int(c) for c in labels], dtype=object)
+    return None
+
+
+def check_column_names(estimator, X, *, reset):
+    """Record (``reset=True``, in fit) or check the column names of ``X``.
+
+    The columns of an sktime panel frame are features: their names become
+    ``feature_names_in_``, checked at predict time by scikit-learn's own
+    rules (a warning when names appear or disappear, an error when they
+    differ or come in another order). The columns of a plain 2-D frame are
+    timesteps, not features (``n_features_in_`` is 1): their labels are kept
+    in ``_timestep_names_in`` and a frame whose columns come back in another
+    order is an error, since its sequences would be read in that order. A
+    2-D frame may have more or fewer columns than in fit (longer or shorter
+    sequences); the labels both frames have must then keep their order.
+    """
+    from sklearn.utils.validation import _check_feature_names
+
+    panel = _is_panel_frame(X)
+    timesteps = _timestep_labels(X)
+    if reset:
+        _check_feature_names(estimator, X if panel else None, reset=True)
+        estimator._timestep_names_in = timesteps
+        return
+    # Features: sklearn's warnings and errors (names absent from a 2-D
+    # frame or an array give its "does not have valid feature names").
+    _check_feature_names(estimator, X if panel else None, reset=False)
+    fitted = getattr(estimator, "_timestep_names_in", None)
+    name = type(estimator).__name__
+    if fitted is None:
+        return
+    if timesteps is None:
+        if isinstance(fitted[0], str) and not panel:
+            # As sklearn warns for features; integer labels, which
+            # pd.DataFrame(array) gives, name nothing and are not missed.
+            warnings.warn(
+                f"X does not have valid column names, but {name} was fitted on "
+                "a 2-D DataFrame whose columns (timesteps) have names: their "
+                "order cannot be checked.",
+                UserWarning,
+                stacklevel=caller_stacklevel(),
+            )
+        return
+    if len(fitted) == len(timesteps):
+        if (fitted == timesteps).all():
+            return
+        fitted_set, seen = set(fitted), set(timesteps)
+        if fitted_set == seen:
+            detail = "Column names must be in the same order as they were in fit."
+        else:
+            unseen = [c for c in timesteps if c not in fitted_set][:5]
+            missing = [c for c in fitted if c not in seen][:5]
+            detail = (
+                f"Column names unseen at fit time: {unseen}; seen at fit time, "
+                f"yet now missing: {missing}."
+            )
+    else:
+        # Sequences of another length: the shared labels keep their order.
+        position = {c: i for i, c in enumerate(fitted)}
+        shared = [position[c] for c in timesteps if c in position]
+        if all(a < b for a, b in itertools.pairwise(shared)):
+            return
+        detail = (
+            "The columns that were also passed during fit come in another "
+            "order than in fit."
+        )
+    raise ValueError(
+        "The feature names should match those that were passed during fit.\n"
+        f"{detail} The columns of a 2-D DataFrame are the timesteps of "
+        f"univariate sequences, read in column order, so {name} would read "
+        "them in a different order than it was trained on. Select the "
+        "columns in their fit order, for instance X[fitted_columns]."
+    )
 
 
 def _check_time_increasing(index):

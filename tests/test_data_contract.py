@@ -1,5 +1,6 @@
 """The data contract: input forms, padding, packing, and bad input."""
 
+import warnings
 from functools import partial
 
 import numpy as np
@@ -131,6 +132,8 @@ def test_padding_changes_nothing_but_length_does():
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
+# Fitted on an array, predicting on named columns: sklearn's warning.
+@pytest.mark.filterwarnings("ignore:X has feature names:UserWarning")
 def test_sktime_panel_formats(Estimator):
     X, _ = make_data(n=10, m=5, p=2)
     est = fast(Estimator).fit(X, targets_for(Estimator, X))
@@ -142,6 +145,87 @@ def test_sktime_panel_formats(Estimator):
     expected = outputs(est, X)
     np.testing.assert_allclose(outputs(est, multiindex), expected, rtol=1e-5)
     np.testing.assert_allclose(outputs(est, nested), expected, rtol=1e-5)
+
+
+def panel_frames(X, columns):
+    """``X`` (N, M, P) as sktime's pd-multiindex and nested_univ frames."""
+    n, m, p = X.shape
+    index = pd.MultiIndex.from_product([range(n), range(m)], names=["id", "t"])
+    multiindex = pd.DataFrame(X.reshape(n * m, p), index=index, columns=columns)
+    nested = pd.DataFrame(
+        {c: [pd.Series(X[i, :, j]) for i in range(n)] for j, c in enumerate(columns)}
+    )
+    return multiindex, nested
+
+
+@pytest.mark.parametrize("form", ["pd-multiindex", "nested_univ"])
+def test_panel_frames_record_their_columns_as_feature_names(form):
+    """The columns of a panel frame are features: sklearn's rules apply."""
+    X, y = make_data(n=10, m=5, p=2)
+    forms = ["pd-multiindex", "nested_univ"]
+    frames = dict(zip(forms, panel_frames(X, ["a", "b"]), strict=True))
+    frame = frames[form]
+    clf = fast(LSTMClassifier).fit(frame, y)
+    assert clf.feature_names_in_.dtype == object
+    np.testing.assert_array_equal(clf.feature_names_in_, ["a", "b"])
+    assert clf.n_features_in_ == 2
+    expected = clf.predict_proba(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.predict(frame)  # the same names: no warning
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-5)
+    swapped = dict(zip(forms, panel_frames(X[:, :, ::-1], ["b", "a"]), strict=True))[
+        form
+    ]
+    with pytest.raises(ValueError, match="must be in the same order as they were"):
+        clf.predict(swapped)
+    renamed = dict(zip(forms, panel_frames(X, ["a", "c"]), strict=True))[form]
+    with pytest.raises(ValueError, match="Feature names unseen at fit time"):
+        clf.predict(renamed)
+    # Refitting on an array forgets the names; a frame then warns.
+    clf.fit(X, y)
+    assert not hasattr(clf, "feature_names_in_")
+    with pytest.warns(UserWarning, match="X has feature names, but LSTMClassifier"):
+        clf.predict(frame)
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_2d_frames_columns_are_timesteps_and_their_order_is_checked(named):
+    """A 2-D frame's columns are timesteps (read in column order): they are
+    not feature names, and columns in another order are an error, whether
+    they are named or labelled 0, 1, ... by ``pd.DataFrame(array)``."""
+    X, y = make_data(m=8, p=1)
+    X = X[:, :, 0]
+    columns = [f"t{i}" for i in range(8)] if named else None
+    frame = pd.DataFrame(X, columns=columns)
+    clf = fast(LSTMClassifier).fit(frame, y)
+    assert not hasattr(clf, "feature_names_in_")
+    assert clf.n_features_in_ == 1
+    proba = clf.predict_proba(frame)
+    reversed_columns = frame[frame.columns[::-1]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # tested below
+        as_array = clf.predict_proba(reversed_columns.to_numpy())
+    assert not np.allclose(as_array, proba, atol=1e-3)  # what the check prevents
+    with pytest.raises(ValueError, match="same order as they were in fit") as info:
+        clf.predict_proba(reversed_columns)
+    assert "timesteps of univariate sequences" in str(info.value)
+    # Shorter or longer sequences are valid, in the fit order.
+    assert clf.predict(frame.iloc[:, 3:]).shape == (40,)
+    shuffled = frame.iloc[:, [4, 3, 5, 6, 7]]
+    with pytest.raises(ValueError, match="another order than in fit"):
+        clf.predict(shuffled)
+    if named:
+        renamed = frame.rename(columns={"t0": "u0"})
+        with pytest.raises(ValueError, match=r"unseen at fit time: \['u0'\]"):
+            clf.predict(renamed)
+        with pytest.warns(UserWarning, match="does not have valid column names"):
+            np.testing.assert_allclose(clf.predict_proba(X), proba, rtol=1e-5)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # 0, 1, ... name nothing: no warning
+            np.testing.assert_allclose(clf.predict_proba(X), proba, rtol=1e-5)
 
 
 def test_pd_multiindex_time_must_increase_within_each_instance():
