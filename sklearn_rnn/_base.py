@@ -225,6 +225,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             The fitted estimator.
         """
         _reject_booleans(self)
+        self._check_network()
         device = _resolve_device(self.device, type(self).__name__)
         sequences = check_sequences(X, estimator=self)
         warn_if_transposed(sequences, self)
@@ -265,10 +266,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         # Shuffling draws from a private generator; dropout and random crops
         # can only draw from torch's global one, which is then seeded for the
         # whole training.
-        draws = self.dropout > 0 or getattr(self, "random_crop", 1.0) < 1
         n_threads = self._n_threads(module, self._batch_size(len(train)))
         with (
-            _seeded(seed if draws else None, device),
+            _seeded(seed if self._random_in_training() else None, device),
             _torch_threads(n_threads),
         ):
             result, baseline = self._train(
@@ -368,6 +368,15 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                     raise
         return np.arange(n_samples), None
 
+    def _check_network(self):
+        """Check the parameters of the network beyond their constraints
+        (called first in fit; the many-to-one estimators check ``module``)."""
+
+    def _random_in_training(self):
+        """Whether training draws from torch's global generator (dropout,
+        random crops), which must then be seeded for the whole training."""
+        return self.dropout > 0 or getattr(self, "random_crop", 1.0) < 1
+
     def _resolve_patch_size(self, sequences):
         if self.patch_size == "auto":
             return max(1, math.ceil(sequences.max_length() / _MAX_AUTO_STEPS))
@@ -393,6 +402,15 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             random_crop=self.random_crop,
         )
 
+    def _size_parameters(self, patch_size):
+        """The parameters that set the network's size, and how to shrink it,
+        for error messages."""
+        return (
+            f"hidden_size={self.hidden_size}, num_layers={self.num_layers}, "
+            f"patch_size={patch_size}",
+            "Use a smaller hidden_size, num_layers or patch_size.",
+        )
+
     def _init_module(self, sequences, train, targets, patch_size):
         def build():
             return self._build_network(
@@ -403,11 +421,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         # training holds them 4 times (weights, gradients, Adam's moments).
         with torch.device("meta"):
             n_weights = sum(p.numel() for p in build().parameters())
+        size, remedy = self._size_parameters(patch_size)
         check_allocation(
-            16 * n_weights,
-            f"A network of {n_weights:,} weights (hidden_size={self.hidden_size}, "
-            f"num_layers={self.num_layers}, patch_size={patch_size})",
-            "Use a smaller hidden_size, num_layers or patch_size.",
+            16 * n_weights, f"A network of {n_weights:,} weights ({size})", remedy
         )
         module = build()
         mean, std = sequences.moments(train)

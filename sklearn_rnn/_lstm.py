@@ -1,6 +1,7 @@
 """LSTMClassifier and LSTMRegressor: the base class plus a few hooks each."""
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,6 +15,7 @@ from sklearn.utils.validation import check_array, column_or_1d
 from torch import nn
 
 from ._base import BaseRecurrent, Targets
+from ._modules import CustomNetwork
 from ._validation import _python, check_target_range, nonzero_scale
 
 # The convolutional stem and read-out of the many-to-one estimators (the
@@ -23,10 +25,162 @@ _STEM_CONSTRAINTS = {
     "kernel_size": [Interval(Integral, 1, None, closed="left")],
     "readout": [StrOptions({"pool", "last"})],
     "random_crop": [Interval(Real, 0, 1, closed="right")],
+    # Checked in fit, with a message that says what a module must be.
+    "module": "no_validation",
 }
 
 
-class LSTMClassifier(ClassifierMixin, BaseRecurrent):
+# Constructor keyword arguments of the user's module, as in skorch.
+_MODULE_PREFIX = "module__"
+# Parameters of the built-in network, unused with module=: their defaults.
+_BUILT_IN = {
+    "cell": "lstm",
+    "hidden_size": 64,
+    "num_layers": 1,
+    "bidirectional": False,
+    "dropout": 0.0,
+    "fc_size": None,
+    "patch_size": "auto",
+    "conv_channels": 64,
+    "kernel_size": 7,
+    "readout": "pool",
+}
+
+
+class _ManyToOne(BaseRecurrent):
+    """The many-to-one estimators: the built-in network or a user's module.
+
+    ``module`` is a :class:`torch.nn.Module` class, built with the
+    ``module__<name>`` parameters (as in skorch) plus ``n_features`` and
+    ``n_outputs``. Those parameters are estimator parameters like any other:
+    ``get_params`` lists them and ``set_params``, ``clone`` and searches set
+    them, although they are not in the constructor's signature. They are
+    kept in one private dict, ``_module_params``, rather than as attributes:
+    sklearn allows no public attribute that is not in the signature. As
+    sklearn wants, the constructor and ``set_params`` accept any keyword and
+    ``fit`` rejects those that are not ``module__<name>``.
+    """
+
+    def get_params(self, deep=True):
+        params = super().get_params(deep=deep)
+        params.update(self._module_params)
+        return params
+
+    def set_params(self, **params):
+        # BaseEstimator.set_params only takes the names get_params lists; a
+        # module__<name> may be new (a grid over a parameter left at its
+        # default in the constructor).
+        extra = {
+            key: params.pop(key)
+            for key in list(params)
+            if key.startswith(_MODULE_PREFIX) or key in self._module_params
+        }
+        super().set_params(**params)
+        self._module_params.update(extra)
+        return self
+
+    def _module_kwargs(self):
+        return {
+            key[len(_MODULE_PREFIX) :]: value
+            for key, value in self._module_params.items()
+        }
+
+    def _check_network(self):
+        """Raise for a ``module`` that is not a Module class; warn for
+        parameters of the built-in network set alongside it."""
+        name = type(self).__name__
+        unknown = [
+            key
+            for key in self._module_params
+            if not key.startswith(_MODULE_PREFIX) or key == _MODULE_PREFIX
+        ]
+        if unknown:
+            raise TypeError(
+                f"{name} got unexpected parameter(s) {', '.join(map(repr, unknown))}"
+                "; parameters beyond the estimator's own must be module__<name>, "
+                "passed to the constructor of ``module``."
+            )
+        module = self.module
+        if module is None:
+            given = sorted(_MODULE_PREFIX + k for k in self._module_kwargs())
+            if given:
+                raise ValueError(
+                    f"{name} has {', '.join(given)} but module=None: module__"
+                    "<name> parameters are passed to a module of your own. Pass "
+                    "module=YourModuleClass, or drop them."
+                )
+            return
+        if isinstance(module, nn.Module):
+            raise TypeError(
+                f"module must be a torch.nn.Module subclass, not an instance: "
+                f"got an instance of {type(module).__name__}. Pass the class, "
+                f"module={type(module).__name__}, and its constructor arguments "
+                f"as module__<name>=value: {name} builds it at each fit."
+            )
+        if not (isinstance(module, type) and issubclass(module, nn.Module)):
+            raise TypeError(
+                f"module must be a torch.nn.Module subclass with forward(x, "
+                f"lengths) returning (batch, n_outputs); got {module!r}."
+            )
+        for key in ("n_features", "n_outputs"):
+            if key in self._module_kwargs():
+                raise ValueError(
+                    f"module__{key} is set, but {name} passes {key} to the "
+                    "module itself (from the data). Drop it."
+                )
+        ignored = [
+            key for key, default in _BUILT_IN.items() if getattr(self, key) != default
+        ]
+        if ignored:
+            warnings.warn(
+                f"{name}: {', '.join(f'{k}={getattr(self, k)!r}' for k in ignored)} "
+                f"set the built-in network, which module={module.__name__} "
+                "replaces: they are ignored. Pass the module's own settings as "
+                "module__<name>=value.",
+                UserWarning,
+                stacklevel=4,
+            )
+
+    def _resolve_patch_size(self, sequences):
+        # A user's module reads every timestep; it patches if it wants to.
+        return 1 if self.module is not None else super()._resolve_patch_size(sequences)
+
+    def _random_in_training(self):
+        # A user's module may draw random numbers (dropout) whatever our
+        # dropout parameter says.
+        return self.module is not None or super()._random_in_training()
+
+    def _size_parameters(self, patch_size):
+        if self.module is None:
+            return super()._size_parameters(patch_size)
+        kwargs = ", ".join(
+            f"module__{k}={v!r}" for k, v in self._module_kwargs().items()
+        )
+        return (
+            f"module={self.module.__name__}{', ' if kwargs else ''}{kwargs}",
+            "Build a smaller module.",
+        )
+
+    def _build_network(self, n_features, n_outputs, patch_size):
+        if self.module is None:
+            return super()._build_network(n_features, n_outputs, patch_size)
+        kwargs = self._module_kwargs()
+        try:
+            module = self.module(**kwargs, n_features=n_features, n_outputs=n_outputs)
+        except TypeError as exc:
+            given = ", ".join(["n_features", "n_outputs", *kwargs])
+            raise TypeError(
+                f"module={self.module.__name__} could not be built with the "
+                f"keyword arguments {given}: {exc}. Its constructor must accept "
+                "n_features and n_outputs (passed by the estimator) and one "
+                "argument per module__<name> parameter."
+            ) from exc
+        return CustomNetwork(
+            module, n_features, n_outputs, random_crop=self.random_crop
+        )
+
+
+class LSTMClassifier(ClassifierMixin, _ManyToOne):
     """Recurrent neural network classifier for sequences.
 
     Reads each sequence with an LSTM (or GRU, or vanilla RNN), fed by a small
@@ -97,6 +251,24 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         shapes that may occur anywhere in them; it hurts where the class
         depends on where in the sequence something happens, and on short
         sequences. 1.0 trains on whole sequences.
+
+    module : torch.nn.Module subclass, default=None
+        A network of your own, replacing the built-in one: a class (not an
+        instance), built at each fit as ``module(n_features=P,
+        n_outputs=K, **kwargs)`` where ``kwargs`` are the estimator's
+        ``module__<name>=value`` parameters without their prefix (K: the
+        number of classes, also for two, or of regression targets). These
+        are estimator parameters like any other, for ``set_params``,
+        ``clone`` and searches. Its ``forward(x, lengths)`` gets ``x``,
+        float32 (batch, time, P), standardised per feature and zero past
+        each sequence's length, and ``lengths``, int64 (batch,) on the
+        device of ``x``, or None when all the batch's sequences have full
+        length; it returns (batch, K): logits for the classifier,
+        standardised targets for the regressor. Training, early stopping,
+        the thread budget, ``random_crop`` and the sklearn API are the
+        same. The parameters of the built-in network (``cell`` to
+        ``readout`` above) are ignored, with a warning when set. See
+        :ref:`custom-module`.
 
     solver : {"adam", "sgd"}, default="adam"
         Optimizer: Adam, or stochastic gradient descent with ``momentum``.
@@ -229,7 +401,8 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         another order is an error (see :ref:`column-names`).
 
     patch_size_ : int
-        Timesteps per recurrent step actually used.
+        Timesteps per recurrent step actually used (1 with ``module``,
+        which reads every timestep).
 
     n_outputs_ : int
         Number of outputs of the network (per timestep for the sequence
@@ -318,6 +491,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         kernel_size=7,
         readout="pool",
         random_crop=1.0,
+        module=None,
         solver="adam",
         learning_rate_init=2e-3,
         learning_rate="adaptive",
@@ -337,6 +511,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         n_jobs=None,
         class_weight=None,
         label_smoothing=0.1,
+        **module_params,
     ):
         super().__init__(
             cell=cell,
@@ -368,6 +543,9 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         self.kernel_size = kernel_size
         self.readout = readout
         self.random_crop = random_crop
+        self.module = module
+        # The module__<name> keywords (see _ManyToOne).
+        self._module_params = module_params
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
 
@@ -509,7 +687,7 @@ class LSTMClassifier(ClassifierMixin, BaseRecurrent):
         return self.classes_[index]
 
 
-class LSTMRegressor(RegressorMixin, BaseRecurrent):
+class LSTMRegressor(RegressorMixin, _ManyToOne):
     """Recurrent neural network regressor for sequences.
 
     Reads each sequence with an LSTM (or GRU, or vanilla RNN), fed by a small
@@ -579,6 +757,24 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
         shapes that may occur anywhere in them; it hurts where the class
         depends on where in the sequence something happens, and on short
         sequences. 1.0 trains on whole sequences.
+
+    module : torch.nn.Module subclass, default=None
+        A network of your own, replacing the built-in one: a class (not an
+        instance), built at each fit as ``module(n_features=P,
+        n_outputs=K, **kwargs)`` where ``kwargs`` are the estimator's
+        ``module__<name>=value`` parameters without their prefix (K: the
+        number of classes, also for two, or of regression targets). These
+        are estimator parameters like any other, for ``set_params``,
+        ``clone`` and searches. Its ``forward(x, lengths)`` gets ``x``,
+        float32 (batch, time, P), standardised per feature and zero past
+        each sequence's length, and ``lengths``, int64 (batch,) on the
+        device of ``x``, or None when all the batch's sequences have full
+        length; it returns (batch, K): logits for the classifier,
+        standardised targets for the regressor. Training, early stopping,
+        the thread budget, ``random_crop`` and the sklearn API are the
+        same. The parameters of the built-in network (``cell`` to
+        ``readout`` above) are ignored, with a warning when set. See
+        :ref:`custom-module`.
 
     solver : {"adam", "sgd"}, default="adam"
         Optimizer: Adam, or stochastic gradient descent with ``momentum``.
@@ -695,7 +891,8 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
         another order is an error (see :ref:`column-names`).
 
     patch_size_ : int
-        Timesteps per recurrent step actually used.
+        Timesteps per recurrent step actually used (1 with ``module``,
+        which reads every timestep).
 
     n_outputs_ : int
         Number of outputs of the network (per timestep for the sequence
@@ -781,6 +978,7 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
         kernel_size=7,
         readout="pool",
         random_crop=1.0,
+        module=None,
         solver="adam",
         learning_rate_init=2e-3,
         learning_rate="adaptive",
@@ -798,6 +996,7 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
         verbose=0,
         device="auto",
         n_jobs=None,
+        **module_params,
     ):
         super().__init__(
             cell=cell,
@@ -829,6 +1028,9 @@ class LSTMRegressor(RegressorMixin, BaseRecurrent):
         self.kernel_size = kernel_size
         self.readout = readout
         self.random_crop = random_crop
+        self.module = module
+        # The module__<name> keywords (see _ManyToOne).
+        self._module_params = module_params
 
     def _encode_targets(self, y, warm):
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")

@@ -413,3 +413,64 @@ class CTCLoss(nn.Module):
             reduction="mean",
             zero_infinity=False,
         )
+
+
+class CustomNetwork(nn.Module):
+    """A user's many-to-one module behind the estimators' standardisation.
+
+    The user's module gets ``forward(x, lengths)``: ``x`` float32 (batch,
+    time, features) standardised per feature with the buffers held here,
+    and zero (the standardised mean) past each sequence's length, never NaN;
+    ``lengths`` int64 (batch,) on the device of ``x``, or None when every
+    sequence of the batch has full length. It must return (batch,
+    n_outputs); anything else is an error naming the expected shape, at the
+    first batch.
+
+    Parameters
+    ----------
+    module : nn.Module
+        The user's module, built.
+    n_features : int
+        Features per timestep of the raw input.
+    n_outputs : int
+        Size of the output the estimator expects.
+    random_crop : float
+        In training mode, each sequence is replaced by a random window of
+        this fraction of its length (1.0: whole sequences), before the
+        module sees it.
+    """
+
+    def __init__(self, module, n_features, n_outputs, random_crop=1.0):
+        super().__init__()
+        self.register_buffer("x_mean", torch.zeros(n_features))
+        self.register_buffer("x_scale", torch.ones(n_features))
+        self.module = module
+        self.n_outputs = n_outputs
+        self.random_crop = random_crop
+
+    def forward(self, x, lengths=None):
+        x = (x - self.x_mean) / self.x_scale
+        if self.training and self.random_crop < 1:
+            x, lengths = _random_crop(x, lengths, self.random_crop)
+        if lengths is not None:
+            lengths = lengths.to(x.device)
+            # Padding may hold NaN (a list's shorter sequences): a user's
+            # mask that multiplies by 0 would still give NaN.
+            x = x.masked_fill(~_mask(lengths, x.shape[1])[..., None], 0.0)
+        out = self.module(x, lengths)
+        expected = (x.shape[0], self.n_outputs)
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != expected:
+            got = (
+                f"a tensor of shape {tuple(out.shape)}"
+                if isinstance(out, torch.Tensor)
+                else f"a {type(out).__name__}"
+            )
+            raise ValueError(
+                f"The module {type(self.module).__name__} returned {got} for a "
+                f"batch of {x.shape[0]} sequences; expected a tensor of shape "
+                f"(batch, n_outputs) = {expected}: one row per sequence, one "
+                "column per class (classifier) or target (regressor). Reduce "
+                "over the time axis inside the module (for instance the output "
+                "at each sequence's last step, lengths - 1)."
+            )
+        return out

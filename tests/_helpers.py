@@ -1,6 +1,7 @@
 """Small estimators and data shared by the test modules."""
 
 import numpy as np
+import torch
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
 
@@ -57,3 +58,19 @@ def interrupt_at(monkeypatch, call):
 
     monkeypatch.setattr(SequenceDataset, "get_batch", get_batch)
     return calls
+
+
+class TinyLSTM(torch.nn.Module):
+    """A user's module as ``module=`` takes it: an LSTM read at each sequence's
+    last observed step."""
+
+    def __init__(self, n_features, n_outputs, width=4):
+        super().__init__()
+        self.rnn = torch.nn.LSTM(n_features, width, batch_first=True)
+        self.out = torch.nn.Linear(width, n_outputs)
+
+    def forward(self, x, lengths):
+        h, _ = self.rnn(x)
+        if lengths is None:
+            return self.out(h[:, -1])
+        return self.out(h[torch.arange(len(h)), lengths - 1])
