@@ -62,11 +62,36 @@ class _ManyToOne(BaseRecurrent):
     """
 
     def get_params(self, deep=True):
+        """Get the parameters of this estimator, ``module__<name>`` included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            As in scikit-learn's ``BaseEstimator.get_params``.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
         params = super().get_params(deep=deep)
         params.update(self._module_params)
         return params
 
     def set_params(self, **params):
+        """Set the parameters of this estimator, ``module__<name>`` included.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters; a ``module__<name>`` parameter may be one
+            that the constructor did not get.
+
+        Returns
+        -------
+        self : estimator instance
+            The estimator.
+        """
         # BaseEstimator.set_params only takes the names get_params lists; a
         # module__<name> may be new (a grid over a parameter left at its
         # default in the constructor).
@@ -383,6 +408,10 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         a floor (a plateau that ends training, see ``learning_rate``) and
         the predicted probabilities stay moderate. 0 is the plain
         cross-entropy.
+
+    **module_params : dict
+        The ``module__<name>=value`` parameters, passed to the constructor
+        of ``module`` as ``name=value``. Any other name is an error at fit.
 
     Attributes
     ----------
@@ -876,6 +905,10 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         limits and the limits of joblib's workers). -1 uses that count
         whatever the size, -2 one thread fewer, and so on; a positive value
         sets the count. Torch's setting is restored when the call returns.
+
+    **module_params : dict
+        The ``module__<name>=value`` parameters, passed to the constructor
+        of ``module`` as ``name=value``. Any other name is an error at fit.
 
     Attributes
     ----------
