@@ -1,5 +1,6 @@
 """LSTMClassifier and LSTMRegressor: the base class plus a few hooks each."""
 
+import inspect
 import math
 import warnings
 from numbers import Integral, Real
@@ -32,19 +33,19 @@ _STEM_CONSTRAINTS = {
 
 # Constructor keyword arguments of the user's module, as in skorch.
 _MODULE_PREFIX = "module__"
-# Parameters of the built-in network, unused with module=: their defaults.
-_BUILT_IN = {
-    "cell": "lstm",
-    "hidden_size": 64,
-    "num_layers": 1,
-    "bidirectional": False,
-    "dropout": 0.0,
-    "fc_size": None,
-    "patch_size": "auto",
-    "conv_channels": 64,
-    "kernel_size": 7,
-    "readout": "pool",
-}
+# Parameters of the built-in network, unused with module=.
+_BUILT_IN = (
+    "cell",
+    "hidden_size",
+    "num_layers",
+    "bidirectional",
+    "dropout",
+    "fc_size",
+    "patch_size",
+    "conv_channels",
+    "kernel_size",
+    "readout",
+)
 
 
 class _ManyToOne(BaseRecurrent):
@@ -153,8 +154,9 @@ class _ManyToOne(BaseRecurrent):
                     f"module__{key} is set, but {name} passes {key} to the "
                     "module itself (from the data). Drop it."
                 )
+        defaults = inspect.signature(type(self).__init__).parameters
         ignored = [
-            key for key, default in _BUILT_IN.items() if getattr(self, key) != default
+            key for key in _BUILT_IN if getattr(self, key) != defaults[key].default
         ]
         if ignored:
             warnings.warn(

@@ -146,3 +146,17 @@ def test_built_in_network_parameters_are_ignored_with_a_warning():
         warnings.simplefilter("error", UserWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
         custom(LSTMRegressor, max_iter=1).fit(X, y)  # defaults: no warning
+
+
+def test_a_custom_module_exports_to_onnx(tmp_path):
+    """The graph holds the wrapper's standardisation and the user's module."""
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    X, y = sequence_data(LSTMClassifier, n=40, m=9, p=3)
+    clf = custom(LSTMClassifier).fit(X, y)
+    path = clf.to_onnx(tmp_path / "custom.onnx")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    for steps in (9, 5):
+        Xs = X[:, :steps].astype(np.float32)
+        proba = session.run(None, {"x": Xs})[0]
+        np.testing.assert_allclose(proba, clf.predict_proba(Xs), atol=1e-5)
