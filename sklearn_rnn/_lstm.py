@@ -17,7 +17,12 @@ from torch import nn
 
 from ._base import BaseRecurrent, Targets
 from ._modules import CustomNetwork
-from ._validation import _python, check_target_range, nonzero_scale
+from ._validation import (
+    _python,
+    caller_stacklevel,
+    check_target_range,
+    nonzero_scale,
+)
 
 # The convolutional stem and read-out of the many-to-one estimators (the
 # sequence-output estimators have a network of their own).
@@ -165,7 +170,7 @@ class _ManyToOne(BaseRecurrent):
                 "replaces: they are ignored. Pass the module's own settings as "
                 "module__<name>=value.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=caller_stacklevel(),
             )
 
     def _resolve_patch_size(self, sequences):

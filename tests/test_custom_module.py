@@ -140,12 +140,22 @@ def test_bad_modules_are_rejected_with_a_remedy(params, error, match):
 
 def test_built_in_network_parameters_are_ignored_with_a_warning():
     X, y = sequence_data(LSTMRegressor, n=20)
-    with pytest.warns(UserWarning, match=r"hidden_size=8.*ignored.*module__"):
+    with pytest.warns(UserWarning, match=r"hidden_size=8.*ignored.*module__") as got:
         custom(LSTMRegressor, hidden_size=8, max_iter=1).fit(X, y)
+    assert {w.filename for w in got if "ignored" in str(w.message)} == {__file__}
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
         custom(LSTMRegressor, max_iter=1).fit(X, y)  # defaults: no warning
+
+
+def test_a_custom_module_is_not_saved_in_the_safe_format(tmp_path):
+    """Loading a module class would mean importing code: save refuses it."""
+    pytest.importorskip("safetensors")
+    X, y = sequence_data(LSTMRegressor, n=20)
+    reg = custom(LSTMRegressor, max_iter=1).fit(X, y)
+    with pytest.raises(TypeError, match="custom module="):
+        reg.save(tmp_path / "reg.safetensors")
 
 
 def test_a_custom_module_exports_to_onnx(tmp_path):

@@ -220,8 +220,9 @@ def test_2d_frames_columns_are_timesteps_and_their_order_is_checked(named):
         renamed = frame.rename(columns={"t0": "u0"})
         with pytest.raises(ValueError, match=r"unseen at fit time: \['u0'\]"):
             clf.predict(renamed)
-        with pytest.warns(UserWarning, match="does not have valid column names"):
+        with pytest.warns(UserWarning, match="does not have valid column names") as w:
             np.testing.assert_allclose(clf.predict_proba(X), proba, rtol=1e-5)
+        assert w[0].filename == __file__  # points at the user's call
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # 0, 1, ... name nothing: no warning
@@ -463,3 +464,19 @@ def test_large_inputs_are_scanned_in_chunks(Estimator, monkeypatch):
     X[27, 3, 0] = np.nan
     with pytest.raises(ValueError, match="sequence 27"):
         est.predict(X)
+
+
+def test_column_names_survive_save_and_load(tmp_path):
+    pytest.importorskip("safetensors")
+    import sklearn_rnn
+
+    X, y = make_data(m=8, p=1)
+    frame = pd.DataFrame(X[:, :, 0], columns=[f"t{i}" for i in range(8)])
+    clf = fast(LSTMClassifier, max_iter=1).fit(frame, y)
+    loaded = sklearn_rnn.load(clf.save(tmp_path / "clf.safetensors"))
+    with pytest.raises(ValueError, match="same order as they were in fit"):
+        loaded.predict(frame[frame.columns[::-1]])
+    multiindex, _ = panel_frames(X, ["level"])
+    clf = fast(LSTMClassifier, max_iter=1).fit(multiindex, y)
+    loaded = sklearn_rnn.load(clf.save(tmp_path / "panel.safetensors"))
+    assert loaded.feature_names_in_.tolist() == ["level"]
