@@ -170,3 +170,16 @@ def test_a_custom_module_exports_to_onnx(tmp_path):
         Xs = X[:, :steps].astype(np.float32)
         proba = session.run(None, {"x": Xs})[0]
         np.testing.assert_allclose(proba, clf.predict_proba(Xs), atol=1e-5)
+
+
+def test_random_crop_applies_to_a_custom_module():
+    """random_crop is training, not architecture: the module trains on
+    windows and predicts on whole sequences."""
+    X, y = sequence_data(LSTMClassifier, n=40, m=10)
+    est = custom(LSTMClassifier, module=Recording, random_crop=0.5, max_iter=1)
+    Recording.calls.clear()
+    est.fit(X, y)
+    assert {x.shape[1] for x, _ in Recording.calls} == {5}
+    Recording.calls.clear()
+    est.predict(X)
+    assert Recording.calls[0][0].shape[1] == 10
