@@ -33,6 +33,7 @@ from ._calibration import (
     variance_model,
 )
 from ._reduction import (
+    _DAMPING,
     Geometry,
     auto_window_length,
     fit_regressor,
@@ -295,6 +296,9 @@ class RNNForecaster(BaseForecaster):
             # A profile needs a whole cycle in the window: a window shorter
             # than the cycle (very short series) would repeat a part of it.
             seasonal_anchor=length >= (self._period(y) or length + 1),
+            # Without a known cycle the network's change is an extrapolated
+            # trend: damp it over the horizon (see _reduction._DAMPING).
+            damping=1.0 if self._period(y) else _DAMPING,
         )
         # Data that never go below zero (counts, amounts) get forecasts that
         # do not either; NaN leaves a column unbounded.
