@@ -1,6 +1,7 @@
 """RNNForecaster: sktime's contract, forecasting behaviour and intervals."""
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -571,3 +572,27 @@ def test_very_short_series_train_with_calibration_and_defaults():
     assert forecaster.error_variance_ is not None
     pred = forecaster.predict()
     assert np.isfinite(pred).all()
+
+
+def test_change_is_damped_over_the_horizon_without_a_cycle():
+    """A series without a known cycle forecasts a damped trend."""
+    # Damped-trend shares: (phi + ... + phi**h) / h.
+    np.testing.assert_allclose(
+        _reduction.damping_factors(0.5, 3), [0.5, 0.75 / 2, 0.875 / 3]
+    )
+    assert (_reduction.damping_factors(1.0, 4) == 1).all()
+    rng = np.random.RandomState(0)
+    values = 100 + 2.0 * np.arange(80) + rng.normal(scale=0.5, size=80)
+    y = pd.Series(values)  # a RangeIndex: no known cycle
+    forecaster = small(max_iter=5).fit(y, fh=np.arange(1, 7))
+    geometry = forecaster._geometry
+    assert geometry.damping == _reduction._DAMPING < 1
+    # Monthly data have a cycle: their change is not damped.
+    assert small(max_iter=5).fit(series(values), fh=[1])._geometry.damping == 1
+    context = values[:, None]
+    scales = np.stack([forecaster._series[0].scale])
+    args = (forecaster.regressor_, [context], scales)
+    damped = _reduction.forecast(*args, geometry, 6)[0, :, 0]
+    undamped = _reduction.forecast(*args, replace(geometry, damping=1.0), 6)[0, :, 0]
+    factors = _reduction.damping_factors(geometry.damping, 6)
+    np.testing.assert_allclose(damped - values[-1], factors * (undamped - values[-1]))

@@ -162,6 +162,15 @@ class RNNForecaster(BaseForecaster):
     that share of the change, so a network whose changes did not help out of
     sample is pulled towards the anchor (a seasonal-naive-like forecast).
 
+    Without a known cycle the anchor is the last value, and the network's
+    change is an extrapolated trend: it is damped over the horizon as in
+    damped-trend exponential smoothing, with ``phi = 0.85``. The change ``h``
+    steps ahead is scaled by ``(phi + ... + phi**h) / h`` (direct strategy),
+    or each recursive step's change by ``phi**h``, so that a trend adds at
+    most about 5.7 steps' worth of change however far ahead. Series with a
+    known cycle are not damped: their change holds the deviations from the
+    seasonal profile, which do not fade with the horizon.
+
     Prediction intervals are Gaussian around the point forecast, with a
     variance ``a + b * h`` that may grow linearly with the horizon ``h`` (as
     for a random walk, ``b > 0``) or stay constant (``b = 0``). ``a`` and
