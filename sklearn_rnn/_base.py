@@ -12,15 +12,19 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import (
     Interval,
     InvalidParameterError,
     StrOptions,
 )
-from sklearn.utils.validation import check_consistent_length, check_is_fitted
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+)
 
 from . import _skorch
 from ._modules import CELLS, RecurrentNetwork
@@ -64,6 +68,9 @@ class Targets:
         Standardisation of each regression target.
     ndim : int
         Dimensions of the ``y`` passed to fit (1 or 2; regressor).
+    weights : ndarray or None
+        Positive weight of each sample in the loss (``sample_weight``
+        times the class weights), or None for equal weights.
     """
 
     values: torch.Tensor
@@ -72,6 +79,22 @@ class Targets:
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
     ndim: int = 1
+    weights: np.ndarray | None = None
+
+
+@dataclass
+class _PartialState:
+    """What consecutive ``partial_fit`` calls share beyond the fitted
+    attributes: the skorch net (the optimizer's state, the history) and
+    the minibatch size."""
+
+    batch_size: int
+    net: object = None
+
+
+def _rows_of(positions, rows):
+    """Rows of the sequences for ``positions`` of the (kept) targets."""
+    return positions if rows is None else rows[positions]
 
 
 class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
@@ -119,6 +142,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             Interval(Integral, 1, None, closed="left"),
             Interval(Integral, None, -1, closed="right"),
         ],
+        "callbacks": [list, None],
     }
 
     def __init__(
@@ -148,6 +172,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         verbose=0,
         device="auto",
         n_jobs=None,
+        callbacks=None,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -173,12 +198,15 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         self.verbose = verbose
         self.device = device
         self.n_jobs = n_jobs
+        self.callbacks = callbacks
 
     # -- hooks for the subclasses ------------------------------------------
 
     @abstractmethod
-    def _encode_targets(self, y, warm):
-        """Validated ``y`` -> :class:`Targets`."""
+    def _encode_targets(self, y, warm, weights=None):
+        """Validated ``y`` -> :class:`Targets`; ``warm``: keep the fitted
+        encoding (classes, target scaling); ``weights``: positive sample
+        weights or None."""
 
     @abstractmethod
     def _store_targets(self, targets):
@@ -191,8 +219,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         ``_skorch.ValidationScore``)."""
 
     @abstractmethod
-    def _constant_output(self, values, n_outputs):
-        """The network output (n_outputs,) of the best constant prediction.
+    def _constant_output(self, values, n_outputs, weights=None):
+        """The network output (n_outputs,) of the best constant prediction
+        (for the sample ``weights``, when not None).
 
         None where no constant prediction is meaningful (outputs per
         timestep): the "did not learn" warning then compares with the first
@@ -205,24 +234,13 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
 
     # -- fit ----------------------------------------------------------------
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Fit the network to sequences ``X`` and targets ``y``.
+    def _fit(self, X, y, sample_weight=None):
+        """The fit of every estimator: ``fit`` of the subclasses calls it.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps, n_features), \
-                (n_samples, n_timesteps) or list of arrays
-            Training sequences. A 2-D array holds univariate sequences; a 3-D
-            array may mark shorter sequences with NaN rows at their start or
-            end; a list may hold sequences of different lengths.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
+        The public ``fit`` is defined on each estimator, so that its
+        signature says what it accepts (``sample_weight`` or not, which
+        metadata routing reads) and an unexpected keyword names the
+        estimator, not this class.
         """
         _reject_booleans(self)
         self._check_network()
@@ -230,17 +248,16 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         sequences = check_sequences(X, estimator=self)
         warn_if_transposed(sequences, self)
         check_column_names(self, X, reset=True)
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y "
-                "is None."
-            )
-        if getattr(y, "requires_grad", False):
-            raise TypeError(
-                "y is a torch tensor that requires grad; pass y.detach() (or "
-                "y.detach().cpu().numpy())."
-            )
-        y = self._check_targets(y, sequences)
+        y = self._check_fit_targets(y, sequences)
+        weights = self._check_sample_weight(sample_weight, len(sequences))
+        # Rows of zero weight are left out, as if they had been removed: the
+        # split, the batches and the scaling are those of the other rows.
+        rows = None
+        if weights is not None and not weights.all():
+            rows = np.flatnonzero(weights)
+            y, weights = _safe_indexing(y, rows), weights[rows]
+        if weights is not None and np.all(weights == weights[0]):
+            weights = None  # uniform weights change nothing
         warm = self.warm_start and hasattr(self, "net_")
         if warm and sequences.n_features != self.n_features_in_:
             raise ValueError(
@@ -248,7 +265,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 f"{type(self).__name__} was fitted with {self.n_features_in_}; "
                 "warm_start=True needs the same features."
             )
-        targets = self._encode_targets(y, warm)
+        targets = self._encode_targets(y, warm, weights)
         random_state = self.random_state
         if random_state is None:
             # Data-parallel processes must split and shuffle alike.
@@ -262,7 +279,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             module = copy.deepcopy(self.net_.module_)
         else:
             with _seeded(seed, "cpu"):  # the weights are initialised on the CPU
-                module = self._init_module(sequences, train, targets, patch_size)
+                module = self._init_module(
+                    sequences, _rows_of(train, rows), targets, patch_size
+                )
         # Shuffling draws from a private generator; dropout and random crops
         # can only draw from torch's global one, which is then seeded for the
         # whole training.
@@ -272,9 +291,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             _torch_threads(n_threads),
         ):
             result, baseline = self._train(
-                module, sequences, targets, train, valid, device, seed
+                module, sequences, targets, train, valid, device, seed, rows
             )
         self._set_fitted(result, sequences, targets, patch_size, valid is not None)
+        self._partial_ = None  # a later partial_fit starts its own optimizer
         if result.interrupted:
             raise KeyboardInterrupt(
                 f"{type(self).__name__}.fit was interrupted at epoch "
@@ -284,6 +304,120 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             )
         self._warn_if_not_converged(result, baseline, valid is not None)
         return self
+
+    def _partial_fit(self, X, y, sample_weight=None):
+        """One epoch over ``X``, continuing the previous calls (or fit).
+
+        The first call (on an unfitted estimator) fixes what later calls
+        share: the input standardisation and the regression target scaling
+        from its data, the patch size and the minibatch size. The optimizer
+        (Adam's moments) carries over between calls; there is no held-out
+        set, no learning-rate schedule and no early stopping.
+        """
+        _reject_booleans(self)
+        device = _resolve_device(self.device, type(self).__name__)
+        first = not hasattr(self, "net_")
+        sequences = check_sequences(
+            X, estimator=self, n_features=None if first else self.n_features_in_
+        )
+        warn_if_transposed(sequences, self)
+        y = self._check_fit_targets(y, sequences)
+        weights = self._check_sample_weight(sample_weight, len(sequences))
+        rows = None
+        if weights is not None and not weights.all():
+            rows = np.flatnonzero(weights)
+            y, weights = _safe_indexing(y, rows), weights[rows]
+        # The classifier's first call knows classes_ already (classes=).
+        known = not first or getattr(self, "classes_", None) is not None
+        targets = self._encode_targets(y, known, weights)
+        state = getattr(self, "_partial_", None)
+        seed = None
+        if self.random_state is not None:
+            # A different seed per call: dropout masks must not repeat.
+            rng = check_random_state(self.random_state)
+            seed = int(rng.randint(2**31 - 1)) + (0 if first else self.n_iter_)
+            seed %= 2**31 - 1
+        if first:
+            patch_size = self._resolve_patch_size(sequences)
+            with _seeded(seed, "cpu"):
+                module = self._init_module(
+                    sequences,
+                    _rows_of(np.arange(len(targets.values)), rows),
+                    targets,
+                    patch_size,
+                )
+        else:
+            patch_size = self.patch_size_
+            module = self.net_.module_
+        if state is None:
+            # The first call, or the first after fit: a new optimizer.
+            state = _PartialState(batch_size=self._batch_size(len(targets.values)))
+        net = state.net
+        n_threads = self._n_threads(module, state.batch_size)
+        with (
+            _seeded(seed if self.dropout > 0 else None, device),
+            _torch_threads(n_threads),
+        ):
+            criterion, score_kind = self._criterion(targets)
+            settings = self._settings(
+                device, seed, state.batch_size, 1, score_kind, plateau=False
+            )
+            weights_t = None
+            if targets.weights is not None:
+                w = np.asarray(targets.weights, dtype=np.float64)
+                weights_t = torch.from_numpy((w / w.mean()).astype(np.float32))
+            if net is not None:
+                net.criterion_ = criterion  # this call's class weights
+            result = _skorch.train_epoch(
+                net,
+                module,
+                criterion,
+                sequences,
+                targets.values,
+                settings,
+                weights=weights_t,
+                rows=rows,
+            )
+        state.net = result.net
+        self._set_fitted(result, sequences, targets, patch_size, False)
+        self._partial_ = state
+        if result.interrupted:
+            raise KeyboardInterrupt(
+                f"{type(self).__name__}.partial_fit was interrupted; the "
+                "estimator keeps the weights of the batches it completed."
+            )
+        return self
+
+    def _check_fit_targets(self, y, sequences):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        if getattr(y, "requires_grad", False):
+            raise TypeError(
+                "y is a torch tensor that requires grad; pass y.detach() (or "
+                "y.detach().cpu().numpy())."
+            )
+        return self._check_targets(y, sequences)
+
+    def _check_sample_weight(self, sample_weight, n_samples):
+        """``sample_weight`` as float64 (n_samples,) checked, or None."""
+        if sample_weight is None:
+            return None
+        weights = _check_sample_weight(
+            sample_weight,
+            np.empty((n_samples, 0)),
+            dtype=np.float64,
+            ensure_non_negative=True,
+        )
+        if not weights.any():
+            raise ValueError(
+                f"sample_weight of {type(self).__name__}.fit is zero for every "
+                "sample: sample weights must contain at least one non-zero "
+                "number. Give the samples to train on a positive weight."
+            )
+        return weights
 
     def _check_targets(self, y, sequences):
         """Check that ``y`` matches the sequences; return it as encoded next.
@@ -437,15 +571,15 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             return min(128, max(16, n_samples // 32))
         return min(self.batch_size, n_samples)
 
-    def _train(self, module, sequences, targets, train, valid, device, seed):
-        criterion, score_kind = self._criterion(targets)
-        settings = _skorch.TrainingSettings(
+    def _settings(self, device, seed, batch_size, max_epochs, score_kind, plateau=True):
+        """:class:`_skorch.TrainingSettings` of this estimator."""
+        return _skorch.TrainingSettings(
             solver=self.solver,
             learning_rate_init=self.learning_rate_init,
             momentum=self.momentum,
             alpha=self.alpha,
-            batch_size=self._batch_size(len(train)),
-            max_epochs=self.max_iter,
+            batch_size=batch_size,
+            max_epochs=max_epochs,
             learning_rate=self.learning_rate,
             patience=self.n_iter_no_change,
             tol=self.tol,
@@ -455,21 +589,51 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             device=device,
             verbose=self.verbose,
             seed=seed,
+            plateau=plateau,
+            callbacks=_skorch.user_callbacks(self.callbacks, type(self).__name__),
         )
+
+    def _train(self, module, sequences, targets, train, valid, device, seed, rows):
+        criterion, score_kind = self._criterion(targets)
+        batch_size = self._batch_size(len(train))
+        settings = self._settings(device, seed, batch_size, self.max_iter, score_kind)
+        weights = None
+        if targets.weights is not None:
+            # Normalised to mean 1 over the training rows and over the
+            # held-out rows: each epoch's loss is then their weighted mean.
+            w = np.asarray(targets.weights, dtype=np.float64)
+            normalised = np.empty_like(w)
+            for part in (train, valid):
+                if part is not None:
+                    normalised[part] = w[part] / w[part].mean()
+            weights = torch.from_numpy(normalised.astype(np.float32))
         result = _skorch.train(
-            module, criterion, sequences, targets.values, train, valid, settings
+            module,
+            criterion,
+            sequences,
+            targets.values,
+            train,
+            valid,
+            settings,
+            weights=weights,
+            rows=rows,
         )
         # The loss of the best constant prediction on the monitored rows (for
         # regression, the loss of R² = 0): a network doing no better has
-        # learned nothing.
-        rows = torch.from_numpy(train if valid is None else valid)
-        monitored = targets.values[rows]
-        constant = self._constant_output(monitored, targets.n_outputs)
+        # learned nothing. Weighted as the monitored loss is.
+        part = torch.from_numpy(train if valid is None else valid)
+        monitored = targets.values[part]
+        part_weights = None if weights is None else weights[part]
+        constant = self._constant_output(monitored, targets.n_outputs, part_weights)
         if constant is None:  # no meaningful constant prediction
             return result, None
         with torch.no_grad():
             expanded = constant.expand(len(monitored), -1)
-            baseline = criterion(expanded, monitored).item()
+            if part_weights is None:
+                baseline = criterion(expanded, monitored).item()
+            else:
+                losses = criterion(expanded, monitored)
+                baseline = _skorch.weighted_mean(losses, part_weights).item()
         return result, baseline
 
     def _set_fitted(self, result, sequences, targets, patch_size, early):

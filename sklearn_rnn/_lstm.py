@@ -7,11 +7,14 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+)
 from sklearn.utils.validation import check_array, column_or_1d
 from torch import nn
 
@@ -545,6 +548,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         verbose=0,
         device="auto",
         n_jobs=None,
+        callbacks=None,
         class_weight=None,
         label_smoothing=0.1,
         **module_params,
@@ -574,6 +578,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
             verbose=verbose,
             device=device,
             n_jobs=n_jobs,
+            callbacks=callbacks,
         )
         self.conv_channels = conv_channels
         self.kernel_size = kernel_size
@@ -585,7 +590,76 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
 
-    def _encode_targets(self, y, warm):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to sequences ``X`` and class labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Training sequences. A 2-D array holds univariate sequences; a 3-D
+            array may mark shorter sequences with NaN rows at their start or
+            end; a list may hold sequences of different lengths.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the loss: the loss of
+            each sequence is multiplied by its weight and by the weight of
+            its class (``class_weight``), as in scikit-learn. The weights are
+            normalised to mean 1 over the training samples (and over the
+            held-out ones): only their ratios matter, and the learning rate
+            keeps its meaning. Samples of weight 0 are left out, as if
+            removed. The held-out loss and score of early stopping are
+            weighted too. None weighs all samples equally.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Train for one epoch on ``X`` and ``y``, continuing from before.
+
+        As :meth:`sklearn.neural_network.MLPClassifier.partial_fit`: each
+        call makes one pass over the given data, in minibatches, with no
+        held-out set, learning-rate schedule or early stopping. The first
+        call on an unfitted estimator needs ``classes`` and fixes the input
+        standardisation, the patch size and the minibatch size from its
+        data; the optimizer's state (Adam's moments) carries over between
+        calls. After :meth:`fit`, ``partial_fit`` continues from the fitted
+        weights with a new optimizer; :meth:`fit` after ``partial_fit``
+        starts afresh (unless ``warm_start=True``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Sequences of this call. A 2-D array holds univariate sequences; a 3-D
+            array may mark shorter sequences with NaN rows at their start or
+            end; a list may hold sequences of different lengths.
+        y : array-like of shape (n_samples,)
+            Class labels, among ``classes``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the loss, normalised to
+            mean 1 over this call's samples (see :meth:`fit`).
+        classes : array-like of shape (n_classes,), default=None
+            All the class labels of the stream. Required on the first call,
+            optional later (it must then be the same); ``y`` of a call need
+            not hold every class.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        _check_partial_fit_first_call(self, classes)
+        return self._partial_fit(X, y, sample_weight)
+
+    def _encode_targets(self, y, warm, weights=None):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -594,8 +668,10 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
             unseen = np.setdiff1d(y, classes)
             if unseen.size:
                 raise ValueError(
-                    f"warm_start=True needs the classes of the first fit "
-                    f"{classes.tolist()}; y has new labels {unseen.tolist()}."
+                    f"y has labels {unseen.tolist()} that are not among the "
+                    f"classes {classes.tolist()} of the model: "
+                    "warm_start=True needs the classes of the first fit, and "
+                    "partial_fit those given by classes= on its first call."
                 )
         else:
             classes = np.unique(y)
@@ -605,13 +681,28 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
                     f"in the data, but the data contains only one class: "
                     f"{_python(classes[0])!r}."
                 )
-        encoded = torch.from_numpy(np.searchsorted(classes, y).astype(np.int64))
-        return Targets(encoded, n_outputs=len(classes), classes=classes)
+        encoded = np.searchsorted(classes, y).astype(np.int64)
+        if weights is not None and self.class_weight is not None:
+            # As in sklearn: the class weight multiplies the sample weight.
+            weights = weights * self._class_weights(classes, encoded)[encoded]
+        return Targets(
+            torch.from_numpy(encoded),
+            n_outputs=len(classes),
+            classes=classes,
+            weights=weights,
+        )
 
     def _store_targets(self, targets):
         self.classes_ = targets.classes
 
     def _criterion(self, targets):
+        if targets.weights is not None:
+            # Per-sample losses, which the sample weights (class weights
+            # included) multiply.
+            loss = nn.CrossEntropyLoss(
+                reduction="none", label_smoothing=self.label_smoothing
+            )
+            return loss, "accuracy"
         weight = None
         if self.class_weight is not None:
             weight = self._class_weights(targets.classes, targets.values.numpy())
@@ -619,9 +710,9 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         loss = nn.CrossEntropyLoss(weight=weight, label_smoothing=self.label_smoothing)
         return loss, "accuracy"
 
-    def _constant_output(self, values, n_outputs):
-        # Logits of the class frequencies.
-        counts = torch.bincount(values, minlength=n_outputs).double()
+    def _constant_output(self, values, n_outputs, weights=None):
+        # Logits of the (weighted) class frequencies.
+        counts = torch.bincount(values, weights=weights, minlength=n_outputs).double()
         return torch.log(counts.clamp_min(0.5) / counts.sum()).float()
 
     def _class_weights(self, classes, encoded):
@@ -1036,6 +1127,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         verbose=0,
         device="auto",
         n_jobs=None,
+        callbacks=None,
         **module_params,
     ):
         super().__init__(
@@ -1063,6 +1155,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
             verbose=verbose,
             device=device,
             n_jobs=n_jobs,
+            callbacks=callbacks,
         )
         self.conv_channels = conv_channels
         self.kernel_size = kernel_size
@@ -1072,7 +1165,72 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         # The module__<name> keywords (see _ManyToOne).
         self._module_params = module_params
 
-    def _encode_targets(self, y, warm):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Training sequences. A 2-D array holds univariate sequences; a 3-D
+            array may mark shorter sequences with NaN rows at their start or
+            end; a list may hold sequences of different lengths.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the loss: the loss of
+            each sequence is multiplied by its weight. The weights are
+            normalised to mean 1 over the training samples (and over the
+            held-out ones): only their ratios matter, and the learning rate
+            keeps its meaning. Samples of weight 0 are left out, as if
+            removed. The held-out loss and score of early stopping are
+            weighted too, and the targets are standardised with their
+            weighted mean and standard deviation. None weighs all samples
+            equally.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch on ``X`` and ``y``, continuing from before.
+
+        As :meth:`sklearn.neural_network.MLPRegressor.partial_fit`: each
+        call makes one pass over the given data, in minibatches, with no
+        held-out set, learning-rate schedule or early stopping. The first
+        call on an unfitted estimator fixes the input standardisation, the
+        target scaling, the patch size and the minibatch size from its
+        data; the optimizer's state (Adam's moments) carries over between
+        calls. After :meth:`fit`, ``partial_fit`` continues from the fitted
+        weights with a new optimizer; :meth:`fit` after ``partial_fit``
+        starts afresh (unless ``warm_start=True``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Sequences of this call. A 2-D array holds univariate sequences; a 3-D
+            array may mark shorter sequences with NaN rows at their start or
+            end; a list may hold sequences of different lengths.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the loss, normalised to
+            mean 1 over this call's samples (see :meth:`fit`).
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        return self._partial_fit(X, y, sample_weight)
+
+    def _encode_targets(self, y, warm, weights=None):
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
         y2 = y.reshape(len(y), -1).astype(np.float64)
         check_target_range(y2)
@@ -1080,18 +1238,26 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
             if y2.shape[1] != len(self._y_mean):
                 raise ValueError(
                     f"y has {y2.shape[1]} outputs but the model was fitted with "
-                    f"{len(self._y_mean)}; warm_start=True needs the same outputs."
+                    f"{len(self._y_mean)}; warm_start=True and partial_fit need "
+                    "the same outputs."
                 )
             mean, scale = self._y_mean, self._y_scale
         else:
             # Only a constant output keeps the scale 1: any spread, however
             # small, is standardised (targets in small units are common).
-            mean = y2.mean(axis=0)
+            # Weighted moments: those of the data with the rows repeated.
+            mean = np.average(y2, axis=0, weights=weights)
             constant = np.ptp(y2, axis=0) == 0
-            scale = nonzero_scale(y2.std(axis=0), constant)
+            std = np.sqrt(np.average((y2 - mean) ** 2, axis=0, weights=weights))
+            scale = nonzero_scale(std, constant)
         scaled = torch.from_numpy(((y2 - mean) / scale).astype(np.float32))
         return Targets(
-            scaled, n_outputs=y2.shape[1], mean=mean, scale=scale, ndim=y.ndim
+            scaled,
+            n_outputs=y2.shape[1],
+            mean=mean,
+            scale=scale,
+            ndim=y.ndim,
+            weights=weights,
         )
 
     def _store_targets(self, targets):
@@ -1100,10 +1266,14 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         self._y_ndim = targets.ndim
 
     def _criterion(self, targets):
+        if targets.weights is not None:
+            return nn.MSELoss(reduction="none"), "r2"  # weighted per sample
         return nn.MSELoss(), "r2"
 
-    def _constant_output(self, values, n_outputs):
-        return values.mean(dim=0)
+    def _constant_output(self, values, n_outputs, weights=None):
+        if weights is None:
+            return values.mean(dim=0)
+        return (values * weights[:, None]).sum(dim=0) / weights.sum()
 
     def _validation_split(self, targets, rng):
         n = len(targets)

@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.base import _fit_context
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import BaseRecurrent, Targets
@@ -55,6 +56,7 @@ class _SequenceOutputs(BaseRecurrent):
         verbose=0,
         device="auto",
         n_jobs=None,
+        callbacks=None,
     ):
         super().__init__(
             cell=cell,
@@ -81,6 +83,7 @@ class _SequenceOutputs(BaseRecurrent):
             verbose=verbose,
             device=device,
             n_jobs=n_jobs,
+            callbacks=callbacks,
         )
 
     def _build_network(self, n_features, n_outputs, patch_size):
@@ -102,7 +105,7 @@ class _SequenceOutputs(BaseRecurrent):
     def _store_targets(self, targets):
         self.classes_ = targets.classes
 
-    def _constant_output(self, values, n_outputs):
+    def _constant_output(self, values, n_outputs, weights=None):
         # No constant prediction is a meaningful baseline here: a constant
         # output per step is no CTC alignment, and the tagger's padding is
         # not a class. The "did not learn" warning compares with the first
@@ -402,6 +405,7 @@ class LSTMTagger(_SequenceOutputs):
     True
     """
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Fit the network to sequences ``X`` and per-timestep labels ``y``.
 
@@ -422,7 +426,7 @@ class LSTMTagger(_SequenceOutputs):
         self : object
             The fitted estimator.
         """
-        return super().fit(X, y)
+        return self._fit(X, y)
 
     def _check_targets(self, y, sequences):
         """One 1-D array of labels per sequence, of its observed length."""
@@ -460,7 +464,7 @@ class LSTMTagger(_SequenceOutputs):
             for i, (s, k) in enumerate(zip(starts, lengths, strict=True))
         ]
 
-    def _encode_targets(self, y, warm):
+    def _encode_targets(self, y, warm, weights=None):
         flat = np.concatenate(y)
         check_classification_targets(flat)
         if warm:
@@ -827,6 +831,7 @@ class LSTMTranscriber(_SequenceOutputs):
 
     _expand_patches = False
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Fit the network to sequences ``X`` and label sequences ``y``.
 
@@ -847,7 +852,7 @@ class LSTMTranscriber(_SequenceOutputs):
         self : object
             The fitted estimator.
         """
-        return super().fit(X, y)
+        return self._fit(X, y)
 
     def _check_targets(self, y, sequences):
         """One list of labels per sequence."""
@@ -885,7 +890,7 @@ class LSTMTranscriber(_SequenceOutputs):
             labels.append(list(yi))
         return labels
 
-    def _encode_targets(self, y, warm):
+    def _encode_targets(self, y, warm, weights=None):
         flat = [label for yi in y for label in yi]
         if warm:
             classes = self.classes_

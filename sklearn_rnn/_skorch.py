@@ -14,11 +14,12 @@ Two skorch private methods are overridden or called here,
 ``tests/test_training.py`` checks that skorch still has them.
 """
 
+import copy
 import math
 import sys
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -27,7 +28,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from skorch import NeuralNet
 from skorch.callbacks import Callback, PrintLog, ProgressBar
 from skorch.history import History
-from skorch.utils import noop
+from skorch.utils import noop, to_tensor
 from tabulate import tabulate
 from tqdm import tqdm
 
@@ -61,10 +62,16 @@ class Net(NeuralNet):
         if self.data_parallel:
             # Before clipping: the processes clip the gradient of the whole
             # batch, as one process would.
-            _average_gradients(self._parameters(), len(batch[1]))
+            _average_gradients(self._parameters(), len(batch[0]["x"]))
         if self.clip_grad_norm is not None:
             torch.nn.utils.clip_grad_norm_(self._parameters(), self.clip_grad_norm)
         return step
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if isinstance(y_true, tuple):  # (targets, sample weights)
+            y_true, weights = (to_tensor(t, device=self.device) for t in y_true)
+            return weighted_mean(self.criterion_(y_pred, y_true), weights)
+        return super().get_loss(y_pred, y_true, X=X, training=training)
 
     def _parameters(self):
         cached = getattr(self, "_parameter_cache", None)
@@ -111,34 +118,61 @@ class Net(NeuralNet):
 
 
 class SequenceDataset(torch.utils.data.Dataset):
-    """Rows ``index`` of validated sequences with their encoded targets.
+    """Rows ``index`` of the encoded targets ``y``, with their sequences.
 
     The rows are kept as an index into the full data so that a validation
-    split never copies the (possibly huge, strided) input.
+    split never copies the (possibly huge, strided) input. ``rows`` maps the
+    positions of ``y`` to rows of ``sequences`` where they differ (rows of
+    zero sample weight left out of training), and ``weights`` holds a sample
+    weight per position of ``y``: batches then carry ``(targets, weights)``
+    as their targets, which :meth:`Net.get_loss` reads.
     """
 
-    def __init__(self, sequences, y, index=None):
+    def __init__(self, sequences, y, index=None, weights=None, rows=None):
         self.sequences = sequences
         self.y = y
-        self.index = np.arange(len(sequences)) if index is None else index
+        if index is None:
+            index = np.arange(len(sequences) if rows is None else len(rows))
+        self.index = index
+        self.weights = weights
+        self.rows = rows
 
     def __len__(self):
         return len(self.index)
 
+    def _rows(self, positions):
+        return positions if self.rows is None else self.rows[positions]
+
     def __getitem__(self, i):
         """Sample ``i``: its observed timesteps (M_i, P) and its target."""
-        x, lengths = self.sequences.batch(self.index[[i]])
+        position = int(self.index[i])
+        x, lengths = self.sequences.batch(self._rows(self.index[[i]]))
         x = x[0] if lengths is None else x[0, : lengths[0]]
-        return torch.from_numpy(x), self.y[int(self.index[i])]
+        return torch.from_numpy(x), self.y[position]
 
     def get_batch(self, positions):
         """Inputs as a dict for ``module.forward`` and the targets."""
-        rows = self.index[positions]
-        x, lengths = self.sequences.batch(rows)
+        positions = self.index[positions]
+        x, lengths = self.sequences.batch(self._rows(positions))
         inputs = {"x": torch.from_numpy(x)}
         if lengths is not None:
             inputs["lengths"] = torch.from_numpy(lengths)
-        return inputs, self.y[torch.from_numpy(rows)]
+        positions = torch.from_numpy(positions)
+        if self.weights is None:
+            return inputs, self.y[positions]
+        return inputs, (self.y[positions], self.weights[positions])
+
+
+def weighted_mean(losses, weights):
+    """Mean of per-sample ``losses`` (one row per sample) times ``weights``.
+
+    The weights are normalised to mean 1 over the data they come from (see
+    ``BaseRecurrent._train``), so that this is an unbiased estimate of the
+    weighted mean loss of the data, and an epoch's mean over its batches is
+    exactly that weighted mean.
+    """
+    per_sample = losses.reshape(len(weights), -1).mean(dim=1)
+    return (per_sample * weights).mean()
 
 
 class BatchIterator:
@@ -458,7 +492,7 @@ class ValidationScore(Callback):
         self.name = name
 
     def on_epoch_begin(self, net, **kwargs):
-        self.preds_, self.targets_ = [], []
+        self.preds_, self.targets_, self.weights_ = [], [], []
 
     def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
         if not training:
@@ -466,26 +500,32 @@ class ValidationScore(Callback):
                 self.preds_.append(tuple(t.detach() for t in y_pred))
             else:
                 self.preds_.append(y_pred.detach())
-            self.targets_.append(batch[1])
+            targets = batch[1]
+            if isinstance(targets, tuple):  # (targets, sample weights)
+                targets, weights = targets
+                self.weights_.append(weights)
+            self.targets_.append(targets)
 
     def on_epoch_end(self, net, **kwargs):
         if not self.preds_:
             return
         if callable(self.kind):
             net.history.record(self.name, float(self.kind(self.preds_, self.targets_)))
-            self.preds_, self.targets_ = [], []
+            self.preds_, self.targets_, self.weights_ = [], [], []
             return
         pred = torch.cat(self.preds_).cpu().double().numpy()
         true = torch.cat(self.targets_).cpu().numpy()
+        # Weighted as the validation loss is, and as score(sample_weight=).
+        weights = torch.cat(self.weights_).cpu().numpy() if self.weights_ else None
         if self.kind == "accuracy":
-            score = accuracy_score(true, pred.argmax(axis=1))
+            score = accuracy_score(true, pred.argmax(axis=1), sample_weight=weights)
         else:
             with warnings.catch_warnings():
                 # A single held-out sample has no R² (nan), as in sklearn.
                 warnings.simplefilter("ignore", UndefinedMetricWarning)
-                score = r2_score(true, pred)
+                score = r2_score(true, pred, sample_weight=weights)
         net.history.record(self.name, float(score))
-        self.preds_, self.targets_ = [], []
+        self.preds_, self.targets_, self.weights_ = [], [], []
 
 
 class _StopTraining(KeyboardInterrupt):
@@ -514,6 +554,11 @@ class TrainingSettings:
     device: str
     verbose: int
     seed: int | None = None  # seeds the shuffling; None draws from torch
+    # Plateaus reduce the learning rate and end training (fit); partial_fit
+    # runs one epoch per call without them.
+    plateau: bool = True
+    # The user's callbacks, as (name, callback) pairs (see user_callbacks).
+    callbacks: list = field(default_factory=list)
 
 
 @dataclass
@@ -545,21 +590,37 @@ class TrainingResult:
         return self.monitored[self.kept - 1] if self.monitored else None
 
 
-def train(module, criterion, sequences, targets, train_rows, valid_rows, settings):
-    """Train ``module`` on rows of ``sequences`` and return a TrainingResult.
+def train(
+    module,
+    criterion,
+    sequences,
+    targets,
+    train_rows,
+    valid_rows,
+    settings,
+    *,
+    weights=None,
+    rows=None,
+):
+    """Train ``module`` on rows of ``targets`` and return a TrainingResult.
 
     ``valid_rows`` (None for none) are held out: their loss is monitored for
     the plateaus and the weights of its lowest value are restored when
-    training ends. Without them the training loss is monitored.
+    training ends. Without them the training loss is monitored. ``weights``
+    (None for none) holds a sample weight per row, normalised to mean 1 over
+    the training rows and over the held-out rows; ``rows`` maps the rows of
+    ``targets`` to rows of ``sequences`` (None: the same rows).
     """
-    valid = (
-        None if valid_rows is None else SequenceDataset(sequences, targets, valid_rows)
-    )
+
+    def dataset(index):
+        return SequenceDataset(sequences, targets, index, weights=weights, rows=rows)
+
+    valid = None if valid_rows is None else dataset(valid_rows)
     generator = None
     if settings.seed is not None:
         generator = torch.Generator().manual_seed(settings.seed)
     net = make_net(module, criterion, valid, generator, settings)
-    net.fit(SequenceDataset(sequences, targets, train_rows), y=None)
+    net.fit(dataset(train_rows), y=None)
     # Drop the reference to the validation data: pickles stay small.
     net.train_split = None
     net.module_.eval()
@@ -579,6 +640,85 @@ def train(module, criterion, sequences, targets, train_rows, valid_rows, setting
         monitored=monitored,
         kept=max(kept, 1),
     )
+
+
+def train_epoch(
+    net, module, criterion, sequences, targets, settings, *, weights=None, rows=None
+):
+    """One epoch over all rows of ``targets`` (``partial_fit``).
+
+    ``net`` is the net of the previous call, which keeps the optimizer's
+    state (Adam's moments) and the history; None builds one around
+    ``module`` (``settings.plateau`` should then be False: one epoch per
+    call, no early stopping or learning-rate schedule). Returns a
+    TrainingResult of all epochs so far.
+    """
+    if net is None:
+        generator = None
+        if settings.seed is not None:
+            generator = torch.Generator().manual_seed(settings.seed)
+        net = make_net(module, criterion, None, generator, settings)
+        net.initialize()
+    dataset = SequenceDataset(sequences, targets, weights=weights, rows=rows)
+    net.partial_fit(dataset, y=None)
+    net.module_.eval()
+    interrupted = net.__dict__.pop("interrupted_", False)
+    loss_curve, _, _ = fitted_curves(net, settings.score_name)
+    return TrainingResult(
+        net=net,
+        loss_curve=loss_curve,
+        validation_scores=None,
+        valid_losses=None,
+        converged=False,
+        interrupted=interrupted,
+        monitored=list(loss_curve),
+        kept=len(loss_curve),
+    )
+
+
+# Names of the callbacks of every net (skorch's defaults and ours): a
+# user's callback may not take one.
+_OWN_CALLBACKS = frozenset(
+    {"epoch_timer", "train_loss", "valid_loss", "print_log"}
+    | {"finite_loss", "plateau", "valid_score", "data_parallel", "progress_bar"}
+)
+
+
+def user_callbacks(callbacks, owner):
+    """The ``callbacks`` parameter as fresh ``(name, callback)`` pairs.
+
+    Each item is a skorch callback (instance or class) or a ``(name,
+    callback)`` pair; unnamed ones are named after their class, as skorch
+    does. The callbacks are deep-copied, as :func:`sklearn.base.clone`
+    copies parameters: fitting never changes the estimator's parameter, and
+    each fit starts from the callbacks as given (the fitted ones are in
+    ``net_.callbacks_``).
+    """
+    pairs = []
+    for i, item in enumerate(callbacks or ()):
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+            name, callback = item
+        else:
+            name, callback = None, item
+        is_callback = isinstance(callback, Callback) or (
+            isinstance(callback, type) and issubclass(callback, Callback)
+        )
+        if not is_callback:
+            raise TypeError(
+                f"callbacks[{i}] of {owner} is {callback!r}, not a skorch callback. "
+                "Pass instances or classes of skorch.callbacks.Callback, or "
+                "(name, callback) pairs."
+            )
+        if name is None:
+            name = (callback if isinstance(callback, type) else type(callback)).__name__
+        if name in _OWN_CALLBACKS:
+            raise ValueError(
+                f"callbacks[{i}] of {owner} is named {name!r}, the name of one of "
+                f"the estimator's own callbacks ({sorted(_OWN_CALLBACKS)}). Give "
+                f"it another name: ('my_{name}', callback)."
+            )
+        pairs.append((name, copy.deepcopy(callback)))
+    return pairs
 
 
 def make_net(module, criterion, valid_dataset, generator, settings):
@@ -613,18 +753,17 @@ def make_net(module, criterion, valid_dataset, generator, settings):
             "finite_loss",
             FiniteLoss(settings.learning_rate_init, settings.clip_grad_norm),
         ),
-        (
-            "plateau",
-            Plateau(
-                "valid_loss" if held_out else "train_loss",
-                settings.patience,
-                settings.tol,
-                adaptive=settings.learning_rate == "adaptive",
-                restore_best=held_out,
-                sink=print if verbose else noop,
-            ),
-        ),
     ]
+    if settings.plateau:
+        plateau = Plateau(
+            "valid_loss" if held_out else "train_loss",
+            settings.patience,
+            settings.tol,
+            adaptive=settings.learning_rate == "adaptive",
+            restore_best=held_out,
+            sink=print if verbose else noop,
+        )
+        callbacks.append(("plateau", plateau))
     if held_out:
         callbacks.insert(
             0,
@@ -638,6 +777,8 @@ def make_net(module, criterion, valid_dataset, generator, settings):
         callbacks.insert(0, ("data_parallel", DataParallel()))
     if verbose >= 2:
         callbacks.append(("progress_bar", EpochProgress()))
+    # After ours: they see the epoch's row complete (losses, score, lr).
+    callbacks.extend(settings.callbacks)
     params = {f"optimizer__{k}": v for k, v in optimizer_params.items()}
     if not verbose:
         params["callbacks__print_log"] = None
