@@ -402,7 +402,11 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         return self._check_targets(y, sequences)
 
     def _check_sample_weight(self, sample_weight, n_samples):
-        """``sample_weight`` as float64 (n_samples,) checked, or None."""
+        """``sample_weight`` as float64 (n_samples,) checked, or None.
+
+        sklearn's check rejects negative, non-finite and all-zero weights
+        and a wrong shape.
+        """
         if sample_weight is None:
             return None
         weights = _check_sample_weight(
@@ -411,12 +415,6 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             dtype=np.float64,
             ensure_non_negative=True,
         )
-        if not weights.any():
-            raise ValueError(
-                f"sample_weight of {type(self).__name__}.fit is zero for every "
-                "sample: sample weights must contain at least one non-zero "
-                "number. Give the samples to train on a positive weight."
-            )
         return weights
 
     def _check_targets(self, y, sequences):

@@ -1,0 +1,195 @@
+"""sample_weight in fit, score and metadata routing."""
+
+import numpy as np
+import pytest
+import sklearn
+from _helpers import ESTIMATORS, fast, outputs, sequence_data
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
+from sklearn.pipeline import Pipeline
+
+from sklearn_rnn import LSTMClassifier, LSTMRegressor, LSTMTagger
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_zero_weight_is_a_removed_row(Estimator, early_stopping):
+    X, y = sequence_data(Estimator, n=80)
+    weights = np.random.RandomState(1).randint(0, 4, size=len(y)).astype(float)
+    keep = weights > 0
+    assert not keep.all()
+    params = dict(early_stopping=early_stopping, validation_fraction=0.2)
+    weighted = fast(Estimator, **params).fit(X, y, sample_weight=weights)
+    removed = fast(Estimator, **params).fit(
+        X[keep], y[keep], sample_weight=weights[keep]
+    )
+    assert weighted.loss_curve_ == removed.loss_curve_
+    assert_array_equal(outputs(weighted, X), outputs(removed, X))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_only_the_ratios_of_the_weights_count(Estimator):
+    X, y = sequence_data(Estimator, n=60)
+    weights = np.random.RandomState(1).uniform(0.5, 3, size=len(y))
+    a = fast(Estimator).fit(X, y, sample_weight=weights)
+    b = fast(Estimator).fit(X, y, sample_weight=10 * weights)
+    assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-6)
+    # Equal weights are no weights.
+    plain = fast(Estimator).fit(X, y)
+    ones = fast(Estimator).fit(X, y, sample_weight=np.full(len(y), 3.0))
+    assert plain.loss_curve_ == ones.loss_curve_
+    unequal = fast(Estimator).fit(X, y, sample_weight=weights)
+    assert unequal.loss_curve_ != plain.loss_curve_
+
+
+def noise_groups(n=64, seed=0):
+    """Inputs that say nothing of the target: only the weights decide."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 6, 1))
+    group = np.arange(n) % 2 == 0
+    return X, group
+
+
+def test_weights_shift_the_regression_like_repeated_rows():
+    X, group = noise_groups()
+    y = np.where(group, 1.0, -1.0)
+    X_new = np.random.RandomState(1).normal(size=(200, 6, 1))
+    # A strong penalty: the network cannot memorise the noise, only learn
+    # the best constant.
+    params = dict(max_iter=20, learning_rate_init=0.01, hidden_size=4, alpha=1.0)
+    plain = fast(LSTMRegressor, **params).fit(X, y)
+    weighted = fast(LSTMRegressor, **params).fit(
+        X, y, sample_weight=np.where(group, 3.0, 1.0)
+    )
+    repeats = np.where(group, 3, 1)
+    repeated = fast(LSTMRegressor, **params).fit(
+        np.repeat(X, repeats, axis=0), np.repeat(y, repeats)
+    )
+    # The weighted mean of y is (3 - 1) / 4 = 0.5; unweighted it is 0.
+    assert abs(plain.predict(X_new).mean()) < 0.1
+    assert abs(weighted.predict(X_new).mean() - 0.5) < 0.1
+    assert abs(repeated.predict(X_new).mean() - 0.5) < 0.1
+
+
+def test_heavy_weights_on_one_class_shift_the_predictions():
+    X, group = noise_groups()
+    y = np.where(group, "a", "b")
+    params = dict(max_iter=30, learning_rate_init=0.01, label_smoothing=0.0)
+    heavy_a = fast(LSTMClassifier, **params).fit(
+        X, y, sample_weight=np.where(group, 9.0, 1.0)
+    )
+    heavy_b = fast(LSTMClassifier, **params).fit(
+        X, y, sample_weight=np.where(group, 1.0, 9.0)
+    )
+    assert heavy_a.predict_proba(X)[:, 0].mean() > 0.7
+    assert heavy_b.predict_proba(X)[:, 0].mean() < 0.3
+    assert (heavy_a.predict(X) == "a").mean() > 0.9
+
+
+def test_class_weight_multiplies_sample_weight():
+    X, y = sequence_data(LSTMClassifier, n=60)
+    weights = np.random.RandomState(1).uniform(0.5, 3, size=len(y))
+    both = fast(LSTMClassifier, class_weight={"up": 3.0}).fit(
+        X, y, sample_weight=weights
+    )
+    product = fast(LSTMClassifier).fit(
+        X, y, sample_weight=weights * np.where(y == "up", 3.0, 1.0)
+    )
+    assert_allclose(both.loss_curve_, product.loss_curve_, rtol=1e-6)
+    balanced = fast(LSTMClassifier, class_weight="balanced").fit(
+        X, y, sample_weight=weights
+    )
+    assert (
+        balanced.loss_curve_
+        != fast(LSTMClassifier).fit(X, y, sample_weight=weights).loss_curve_
+    )
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize(
+    ("weights", "match"),
+    [
+        (-np.ones(20), "(?i)negative"),
+        (np.ones(19), "sample_weight.shape"),
+        (np.r_[np.ones(19), np.nan], "NaN"),
+        (np.r_[np.ones(19), np.inf], "infinity"),
+        (np.zeros(20), "non-zero"),
+    ],
+    ids=["negative", "length", "nan", "inf", "all-zero"],
+)
+def test_invalid_weights_are_rejected(Estimator, weights, match):
+    X, y = sequence_data(Estimator, n=20)
+    with pytest.raises(ValueError, match=match):
+        fast(Estimator).fit(X, y, sample_weight=weights)
+
+
+def test_a_class_left_with_zero_weight_is_left_out():
+    X, y = sequence_data(LSTMClassifier, n=40, labels="int")
+    y = np.where(np.arange(40) < 5, 2, y)  # a third class, then weighted 0
+    weights = np.where(y == 2, 0.0, 1.0)
+    clf = fast(LSTMClassifier).fit(X, y, sample_weight=weights)
+    assert_array_equal(clf.classes_, [0, 1])
+    with pytest.raises(ValueError, match="only one class"):
+        fast(LSTMClassifier).fit(X, y, sample_weight=np.where(y == 1, 1.0, 0.0))
+
+
+def test_unknown_fit_parameters_name_the_estimator():
+    X, y = sequence_data(LSTMRegressor, n=20)
+    with pytest.raises(TypeError, match=r"LSTMRegressor\.fit\(\) got an unexpected"):
+        fast(LSTMRegressor).fit(X, y, weights=np.ones(20))
+
+
+def test_sequence_estimators_do_not_take_sample_weight():
+    X = np.random.RandomState(0).normal(size=(10, 5, 1))
+    y = (X[:, :, 0] > 0).astype(int)
+    with pytest.raises(TypeError, match=r"LSTMTagger\.fit\(\) got an unexpected"):
+        LSTMTagger(hidden_size=4, max_iter=1).fit(X, y, sample_weight=np.ones(10))
+    # Routing sees no sample_weight in their fit.
+    assert not hasattr(LSTMTagger(), "set_fit_request")
+
+
+@pytest.fixture
+def routing():
+    with sklearn.config_context(enable_metadata_routing=True):
+        yield
+
+
+def test_cross_validate_routes_weights_to_fit_and_score(routing):
+    X, y = sequence_data(LSTMClassifier, n=60)
+    weights = np.random.RandomState(1).randint(0, 4, size=len(y)).astype(float)
+    clf = (
+        fast(LSTMClassifier, max_iter=3)
+        .set_fit_request(sample_weight=True)
+        .set_score_request(sample_weight=True)
+    )
+    cv = StratifiedKFold(2)
+    scores = cross_validate(clf, X, y, cv=cv, params={"sample_weight": weights})
+    expected, unweighted = [], []
+    for train, test in cv.split(X, y):
+        model = fast(LSTMClassifier, max_iter=3)
+        model.fit(X[train], y[train], sample_weight=weights[train])
+        expected.append(model.score(X[test], y[test], sample_weight=weights[test]))
+        model = fast(LSTMClassifier, max_iter=3).fit(X[train], y[train])
+        unweighted.append(model.score(X[test], y[test]))
+    assert_allclose(scores["test_score"], expected)
+    assert not np.allclose(expected, unweighted)
+
+
+def test_pipeline_and_grid_search_route_weights(routing):
+    X, y = sequence_data(LSTMRegressor, n=60)
+    weights = np.random.RandomState(1).uniform(0.2, 3, size=len(y))
+    reg = fast(LSTMRegressor, max_iter=3).set_fit_request(sample_weight=True)
+    reg.set_score_request(sample_weight=True)
+    grid = GridSearchCV(
+        Pipeline([("reg", reg)]), {"reg__hidden_size": [4, 8]}, cv=2
+    ).fit(X, y, sample_weight=weights)
+    best = grid.best_estimator_.named_steps["reg"]
+    direct = fast(LSTMRegressor, max_iter=3, hidden_size=best.hidden_size)
+    direct.fit(X, y, sample_weight=weights)
+    assert best.loss_curve_ == direct.loss_curve_
+    assert (
+        best.loss_curve_
+        != fast(LSTMRegressor, max_iter=3, hidden_size=best.hidden_size)
+        .fit(X, y)
+        .loss_curve_
+    )
