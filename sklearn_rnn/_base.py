@@ -367,7 +367,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 w = np.asarray(targets.weights, dtype=np.float64)
                 weights_t = torch.from_numpy((w / w.mean()).astype(np.float32))
             if net is not None:
-                net.criterion_ = criterion  # this call's class weights
+                net.criterion_ = criterion.to(device)  # this call's class weights
             result = _skorch.train_epoch(
                 net,
                 module,
@@ -377,6 +377,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 settings,
                 weights=weights_t,
                 rows=rows,
+                history=None if first or net is not None else self.net_.history,
             )
         state.net = result.net
         self._set_fitted(result, sequences, targets, patch_size, False)

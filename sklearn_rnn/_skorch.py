@@ -643,15 +643,25 @@ def train(
 
 
 def train_epoch(
-    net, module, criterion, sequences, targets, settings, *, weights=None, rows=None
+    net,
+    module,
+    criterion,
+    sequences,
+    targets,
+    settings,
+    *,
+    weights=None,
+    rows=None,
+    history=None,
 ):
     """One epoch over all rows of ``targets`` (``partial_fit``).
 
     ``net`` is the net of the previous call, which keeps the optimizer's
     state (Adam's moments) and the history; None builds one around
     ``module`` (``settings.plateau`` should then be False: one epoch per
-    call, no early stopping or learning-rate schedule). Returns a
-    TrainingResult of all epochs so far.
+    call, no early stopping or learning-rate schedule); ``history``, the
+    history of a previous fit, then goes on. Returns a TrainingResult of all
+    epochs so far.
     """
     if net is None:
         generator = None
@@ -659,6 +669,8 @@ def train_epoch(
             generator = torch.Generator().manual_seed(settings.seed)
         net = make_net(module, criterion, None, generator, settings)
         net.initialize()
+        if history is not None:
+            net.history = history
     dataset = SequenceDataset(sequences, targets, weights=weights, rows=rows)
     net.partial_fit(dataset, y=None)
     net.module_.eval()

@@ -1,0 +1,121 @@
+"""partial_fit: MLPClassifier's contract, one epoch per call."""
+
+import numpy as np
+import pytest
+from _helpers import ESTIMATORS, fast, outputs, sequence_data
+from numpy.testing import assert_array_equal
+
+from sklearn_rnn import LSTMClassifier, LSTMRegressor
+
+
+def partial_fit(est, X, y, **kwargs):
+    if isinstance(est, LSTMClassifier) and not hasattr(est, "classes_"):
+        kwargs.setdefault("classes", np.unique(y))
+    return est.partial_fit(X, y, **kwargs)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_each_call_is_one_epoch_and_the_loss_falls(Estimator):
+    X, y = sequence_data(Estimator, n=96)
+    est = fast(Estimator, learning_rate_init=0.01)
+    for call in range(1, 11):
+        partial_fit(est, X, y)
+        assert est.n_iter_ == call
+        assert len(est.loss_curve_) == call
+    assert est.loss_curve_[-1] < 0.8 * est.loss_curve_[0]
+    assert est.validation_scores_ is None
+    assert est.best_loss_ == min(est.loss_curve_)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_the_optimizer_state_carries_over(Estimator):
+    X, y = sequence_data(Estimator, n=64)
+    est = fast(Estimator, batch_size=16)
+    partial_fit(est, X, y)
+    net = est.net_
+    partial_fit(est, X[:32], y[:32])
+    assert est.net_ is net
+    steps = {int(s["step"]) for s in net.optimizer_.state.values()}
+    assert steps == {64 // 16 + 32 // 16}  # Adam counted the steps of both
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_the_first_call_fixes_the_scaling(Estimator):
+    X, y = sequence_data(Estimator, n=40)
+    est = partial_fit(fast(Estimator), X, y)
+    x_mean = est.net_.module_.x_mean.clone()
+    y_mean = getattr(est, "_y_mean", None)
+    y_shifted = y + 10 if Estimator is LSTMRegressor else y
+    partial_fit(est, 5 * X + 3, y_shifted)
+    assert est.net_.module_.x_mean.equal(x_mean)
+    if y_mean is not None:
+        assert_array_equal(est._y_mean, y_mean)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_same_seed_same_calls_same_model(Estimator):
+    X, y = sequence_data(Estimator, n=40)
+    a, b = fast(Estimator, dropout=0.2), fast(Estimator, dropout=0.2)
+    for est in (a, b):
+        for _ in range(2):
+            partial_fit(est, X, y)
+    assert_array_equal(outputs(a, X), outputs(b, X))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_fit_after_partial_fit_starts_afresh(Estimator):
+    X, y = sequence_data(Estimator, n=40)
+    est = fast(Estimator)
+    partial_fit(est, X, y)
+    partial_fit(est, X, y)
+    est.fit(X, y)
+    fresh = fast(Estimator).fit(X, y)
+    assert est.loss_curve_ == fresh.loss_curve_
+    assert_array_equal(outputs(est, X), outputs(fresh, X))
+    # partial_fit after fit continues from the fitted weights.
+    partial_fit(est, X, y)
+    assert est.n_iter_ == fresh.n_iter_ + 1
+    assert est.loss_curve_[:-1] == fresh.loss_curve_
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_other_features_per_timestep_are_rejected(Estimator):
+    X, y = sequence_data(Estimator, n=20, p=2)
+    est = partial_fit(fast(Estimator), X, y)
+    with pytest.raises(ValueError, match="feature"):
+        est.partial_fit(X[:, :, :1], y)
+
+
+def test_classes_are_needed_first_and_fixed_after():
+    X, y = sequence_data(LSTMClassifier, n=30)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        fast(LSTMClassifier).partial_fit(X, y)
+    clf = fast(LSTMClassifier)
+    # y of a call need not hold every class.
+    clf.partial_fit(X, y, classes=["down", "up", "flat"])
+    assert_array_equal(clf.classes_, ["down", "flat", "up"])
+    assert clf.predict_proba(X).shape == (30, 3)
+    assert set(clf.predict(X)) <= {"down", "flat", "up"}
+    with pytest.raises(ValueError, match="not the same as on last call"):
+        clf.partial_fit(X, y, classes=["down", "up"])
+    with pytest.raises(ValueError, match=r"labels \['sideways'\]"):
+        clf.partial_fit(X, np.where(y == "up", "sideways", y))
+    clf.partial_fit(X[y == "up"], y[y == "up"])  # one class in a call
+    assert clf.n_iter_ == 2
+
+
+def test_regressor_keeps_its_outputs():
+    X, y = sequence_data(LSTMRegressor, n=30)
+    reg = fast(LSTMRegressor).partial_fit(X, y)
+    assert reg.predict(X).shape == (30,)
+    with pytest.raises(ValueError, match="outputs"):
+        reg.partial_fit(X, np.column_stack([y, y]))
+
+
+def test_partial_fit_takes_sample_weight():
+    X, y = sequence_data(LSTMRegressor, n=40)
+    weights = np.random.RandomState(1).randint(0, 3, size=40).astype(float)
+    keep = weights > 0
+    a = fast(LSTMRegressor).partial_fit(X, y, sample_weight=weights)
+    b = fast(LSTMRegressor).partial_fit(X[keep], y[keep], sample_weight=weights[keep])
+    assert a.loss_curve_ == b.loss_curve_
