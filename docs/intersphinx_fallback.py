@@ -154,6 +154,10 @@ INVENTORIES = {
             ("py:function", "sklearn.model_selection.cross_val_score"): None,
             ("py:function", "sklearn.model_selection.train_test_split"): None,
             ("std:term", "fit"): None,
+            ("py:function", "sklearn.base.clone"): None,
+            ("py:method", "sklearn.neural_network.MLPClassifier.partial_fit"): None,
+            ("py:method", "sklearn.neural_network.MLPRegressor.partial_fit"): None,
+            ("std:label", "metadata_routing"): "metadata_routing.html",
         },
         "inherited": {
             ("std:label", "accuracy_score"): (
@@ -199,6 +203,8 @@ INVENTORIES = {
         "names": {
             ("py:class", "skorch.net.NeuralNet"): None,
             ("py:class", "skorch.history.History"): None,
+            ("py:module", "skorch.callbacks"): "callbacks.html#module-skorch.callbacks",
+            ("py:class", "skorch.callbacks.Checkpoint"): None,
         },
         "inherited": {},
     },

@@ -310,6 +310,17 @@ class LSTMTagger(_SequenceOutputs):
         whatever the size, -2 one thread fewer, and so on; a positive value
         sets the count. Torch's setting is restored when the call returns.
 
+    callbacks : list or None, default=None
+        Extra :mod:`skorch.callbacks` for the training loop (checkpointing,
+        a TensorBoard or MLflow logger...): callback instances or classes,
+        or ``(name, callback)`` pairs, run after the estimator's own
+        callbacks, which keep working (plateaus, early stopping, the check
+        of a finite loss). Unnamed callbacks are named after their class,
+        as in skorch; a name of the estimator's own callbacks raises an
+        error. Each fit trains deep copies, as :func:`~sklearn.base.clone`
+        makes: the parameter is left unchanged and the fitted callbacks are
+        in ``net_.callbacks_``. See :ref:`callbacks`.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -728,6 +739,17 @@ class LSTMTranscriber(_SequenceOutputs):
         limits and the limits of joblib's workers). -1 uses that count
         whatever the size, -2 one thread fewer, and so on; a positive value
         sets the count. Torch's setting is restored when the call returns.
+
+    callbacks : list or None, default=None
+        Extra :mod:`skorch.callbacks` for the training loop (checkpointing,
+        a TensorBoard or MLflow logger...): callback instances or classes,
+        or ``(name, callback)`` pairs, run after the estimator's own
+        callbacks, which keep working (plateaus, early stopping, the check
+        of a finite loss). Unnamed callbacks are named after their class,
+        as in skorch; a name of the estimator's own callbacks raises an
+        error. Each fit trains deep copies, as :func:`~sklearn.base.clone`
+        makes: the parameter is left unchanged and the fitted callbacks are
+        in ``net_.callbacks_``. See :ref:`callbacks`.
 
     Attributes
     ----------

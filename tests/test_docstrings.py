@@ -53,6 +53,7 @@ TRAINING = [
     "verbose",
     "device",
     "n_jobs",
+    "callbacks",
 ]
 
 
