@@ -249,15 +249,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         warn_if_transposed(sequences, self)
         check_column_names(self, X, reset=True)
         y = self._check_fit_targets(y, sequences)
-        weights = self._check_sample_weight(sample_weight, len(sequences))
-        # Rows of zero weight are left out, as if they had been removed: the
-        # split, the batches and the scaling are those of the other rows.
-        rows = None
-        if weights is not None and not weights.all():
-            rows = np.flatnonzero(weights)
-            y, weights = _safe_indexing(y, rows), weights[rows]
-        if weights is not None and np.all(weights == weights[0]):
-            weights = None  # uniform weights change nothing
+        y, weights, rows = self._check_sample_weight(sample_weight, y, len(sequences))
         warm = self.warm_start and hasattr(self, "net_")
         if warm and sequences.n_features != self.n_features_in_:
             raise ValueError(
@@ -322,11 +314,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         )
         warn_if_transposed(sequences, self)
         y = self._check_fit_targets(y, sequences)
-        weights = self._check_sample_weight(sample_weight, len(sequences))
-        rows = None
-        if weights is not None and not weights.all():
-            rows = np.flatnonzero(weights)
-            y, weights = _safe_indexing(y, rows), weights[rows]
+        y, weights, rows = self._check_sample_weight(sample_weight, y, len(sequences))
         # The classifier's first call knows classes_ already (classes=).
         known = not first or getattr(self, "classes_", None) is not None
         targets = self._encode_targets(y, known, weights)
@@ -402,21 +390,30 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             )
         return self._check_targets(y, sequences)
 
-    def _check_sample_weight(self, sample_weight, n_samples):
-        """``sample_weight`` as float64 (n_samples,) checked, or None.
+    def _check_sample_weight(self, sample_weight, y, n_samples):
+        """``(y, weights, rows)``: the targets and weights to train on, and
+        the rows of ``X`` they belong to (None: all rows).
 
-        sklearn's check rejects negative, non-finite and all-zero weights
-        and a wrong shape.
+        sklearn's check rejects negative, non-finite and all-zero weights and
+        a wrong shape. Rows of zero weight are left out, as if they had been
+        removed: the split, the batches and the scaling are those of the
+        other rows. Equal weights change nothing and become None.
         """
         if sample_weight is None:
-            return None
+            return y, None, None
         weights = _check_sample_weight(
             sample_weight,
             np.empty((n_samples, 0)),
             dtype=np.float64,
             ensure_non_negative=True,
         )
-        return weights
+        rows = None
+        if not weights.all():
+            rows = np.flatnonzero(weights)
+            y, weights = _safe_indexing(y, rows), weights[rows]
+        if np.all(weights == weights[0]):
+            weights = None
+        return y, weights, rows
 
     def _check_targets(self, y, sequences):
         """Check that ``y`` matches the sequences; return it as encoded next.

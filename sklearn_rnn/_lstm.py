@@ -679,8 +679,8 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
             unseen = np.setdiff1d(y, classes)
             if unseen.size:
                 raise ValueError(
-                    f"y has labels {unseen.tolist()} that are not among the "
-                    f"classes {classes.tolist()} of the model: "
+                    f"y has new labels {unseen.tolist()}, not among the classes "
+                    f"{classes.tolist()} of the model: "
                     "warm_start=True needs the classes of the first fit, and "
                     "partial_fit those given by classes= on its first call."
                 )
