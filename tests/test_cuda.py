@@ -125,3 +125,27 @@ def test_cuda_model_saved_safely_loads_without_cuda(tmp_path):
     env = {"CUDA_VISIBLE_DEVICES": "", "PATH": "", "PYTHONPATH": ":".join(sys.path)}
     subprocess.run([sys.executable, "-c", code, str(out)], check=True, env=env)
     np.testing.assert_allclose(np.load(out), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_sample_weight_and_partial_fit_on_cuda():
+    """Weights, class weights and the partial_fit criterion on the device."""
+    X, y = data()
+    labels = np.where(y > 0, "up", "down")
+    weights = np.random.RandomState(1).randint(0, 3, size=len(y)).astype(float)
+    clf = LSTMClassifier(
+        hidden_size=8,
+        max_iter=5,
+        random_state=0,
+        device="cuda",
+        class_weight="balanced",
+        early_stopping=True,
+    ).fit(X, labels, sample_weight=weights)
+    assert len(clf.validation_scores_) == clf.n_iter_
+    partial = LSTMClassifier(
+        hidden_size=8, random_state=0, device="cuda", class_weight="balanced"
+    )
+    for _ in range(3):
+        partial.partial_fit(X, labels, classes=["down", "up"], sample_weight=weights)
+    partial.partial_fit(X, labels)  # the class weights' tensor on the device
+    assert partial.n_iter_ == 4
+    assert partial.predict_proba(X).shape == (len(X), 2)
