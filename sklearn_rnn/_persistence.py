@@ -290,8 +290,10 @@ def save_estimator(estimator, path):
 
 
 # Not fitted state: sklearn's metadata-routing requests (set_fit_request...)
-# are objects, set again after loading if needed.
-_NOT_STORED = {"net_", "_metadata_request"}
+# are objects, set again after loading if needed; partial_fit's state (the
+# net and its optimizer) is not kept: partial_fit on a loaded estimator
+# continues from its weights with a new optimizer, as after fit.
+_NOT_STORED = {"net_", "_metadata_request", "_partial_"}
 
 
 def _is_fitted_name(name, params):

@@ -86,3 +86,11 @@ def test_bad_callbacks_are_rejected(callbacks, error, match):
     X, y = sequence_data(LSTMRegressor, n=20)
     with pytest.raises(error, match=match):
         fast(LSTMRegressor, callbacks=callbacks).fit(X, y)
+
+
+def test_save_names_the_callbacks_parameter(tmp_path):
+    X, y = sequence_data(LSTMRegressor, n=20)
+    reg = fast(LSTMRegressor, callbacks=[EpochRecorder()]).fit(X, y)
+    with pytest.raises(TypeError, match="parameter 'callbacks'"):
+        reg.save(tmp_path / "model.safetensors")
+    reg.set_params(callbacks=None).save(tmp_path / "model.safetensors")

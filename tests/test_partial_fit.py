@@ -119,3 +119,17 @@ def test_partial_fit_takes_sample_weight():
     a = fast(LSTMRegressor).partial_fit(X, y, sample_weight=weights)
     b = fast(LSTMRegressor).partial_fit(X[keep], y[keep], sample_weight=weights[keep])
     assert a.loss_curve_ == b.loss_curve_
+
+
+def test_a_saved_partial_fit_loads_and_trains_on(tmp_path):
+    import sklearn_rnn
+
+    X, y = sequence_data(LSTMClassifier, n=40)
+    clf = fast(LSTMClassifier)
+    for _ in range(2):
+        clf.partial_fit(X, y, classes=["down", "up"])
+    loaded = sklearn_rnn.load(clf.save(tmp_path / "model.safetensors"))
+    assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    loaded.partial_fit(X, y)  # a new optimizer, the same weights and classes
+    assert loaded.n_iter_ == 3
+    assert_array_equal(loaded.classes_, ["down", "up"])
