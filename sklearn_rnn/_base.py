@@ -342,8 +342,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             state = _PartialState(batch_size=self._batch_size(len(targets.values)))
         net = state.net
         n_threads = self._n_threads(module, state.batch_size)
+        draws = self.dropout > 0 or getattr(self, "random_crop", 1.0) < 1
         with (
-            _seeded(seed if self.dropout > 0 else None, device),
+            _seeded(seed if draws else None, device),
             _torch_threads(n_threads),
         ):
             criterion, score_kind = self._criterion(targets)
