@@ -307,12 +307,16 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         set, no learning-rate schedule and no early stopping.
         """
         _reject_booleans(self)
-        device = _resolve_device(self.device, type(self).__name__)
         first = not hasattr(self, "net_")
+        if first:
+            self._check_network()
+        device = _resolve_device(self.device, type(self).__name__)
         sequences = check_sequences(
             X, estimator=self, n_features=None if first else self.n_features_in_
         )
         warn_if_transposed(sequences, self)
+        # The first call records the column names, later ones check them.
+        check_column_names(self, X, reset=first)
         y = self._check_fit_targets(y, sequences)
         y, weights, rows = self._check_sample_weight(sample_weight, y, len(sequences))
         # The classifier's first call knows classes_ already (classes=).
@@ -342,9 +346,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             state = _PartialState(batch_size=self._batch_size(len(targets.values)))
         net = state.net
         n_threads = self._n_threads(module, state.batch_size)
-        draws = self.dropout > 0 or getattr(self, "random_crop", 1.0) < 1
         with (
-            _seeded(seed if draws else None, device),
+            _seeded(seed if self._random_in_training() else None, device),
             _torch_threads(n_threads),
         ):
             criterion, score_kind = self._criterion(targets)
