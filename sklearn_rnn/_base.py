@@ -354,10 +354,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             settings = self._settings(
                 device, seed, state.batch_size, 1, score_kind, plateau=False
             )
-            weights_t = None
-            if targets.weights is not None:
-                w = np.asarray(targets.weights, dtype=np.float64)
-                weights_t = torch.from_numpy((w / w.mean()).astype(np.float32))
+            weights = _normalised_weights(targets.weights, (slice(None),))
             if net is not None:
                 net.criterion_ = criterion.to(device)  # this call's class weights
             result = _skorch.train_epoch(
@@ -367,7 +364,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 sequences,
                 targets.values,
                 settings,
-                weights=weights_t,
+                weights=weights,
                 rows=rows,
                 history=None if first or net is not None else self.net_.history,
             )
@@ -597,16 +594,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         criterion, score_kind = self._criterion(targets)
         batch_size = self._batch_size(len(train))
         settings = self._settings(device, seed, batch_size, self.max_iter, score_kind)
-        weights = None
-        if targets.weights is not None:
-            # Normalised to mean 1 over the training rows and over the
-            # held-out rows: each epoch's loss is then their weighted mean.
-            w = np.asarray(targets.weights, dtype=np.float64)
-            normalised = np.empty_like(w)
-            for part in (train, valid):
-                if part is not None:
-                    normalised[part] = w[part] / w[part].mean()
-            weights = torch.from_numpy(normalised.astype(np.float32))
+        # Each epoch's training loss and validation loss are then weighted
+        # means.
+        weights = _normalised_weights(targets.weights, (train, valid))
         result = _skorch.train(
             module,
             criterion,
@@ -798,6 +788,23 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
+
+
+def _normalised_weights(weights, parts):
+    """Sample weights as a float32 tensor, normalised to mean 1 over each of
+    ``parts`` (row indices; None is skipped); None without weights.
+
+    Only the ratios of the weights matter then, and the learning rate keeps
+    its meaning whatever their scale.
+    """
+    if weights is None:
+        return None
+    w = np.asarray(weights, dtype=np.float64)
+    normalised = np.empty_like(w)
+    for part in parts:
+        if part is not None:
+            normalised[part] = w[part] / w[part].mean()
+    return torch.from_numpy(normalised.astype(np.float32))
 
 
 def _reject_booleans(estimator):

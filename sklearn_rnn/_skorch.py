@@ -616,10 +616,7 @@ def train(
         return SequenceDataset(sequences, targets, index, weights=weights, rows=rows)
 
     valid = None if valid_rows is None else dataset(valid_rows)
-    generator = None
-    if settings.seed is not None:
-        generator = torch.Generator().manual_seed(settings.seed)
-    net = make_net(module, criterion, valid, generator, settings)
+    net = make_net(module, criterion, valid, settings)
     net.fit(dataset(train_rows), y=None)
     # Drop the reference to the validation data: pickles stay small.
     net.train_split = None
@@ -664,10 +661,7 @@ def train_epoch(
     epochs so far.
     """
     if net is None:
-        generator = None
-        if settings.seed is not None:
-            generator = torch.Generator().manual_seed(settings.seed)
-        net = make_net(module, criterion, None, generator, settings)
+        net = make_net(module, criterion, None, settings)
         net.initialize()
         if history is not None:
             net.history = history
@@ -733,15 +727,20 @@ def user_callbacks(callbacks, owner):
     return pairs
 
 
-def make_net(module, criterion, valid_dataset, generator, settings):
+def make_net(module, criterion, valid_dataset, settings):
     """Build the skorch net that trains ``module``.
 
     The :class:`Plateau` callback watches the validation loss when a
-    validation set is held out, else the training loss. Inside an
+    validation set is held out, else the training loss. Batches are
+    shuffled by a private generator seeded with ``settings.seed`` (torch's
+    global one when None). Inside an
     initialised torch.distributed group of several processes, the net trains
     data-parallel (see :class:`DataParallel`) and only process 0 prints.
     """
     verbose = settings.verbose
+    generator = None
+    if settings.seed is not None:
+        generator = torch.Generator().manual_seed(settings.seed)
     shard = data_parallel_group()
     if shard is not None and shard[0] != 0:
         verbose = 0  # only process 0 prints
