@@ -152,7 +152,9 @@ def step_scale(y):
 
 
 def normalise_level(windows, geometry):
-    """The level of each window, (n, K) float64: see :func:`normalise`."""
+    """The level of each window, (n, K) float64: the last value of each
+    target column, or its mean over the last ``level_span`` values (one
+    seasonal cycle)."""
     k, span = geometry.n_targets, geometry.level_span
     if span == 1:
         return np.array(windows[:, -1, :k], dtype=np.float64)
@@ -163,9 +165,9 @@ def normalise(windows, scale, geometry):
     """Express windows relative to their level, as float32.
 
     ``windows`` is float64 (n, length, K + Q); ``scale`` is (K,) or (n, K).
-    The level of a window is the last value of each target column: it is
-    subtracted from the target columns, in float64, and the result divided by
-    ``scale``. Returns the float32 windows and the float64 levels (n, K).
+    The level of a window (:func:`normalise_level`) is subtracted from the
+    target columns, in float64, and the result divided by ``scale``. Returns
+    the float32 windows and the float64 levels (n, K).
     """
     k = geometry.n_targets
     level = normalise_level(windows, geometry)
@@ -223,8 +225,9 @@ def training_set(values, scales, geometry, ends=None):
             target=list(range(k)),
             dtype=np.float64,
         )
-        anchor = anchors(X, normalise_level(X, geometry), geometry, horizon)
-        X, _ = normalise(X, scale, geometry)
+        normalised, level = normalise(X, scale, geometry)
+        anchor = anchors(X, level, geometry, horizon)
+        X = normalised
         y = (y.reshape(len(y), horizon, k) - anchor) / scale
         parts.append((X, y.reshape(len(y), -1).astype(np.float32)))
         # Steps between each window's last target and the end of its series.
