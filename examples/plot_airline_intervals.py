@@ -39,6 +39,8 @@ print(f"test:  {y_test.index[0]} to {y_test.index[-1]} ({len(y_test)} months)")
 # most recent tenth of the training series, made by the model before it
 # went on to learn that tenth too; the same forecasts choose how much of the
 # network's predicted change the forecasts keep (``network_weight_``).
+# Forecasts average five networks trained from different seeds
+# (``n_estimators``), so that they do not hinge on one seed.
 from sklearn_rnn import RNNForecaster
 
 rnn = RNNForecaster(random_state=0).fit(y_train, fh=fh)
@@ -46,7 +48,8 @@ rnn_pred = rnn.predict()
 rnn_int = rnn.predict_interval(coverage=[0.8, 0.95])
 print(
     f"window_length_: {rnn.window_length_}, horizon_: {rnn.horizon_}, "
-    f"epochs: {rnn.regressor_.n_iter_}, network_weight_: {rnn.network_weight_[0]:.2f}"
+    f"networks: {len(rnn.regressors_)}, epochs: {rnn.regressors_[0].n_iter_}, "
+    f"network_weight_: {rnn.network_weight_[0]:.2f}"
 )
 a, b = rnn.error_variance_[0]
 print(

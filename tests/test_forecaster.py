@@ -1,5 +1,6 @@
 """RNNForecaster: sktime's contract, forecasting behaviour and intervals."""
 
+import copy
 import warnings
 from dataclasses import replace
 
@@ -7,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import InvalidParameterError
 from sktime.datasets import load_airline
 from sktime.forecasting.base import ForecastingHorizon
 from sktime.forecasting.model_evaluation import evaluate
@@ -23,7 +25,12 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 def small(**params):
-    """A quick forecaster; ``params`` go to the forecaster or its regressor."""
+    """A quick forecaster; ``params`` go to the forecaster or its regressor.
+
+    One network unless ``n_estimators`` says otherwise: most tests are about
+    what each network does.
+    """
+    params.setdefault("n_estimators", 1)
     regressor = {
         k: params.pop(k) for k in list(params) if k in LSTMRegressor().get_params()
     }
@@ -64,7 +71,7 @@ def test_direct_and_recursive_horizons():
     direct = small(window_length=10).fit(y, fh=[2, 4])
     assert len(direct.predict()) == 2
     assert direct.horizon_ == 4  # one model outputs steps 1 to 4
-    assert direct.regressor_.predict(np.zeros((1, 10, 1))).shape == (1, 4)
+    assert direct.regressors_[0].predict(np.zeros((1, 10, 1))).shape == (1, 4)
     recursive = small(window_length=10, strategy="recursive").fit(y)
     assert recursive.horizon_ == 1
     assert len(recursive.predict(fh=np.arange(1, 8))) == 7
@@ -201,22 +208,28 @@ def test_quantiles_are_consistent_with_the_point_forecast():
 
 def test_update_moves_the_origin_and_can_keep_training():
     y = series(np.sin(np.arange(100) / 4) * 10 + 50)
-    forecaster = small(window_length=12).fit(y.iloc[:80], fh=[1, 2, 3])
-    weights = {
-        k: v.clone() for k, v in forecaster.regressor_.net_.module_.state_dict().items()
-    }
+    forecaster = small(window_length=12, n_estimators=2)
+    forecaster.fit(y.iloc[:80], fh=[1, 2, 3])
+
+    def weights():
+        return [
+            {k: v.clone() for k, v in r.net_.module_.state_dict().items()}
+            for r in forecaster.regressors_
+        ]
+
+    before = weights()
     forecaster.update(y.iloc[80:90], update_params=False)
     assert forecaster.cutoff[0] == y.index[89]
     pred = forecaster.predict()
     assert pred.index[0] == y.index[90]
-    refit = small(window_length=12).fit(y.iloc[:80], fh=[1, 2, 3])
+    refit = small(window_length=12, n_estimators=2).fit(y.iloc[:80], fh=[1, 2, 3])
     refit_on_new_origin = refit.predict()  # forecasts from the old origin
     assert not np.allclose(pred.to_numpy(), refit_on_new_origin.to_numpy())
-    unchanged = forecaster.regressor_.net_.module_.state_dict()
-    assert all(np.array_equal(weights[k], unchanged[k]) for k in weights)
+    for old, now in zip(before, weights(), strict=True):
+        assert all(np.array_equal(old[k], now[k]) for k in old)
     forecaster.update(y.iloc[90:], update_params=True)
-    changed = forecaster.regressor_.net_.module_.state_dict()
-    assert not all(np.array_equal(weights[k], changed[k]) for k in weights)
+    for old, now in zip(before, weights(), strict=True):  # every network trains
+        assert not all(np.array_equal(old[k], now[k]) for k in old)
 
 
 def test_evaluate_with_expanding_window_splitter():
@@ -290,7 +303,7 @@ def test_one_convergence_warning_per_fit_in_the_forecasters_name(monkeypatch):
     y = series(np.sin(np.arange(40) / 3) + 5)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        small(max_iter=2, window_length=5).fit(y, fh=[1])  # calibration + refit
+        small(max_iter=2, window_length=5, n_estimators=2).fit(y, fh=[1])
     convergence = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert len(convergence) == 1
     message = str(convergence[0].message)
@@ -307,7 +320,8 @@ def test_one_convergence_warning_per_fit_in_the_forecasters_name(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         default.fit(y, fh=[1])
-    assert default.regressor_.n_iter_ == 2  # max_iter ended training
+    # max_iter ended the training of every network
+    assert [r.n_iter_ for r in default.regressors_] == [2] * default.n_estimators
 
 
 def test_default_regressor_spends_a_budget_of_gradient_steps():
@@ -430,13 +444,15 @@ def test_calibration_holds_out_the_tail_then_continues_the_same_model(monkeypatc
         return fit(regressor, data, **kwargs)
 
     monkeypatch.setattr(_forecaster, "fit_regressor", spy)
-    forecaster = small(window_length=5, max_iter=2).fit(y, fh=[1])
-    # Windows of 10 % less of each series (270 and 27 rows), then all
-    # windows, continuing from the first model's weights: one training run.
-    assert [n for _, n, _ in seen] == [(270 - 5) + (27 - 5), (300 - 5) + (30 - 5)]
-    assert [warm for _, _, warm in seen] == [False, True]
-    assert seen[0][0] == seen[1][0] == id(forecaster.regressor_)
-    assert forecaster.regressor_.warm_start is False  # parameters restored
+    forecaster = small(window_length=5, max_iter=2, n_estimators=2).fit(y, fh=[1])
+    # Each network learns the windows of 10 % less of each series (270 and
+    # 27 rows), then all windows, continuing from its own weights.
+    head, full = (270 - 5) + (27 - 5), (300 - 5) + (30 - 5)
+    assert [n for _, n, _ in seen] == [head, head, full, full]
+    assert [warm for _, _, warm in seen] == [False, False, True, True]
+    members = [id(r) for r in forecaster.regressors_]
+    assert [i for i, _, _ in seen] == members + members
+    assert all(r.warm_start is False for r in forecaster.regressors_)  # restored
     short = series(np.arange(40.0))
     with pytest.raises(ValueError, match=r"calibration_fraction=0\.1 holds out"):
         small(window_length=35).fit(short, fh=[1, 2, 3])
@@ -550,8 +566,10 @@ def test_weight_zero_forecasts_the_anchor():
     geometry = forecaster._geometry
     context = np.asarray(y, dtype=np.float64)[:, None]
     scales = np.stack([forecaster._series[0].scale])
-    regressor = forecaster.regressor_
-    shrunk = _reduction.forecast(regressor, [context], scales, geometry, 12, weight=[0])
+    regressors = forecaster.regressors_
+    shrunk = _reduction.forecast(
+        regressors, [context], scales, geometry, 12, weight=[0]
+    )
     window = context[None, -geometry.length :]
     level = _reduction.normalise_level(window, geometry)
     np.testing.assert_allclose(shrunk, _reduction.anchors(window, level, geometry, 12))
@@ -591,8 +609,47 @@ def test_change_is_damped_over_the_horizon_without_a_cycle():
     assert small(max_iter=5).fit(series(values), fh=[1])._geometry.damping == 1
     context = values[:, None]
     scales = np.stack([forecaster._series[0].scale])
-    args = (forecaster.regressor_, [context], scales)
+    args = (forecaster.regressors_, [context], scales)
     damped = _reduction.forecast(*args, geometry, 6)[0, :, 0]
     undamped = _reduction.forecast(*args, replace(geometry, damping=1.0), 6)[0, :, 0]
     factors = _reduction.damping_factors(geometry.damping, 6)
     np.testing.assert_allclose(damped - values[-1], factors * (undamped - values[-1]))
+
+
+def test_forecasts_average_the_networks():
+    """Each network's forecast, averaged, is the forecaster's."""
+    rng = np.random.RandomState(0)
+    y = series(np.sin(np.arange(80) / 3) + rng.normal(scale=0.3, size=80))
+    forecaster = small(window_length=10, n_estimators=3, max_iter=5).fit(
+        y, fh=[1, 2, 3]
+    )
+    assert len(forecaster.regressors_) == 3
+    assert not forecaster.nonnegative_.any()  # no floor: forecasts are linear
+    singles = []
+    for regressor in forecaster.regressors_:
+        single = copy.deepcopy(forecaster)
+        single.regressors_ = [regressor]
+        singles.append(single.predict().to_numpy())
+    assert not np.allclose(singles[0], singles[1])  # the networks differ
+    np.testing.assert_allclose(
+        forecaster.predict().to_numpy(), np.mean(singles, axis=0), rtol=1e-6
+    )
+
+
+def test_networks_get_distinct_reproducible_seeds():
+    y = series(np.sin(np.arange(60) / 3) + 5)
+    fits = [small(window_length=6, n_estimators=3, max_iter=3) for _ in range(2)]
+    preds = [f.fit(y, fh=[1, 2]).predict().to_numpy() for f in fits]
+    np.testing.assert_array_equal(preds[0], preds[1])
+    seeds = [r.random_state for r in fits[0].regressors_]
+    assert len(set(seeds)) == 3
+    # Without the forecaster's random_state the estimator's seeds them: all
+    # distinct still (three copies of one network would be no ensemble).
+    forecaster = RNNForecaster(
+        estimator=LSTMRegressor(hidden_size=4, max_iter=2, random_state=7),
+        n_estimators=3,
+        calibration_fraction=0,
+    ).fit(y, fh=[1])
+    assert len({r.random_state for r in forecaster.regressors_}) == 3
+    with pytest.raises(InvalidParameterError, match="n_estimators"):
+        RNNForecaster(n_estimators=0).fit(y, fh=[1])

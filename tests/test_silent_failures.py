@@ -67,7 +67,7 @@ def test_forecaster_exogenous_x_in_tiny_units_is_used():
         y, X=X * 1e-9, fh=[1]
     )
     np.testing.assert_allclose(
-        tiny.regressor_.loss_curve_, plain.regressor_.loss_curve_, rtol=1e-3
+        tiny.regressors_[0].loss_curve_, plain.regressors_[0].loss_curve_, rtol=1e-3
     )
 
 

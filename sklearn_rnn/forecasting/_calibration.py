@@ -31,14 +31,16 @@ def tail_lengths(lengths, fraction):
 
 
 def forecast_errors(
-    regressor, series, ends, geometry, n_steps, floor=None, weight=None
+    regressors, series, ends, geometry, n_steps, floor=None, weight=None
 ):
     """Errors of forecasts from every origin in each series' held-out tail.
 
-    ``series`` holds per series ``(values (T, K + Q), y (T, K), scale (K,),
-    exogenous (T, Q) or None)``; ``ends[i]`` is where its tail starts. The
-    first origin is the last row before the tail. Returns (n_origins,
-    n_steps, K) errors in units of the scales, NaN past the end of a series.
+    ``regressors`` are the fitted members, averaged as in
+    :func:`._reduction.forecast`. ``series`` holds per series ``(values
+    (T, K + Q), y (T, K), scale (K,), exogenous (T, Q) or None)``;
+    ``ends[i]`` is where its tail starts. The first origin is the last row
+    before the tail. Returns (n_origins, n_steps, K) errors in units of the
+    scales, NaN past the end of a series.
     """
     contexts, scales, future_x, truth = [], [], [], []
     for (values, y, scale, x), end in zip(series, ends, strict=True):
@@ -51,7 +53,7 @@ def forecast_errors(
     future_x = np.stack(future_x) if future_x else None
     scales = np.stack(scales)
     predicted = forecast(
-        regressor,
+        regressors,
         contexts,
         scales,
         geometry,

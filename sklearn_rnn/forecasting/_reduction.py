@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
 
 from .._lstm import LSTMRegressor
 from .._windowing import make_windows
@@ -261,15 +262,31 @@ def default_regressor(n_windows):
     )
 
 
-def new_regressor(estimator, n_windows, random_state):
-    """A fresh regressor: a clone of ``estimator`` or the default one."""
-    if estimator is None:
-        regressor = default_regressor(n_windows)
-    else:
-        regressor = clone(estimator)
-    if random_state is not None:
-        regressor.set_params(random_state=random_state)
-    return regressor
+def new_regressors(estimator, n_windows, random_state, n_estimators):
+    """``n_estimators`` fresh regressors, clones of ``estimator`` or the
+    default one, each with its own seed.
+
+    The seeds are drawn from ``random_state``, or, when it is None, from the
+    ``random_state`` of ``estimator``: a fixed seed gives the same members
+    on every fit, and members never share a seed (a shared seed would train
+    the same network n times).
+    """
+    template = default_regressor(n_windows) if estimator is None else estimator
+    if random_state is None:
+        random_state = template.get_params()["random_state"]
+    rng = check_random_state(random_state)
+    seeds = rng.randint(np.iinfo(np.int32).max, size=n_estimators)
+    return [clone(template).set_params(random_state=int(s)) for s in seeds]
+
+
+def predict_mean(regressors, X):
+    """The members' predictions for ``X``, averaged.
+
+    Averaging networks trained from different seeds keeps the forecast from
+    depending on one seed's initialisation and shuffling: see
+    ``RNNForecaster``'s ``n_estimators``.
+    """
+    return np.mean([r.predict(X) for r in regressors], axis=0)
 
 
 def fit_regressor(regressor, data, *, warm_start=False, max_iter=None):
@@ -315,7 +332,7 @@ def last_rows(values, length):
 
 
 def forecast(
-    regressor,
+    regressors,
     contexts,
     scales,
     geometry,
@@ -327,7 +344,8 @@ def forecast(
 ):
     """Forecast ``n_steps`` ahead of each context, in original units.
 
-    ``contexts`` holds (T_i, K + Q) float64 histories whose last
+    ``regressors`` are fitted members whose outputs are averaged
+    (:func:`predict_mean`). ``contexts`` holds (T_i, K + Q) float64 histories whose last
     ``geometry.length`` rows are read, ``scales`` the (n, K) scales of their
     series. A direct model (``geometry.horizon > 1`` or ``n_steps == 1``)
     outputs all steps at once; a one-step model (``geometry.horizon == 1``)
@@ -345,7 +363,7 @@ def forecast(
     if geometry.horizon >= n_steps:
         X, level = normalise(windows, scales, geometry)
         anchor = anchors(windows, level, geometry, geometry.horizon)
-        out = regressor.predict(X).reshape(n, geometry.horizon, k) * weight
+        out = predict_mean(regressors, X).reshape(n, geometry.horizon, k) * weight
         out = out * damping_factors(geometry.damping, geometry.horizon)[:, None]
         return _floor((anchor + out * scales[:, None])[:, :n_steps], floor)
     if geometry.horizon != 1:
@@ -357,7 +375,7 @@ def forecast(
     for step in range(n_steps):
         X, level = normalise(windows, scales, geometry)
         anchor = anchors(windows, level, geometry, 1)[:, 0]
-        out = regressor.predict(X).reshape(n, k) * weight
+        out = predict_mean(regressors, X).reshape(n, k) * weight
         out = out * geometry.damping ** (step + 1)
         value = _floor(anchor + out * scales, floor)
         forecasts.append(value)
