@@ -39,7 +39,7 @@ print(f"test:  {y_test.index[0]} to {y_test.index[-1]} ({len(y_test)} months)")
 # most recent tenth of the training series, made by the model before it
 # went on to learn that tenth too; the same forecasts choose how much of the
 # network's predicted change the forecasts keep (``network_weight_``).
-# Forecasts average five networks trained from different seeds
+# Forecasts average three networks trained from different seeds
 # (``n_estimators``), so that they do not hinge on one seed.
 from sklearn_rnn import RNNForecaster
 
