@@ -58,9 +58,10 @@ class RNNForecaster(BaseForecaster):
 
     Cuts each series into windows of ``window_length`` steps, expresses every
     window relative to its own level (the mean of its last seasonal cycle,
-    or its last value without a known cycle), and trains an
-    :class:`LSTMRegressor` to predict the following steps. Forecasts add the
-    predicted changes back to the level of the most recent window, so they
+    or its last value without a known cycle), and trains
+    :class:`LSTMRegressor` networks (``n_estimators``, from different seeds)
+    to predict the following steps. Forecasts add their averaged predicted
+    changes back to the level of the most recent window, so they
     carry the level and trend of the series forward instead of pulling them
     back to a training mean. Panel and hierarchical ``y`` train one global
     model over all series.
