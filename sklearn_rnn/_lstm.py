@@ -281,11 +281,15 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         Data augmentation by window slicing: at every training step, each
         sequence of the minibatch is replaced by a window of
         ``ceil(random_crop * length)`` consecutive timesteps starting at a
-        random step (seeded by ``random_state``). Prediction reads whole
-        sequences. It helps where a few long series must be told apart by
-        shapes that may occur anywhere in them; it hurts where the class
-        depends on where in the sequence something happens, and on short
-        sequences. 1.0 trains on whole sequences.
+        random step (seeded by ``random_state``). Prediction then sees
+        what training saw: it averages the network's outputs (logits, for
+        the classifier) over 5 windows of the same length per sequence,
+        starting at evenly spaced steps from the first to the last
+        possible one (deterministic; 5 forward passes' worth of work). It
+        helps where a few long series must be told apart by shapes that may
+        occur anywhere in them; it hurts where the class depends on where in
+        the sequence something happens, and on short sequences. 1.0 trains
+        and predicts on whole sequences.
 
     module : torch.nn.Module subclass, default=None
         A network of your own, replacing the built-in one: a class (not an
@@ -890,11 +894,15 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         Data augmentation by window slicing: at every training step, each
         sequence of the minibatch is replaced by a window of
         ``ceil(random_crop * length)`` consecutive timesteps starting at a
-        random step (seeded by ``random_state``). Prediction reads whole
-        sequences. It helps where a few long series must be told apart by
-        shapes that may occur anywhere in them; it hurts where the class
-        depends on where in the sequence something happens, and on short
-        sequences. 1.0 trains on whole sequences.
+        random step (seeded by ``random_state``). Prediction then sees
+        what training saw: it averages the network's outputs (logits, for
+        the classifier) over 5 windows of the same length per sequence,
+        starting at evenly spaced steps from the first to the last
+        possible one (deterministic; 5 forward passes' worth of work). It
+        helps where a few long series must be told apart by shapes that may
+        occur anywhere in them; it hurts where the class depends on where in
+        the sequence something happens, and on short sequences. 1.0 trains
+        and predicts on whole sequences.
 
     module : torch.nn.Module subclass, default=None
         A network of your own, replacing the built-in one: a class (not an

@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
-from sklearn_rnn._modules import CustomNetwork
+from sklearn_rnn._modules import N_CROPS, CustomNetwork
 
 
 def custom(Estimator, **params):
@@ -174,7 +174,8 @@ def test_a_custom_module_exports_to_onnx(tmp_path):
 
 def test_random_crop_applies_to_a_custom_module():
     """random_crop is training, not architecture: the module trains on
-    windows and predicts on whole sequences."""
+    windows and predicts from windows of the same length (N_CROPS of each
+    sequence, voting)."""
     X, y = sequence_data(LSTMClassifier, n=40, m=10)
     est = custom(LSTMClassifier, module=Recording, random_crop=0.5, max_iter=1)
     Recording.calls.clear()
@@ -182,4 +183,4 @@ def test_random_crop_applies_to_a_custom_module():
     assert {x.shape[1] for x, _ in Recording.calls} == {5}
     Recording.calls.clear()
     est.predict(X)
-    assert Recording.calls[0][0].shape[1] == 10
+    assert [x.shape[:2] for x, _ in Recording.calls] == [(40 * N_CROPS, 5)]

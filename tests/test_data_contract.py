@@ -94,6 +94,8 @@ def test_float64_and_float32_input_fit_the_same_model(Estimator):
         {"patch_size": 3, "conv_channels": None},
         {"patch_size": 2, "readout": "last", "num_layers": 2},
         {"conv_channels": None, "readout": "last"},
+        {"random_crop": 0.6},  # voting over crops of each sequence's length
+        {"random_crop": 0.5, "patch_size": 3, "bidirectional": True},
     ],
 )
 @pytest.mark.parametrize("Estimator", ESTIMATORS)

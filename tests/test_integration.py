@@ -31,10 +31,11 @@ def test_clone_gives_an_unfitted_copy_with_the_same_parameters(Estimator):
     assert not hasattr(copy, "net_")
 
 
+@pytest.mark.parametrize("params", [{}, {"random_crop": 0.5}])  # voting, too
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_pickle_and_joblib_round_trips(Estimator, tmp_path):
+def test_pickle_and_joblib_round_trips(Estimator, params, tmp_path):
     X, y = data(Estimator)
-    est = fast(Estimator, early_stopping=True).fit(X, y)
+    est = fast(Estimator, early_stopping=True, **params).fit(X, y)
     expected = outputs(est, X)
     restored = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(outputs(restored, X), expected)

@@ -49,6 +49,19 @@ def test_onnx_batch_and_time_axes_are_dynamic(tmp_path):
         )
 
 
+def test_onnx_graph_votes_over_crops_at_any_length(tmp_path):
+    """With random_crop < 1 the graph averages over windows of the given
+    fraction of each input's own length, as predict does."""
+    X, y = sequence_data(LSTMClassifier, n=60, m=24, p=2)
+    clf = fast(LSTMClassifier, random_crop=0.6, patch_size=2).fit(X, y)
+    path = clf.to_onnx(tmp_path / "clf.onnx")
+    for rows, steps in [(60, 24), (3, 11), (1, 40)]:
+        Xs = np.random.RandomState(steps).normal(size=(rows, steps, 2))
+        np.testing.assert_allclose(
+            run_graph(path, Xs), clf.predict_proba(Xs), atol=1e-5
+        )
+
+
 def test_onnx_sequences_of_different_lengths_run_one_at_a_time(tmp_path):
     X, y = sequence_data(LSTMClassifier, n=60, m=10, p=2)
     ragged = [X[i, : 4 + i % 7] for i in range(len(X))]

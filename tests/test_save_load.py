@@ -127,10 +127,11 @@ def test_label_types_survive(tmp_path, labels):
     assert loaded.score(X, y) == clf.score(X, y)
 
 
-def test_variable_length_sequences(tmp_path):
+@pytest.mark.parametrize("params", [{}, {"random_crop": 0.5}])  # voting, too
+def test_variable_length_sequences(tmp_path, params):
     X, y = sequence_data(LSTMClassifier, n=50, m=12, p=2)
     ragged = [X[i, : 4 + i % 8] for i in range(len(X))]
-    clf = fast(LSTMClassifier).fit(ragged, y)
+    clf = fast(LSTMClassifier, **params).fit(ragged, y)
     loaded = round_trip(clf, tmp_path)
     np.testing.assert_array_equal(
         loaded.predict_proba(ragged), clf.predict_proba(ragged)

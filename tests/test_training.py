@@ -10,6 +10,7 @@ from _helpers import ESTIMATORS, fast, interrupt_at, outputs, sequence_data
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
+from sklearn_rnn._modules import N_CROPS
 from sklearn_rnn._skorch import SequenceDataset
 
 
@@ -376,14 +377,16 @@ def test_random_crop_is_seeded_and_only_trains_on_windows(Estimator):
         assert not np.allclose(a, whole)
 
 
-def test_random_crop_trains_on_windows_of_the_given_length():
+def test_random_crop_trains_and_votes_on_windows_of_the_given_length():
+    """Training sees one window of ceil(0.3 * 20) = 6 steps per sequence;
+    prediction sees N_CROPS windows of 6 steps of each, in one batch."""
     X, y = sequence_data(LSTMClassifier, n=20, m=20, p=1)
     seen = []
     clf = fast(LSTMClassifier, random_crop=0.3, max_iter=1, patch_size=1)
     clf.fit(X, y)
     module = clf.net_.module_
     handle = module.rnn.register_forward_pre_hook(
-        lambda m, args: seen.append(args[0].shape[1])
+        lambda m, args: seen.append(tuple(args[0].shape[:2]))
     )
     try:
         module.train()
@@ -392,7 +395,29 @@ def test_random_crop_trains_on_windows_of_the_given_length():
         module(torch.as_tensor(X, dtype=torch.float32))
     finally:
         handle.remove()
-    assert seen == [6, 20]  # ceil(0.3 * 20) steps in training, all 20 after
+    assert seen == [(20, 6), (20 * N_CROPS, 6)]
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_random_crop_predicts_the_mean_over_evenly_spaced_windows(Estimator):
+    """Prediction averages the network's outputs over N_CROPS windows of the
+    training length, from the first step to the last possible one."""
+    X, y = sequence_data(Estimator, n=30, m=21, p=2)
+    est = fast(Estimator, random_crop=0.5, patch_size=1).fit(X, y)
+    module = est.net_.module_.eval()
+    x = torch.as_tensor(X, dtype=torch.float32)
+    keep = 11  # ceil(0.5 * 21)
+    starts = [k * (21 - keep) // (N_CROPS - 1) for k in range(N_CROPS)]
+    with torch.no_grad():
+        voted = module(x)
+        windows = [module._forward(x[:, s : s + keep], None) for s in starts]
+        again = module(x)
+    torch.testing.assert_close(voted, torch.stack(windows).mean(0))
+    torch.testing.assert_close(voted, again, rtol=0, atol=0)  # deterministic
+    # Windows as long as the sequence: the whole-sequence prediction.
+    module.random_crop = 0.99  # ceil(0.99 * 21) = 21
+    with torch.no_grad():
+        torch.testing.assert_close(module(x), module._forward(x, None))
 
 
 def test_verbose_prints_a_table_and_a_progress_bar(capsys):
