@@ -33,7 +33,7 @@ _STEM_CONSTRAINTS = {
     "conv_channels": [None, Interval(Integral, 1, None, closed="left")],
     "kernel_size": [Interval(Integral, 1, None, closed="left")],
     "readout": [StrOptions({"pool", "last"})],
-    "random_crop": [Interval(Real, 0, 1, closed="right")],
+    "random_crop": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="right")],
     # Checked in fit, with a message that says what a module must be.
     "module": "no_validation",
 }
@@ -210,8 +210,9 @@ class _ManyToOne(BaseRecurrent):
                 "n_features and n_outputs (passed by the estimator) and one "
                 "argument per module__<name> parameter."
             ) from exc
+        fraction, min_steps = self._crop()
         return CustomNetwork(
-            module, n_features, n_outputs, random_crop=self.random_crop
+            module, n_features, n_outputs, random_crop=fraction, min_crop=min_steps
         )
 
 
@@ -277,7 +278,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         layer's outputs over all steps, so that what the network saw early
         in a long sequence reaches the output directly.
 
-    random_crop : float, default=1.0
+    random_crop : "auto" or float, default="auto"
         Data augmentation by window slicing: at every training step, each
         sequence of the minibatch is replaced by a window of
         ``ceil(random_crop * length)`` consecutive timesteps starting at a
@@ -288,8 +289,11 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         possible one (deterministic; 5 forward passes' worth of work). It
         helps where a few long series must be told apart by shapes that may
         occur anywhere in them; it hurts where the class depends on where in
-        the sequence something happens, and on short sequences. 1.0 trains
-        and predicts on whole sequences.
+        the sequence something happens, and on short sequences. "auto"
+        keeps 70 % of each sequence but at least 64 steps, so that
+        sequences of up to 64 steps are read whole (see the user guide's
+        page on overfitting for the measurements). 1.0 trains and predicts
+        on whole sequences.
 
     module : torch.nn.Module subclass, default=None
         A network of your own, replacing the built-in one: a class (not an
@@ -544,7 +548,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         conv_channels=64,
         kernel_size=7,
         readout="pool",
-        random_crop=1.0,
+        random_crop="auto",
         module=None,
         solver="adam",
         learning_rate_init=2e-3,
@@ -890,7 +894,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         layer's outputs over all steps, so that what the network saw early
         in a long sequence reaches the output directly.
 
-    random_crop : float, default=1.0
+    random_crop : "auto" or float, default="auto"
         Data augmentation by window slicing: at every training step, each
         sequence of the minibatch is replaced by a window of
         ``ceil(random_crop * length)`` consecutive timesteps starting at a
@@ -901,8 +905,11 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         possible one (deterministic; 5 forward passes' worth of work). It
         helps where a few long series must be told apart by shapes that may
         occur anywhere in them; it hurts where the class depends on where in
-        the sequence something happens, and on short sequences. 1.0 trains
-        and predicts on whole sequences.
+        the sequence something happens, and on short sequences. "auto"
+        keeps 70 % of each sequence but at least 64 steps, so that
+        sequences of up to 64 steps are read whole (see the user guide's
+        page on overfitting for the measurements). 1.0 trains and predicts
+        on whole sequences.
 
     module : torch.nn.Module subclass, default=None
         A network of your own, replacing the built-in one: a class (not an
@@ -1138,7 +1145,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         conv_channels=64,
         kernel_size=7,
         readout="pool",
-        random_crop=1.0,
+        random_crop="auto",
         module=None,
         solver="adam",
         learning_rate_init=2e-3,

@@ -59,11 +59,15 @@ class RecurrentNetwork(nn.Module):
     n_crops : int
         Windows averaged in eval mode when ``random_crop`` < 1; 0 reads
         whole sequences instead.
+    min_crop : int
+        Steps a window keeps at least (a sequence shorter than that is kept
+        whole): ``max(ceil(random_crop * length), min(length, min_crop))``.
     """
 
-    # A network pickled before voting existed has no n_crops of its own:
-    # it keeps predicting from whole sequences, as it did.
+    # A network pickled before voting (or the minimum) existed has no
+    # n_crops (min_crop) of its own: it keeps predicting as it did.
     n_crops = 0
+    min_crop = 1
 
     def __init__(
         self,
@@ -81,12 +85,14 @@ class RecurrentNetwork(nn.Module):
         readout="last",
         random_crop=1.0,
         n_crops=N_CROPS,
+        min_crop=1,
     ):
         super().__init__()
         self.patch_size = patch_size
         self.readout = readout
         self.random_crop = random_crop
         self.n_crops = n_crops
+        self.min_crop = min_crop
         # Filled by the estimator from the training data; buffers so that they
         # move with .to(device) and travel with the state dict and pickles.
         self.register_buffer("x_mean", torch.zeros(n_features))
@@ -118,12 +124,7 @@ class RecurrentNetwork(nn.Module):
         # Values past a sequence's length (possibly NaN) are never read:
         # the stem zeroes them, patching selects observed steps only and
         # packing skips the rest.
-        if self.random_crop < 1:
-            if self.training:
-                x, lengths = _random_crop(x, lengths, self.random_crop)
-            elif self.n_crops:
-                return _vote(self._forward, x, lengths, self.random_crop, self.n_crops)
-        return self._forward(x, lengths)
+        return _cropped(self, x, lengths)
 
     def _forward(self, x, lengths):
         x = (x - self.x_mean) / self.x_scale
@@ -201,19 +202,31 @@ class ConvStem(nn.Module):
         return h.transpose(1, 2), lengths
 
 
-def _random_crop(x, lengths, fraction):
+def _cropped(network, x, lengths):
+    """``network._forward`` on random crops (training) or on the mean over
+    voting crops (eval) when ``network.random_crop`` < 1, else as it is."""
+    if network.random_crop < 1:
+        crop = (network.random_crop, network.min_crop)
+        if network.training:
+            x, lengths = _random_crop(x, lengths, *crop)
+        elif network.n_crops:
+            return _vote(network._forward, x, lengths, crop, network.n_crops)
+    return network._forward(x, lengths)
+
+
+def _random_crop(x, lengths, fraction, min_steps=1):
     """A random window of ``ceil(fraction * length)`` steps of each sequence.
 
     Windows start at independent random steps (torch's global generator,
     which the estimator seeds). Sequences of equal length stay of equal
     length, so the batch needs no packing.
     """
-    full, keep = _crop_lengths(x, lengths, fraction)
+    full, keep = _crop_lengths(x, lengths, fraction, min_steps)
     start = (torch.rand(x.shape[0], device=x.device) * (full - keep + 1)).long()
     return _window(x, lengths, keep, start)
 
 
-def _voting_crops(x, lengths, fraction, n_crops):
+def _voting_crops(x, lengths, fraction, min_steps, n_crops):
     """``n_crops`` windows of each sequence, as in training, for voting.
 
     Each window has the ``ceil(fraction * length)`` steps of a training
@@ -223,7 +236,7 @@ def _voting_crops(x, lengths, fraction, n_crops):
     sequence at rows ``k * batch`` to ``(k + 1) * batch`` (one forward pass
     for all of them) and their lengths (None when all are equal).
     """
-    full, keep = _crop_lengths(x, lengths, fraction)
+    full, keep = _crop_lengths(x, lengths, fraction, min_steps)
     # Exact integer spacing (no float rounding): start_k = k * room // (K - 1).
     room = full - keep
     ks = torch.arange(n_crops, device=x.device)
@@ -233,15 +246,17 @@ def _voting_crops(x, lengths, fraction, n_crops):
     return _window(x, lengths, keep.repeat(n_crops), start.reshape(-1))
 
 
-def _crop_lengths(x, lengths, fraction):
-    """Each sequence's length, and the ``ceil(fraction * length)`` kept."""
+def _crop_lengths(x, lengths, fraction, min_steps):
+    """Each sequence's length, and the ``ceil(fraction * length)`` steps kept,
+    at least ``min_steps`` (or the whole sequence, if shorter)."""
     batch, time, _ = x.shape
     full = (
         torch.full((batch,), time, dtype=torch.int64, device=x.device)
         if lengths is None
         else lengths.to(x.device)
     )
-    return full, torch.ceil(full * fraction).long().clamp_min(1)
+    keep = torch.ceil(full * fraction).long()
+    return full, torch.maximum(keep, full.clamp(max=min_steps)).clamp_min(1)
 
 
 def _window(x, lengths, keep, start):
@@ -260,12 +275,12 @@ def _window(x, lengths, keep, start):
     return x[:, : int(keep.max())], keep
 
 
-def _vote(forward, x, lengths, fraction, n_crops):
+def _vote(forward, x, lengths, crop, n_crops):
     """The mean of ``forward``'s outputs over the voting crops of each
     sequence (logits, for a classifier: each crop has one vote, weighted
     by its confidence)."""
     batch = x.shape[0]
-    x, lengths = _voting_crops(x, lengths, fraction, n_crops)
+    x, lengths = _voting_crops(x, lengths, *crop, n_crops)
     out = forward(x, lengths)
     return out.reshape(n_crops, batch, -1).mean(0)
 
@@ -512,16 +527,24 @@ class CustomNetwork(nn.Module):
         module sees it. In eval mode, the output is the mean of the
         module's outputs for ``n_crops`` such windows at evenly spaced
         starts, passed to it as one batch.
-    n_crops : int
-        Windows averaged in eval mode when ``random_crop`` < 1; 0 reads
-        whole sequences instead.
+    n_crops, min_crop : int
+        As for :class:`RecurrentNetwork`.
     """
 
-    # A network pickled before voting existed has no n_crops of its own:
-    # it keeps predicting from whole sequences, as it did.
+    # A network pickled before voting (or the minimum) existed has no
+    # n_crops (min_crop) of its own: it keeps predicting as it did.
     n_crops = 0
+    min_crop = 1
 
-    def __init__(self, module, n_features, n_outputs, random_crop=1.0, n_crops=N_CROPS):
+    def __init__(
+        self,
+        module,
+        n_features,
+        n_outputs,
+        random_crop=1.0,
+        n_crops=N_CROPS,
+        min_crop=1,
+    ):
         super().__init__()
         self.register_buffer("x_mean", torch.zeros(n_features))
         self.register_buffer("x_scale", torch.ones(n_features))
@@ -529,15 +552,11 @@ class CustomNetwork(nn.Module):
         self.n_outputs = n_outputs
         self.random_crop = random_crop
         self.n_crops = n_crops
+        self.min_crop = min_crop
 
     def forward(self, x, lengths=None):
         x = (x - self.x_mean) / self.x_scale
-        if self.random_crop < 1:
-            if self.training:
-                x, lengths = _random_crop(x, lengths, self.random_crop)
-            elif self.n_crops:
-                return _vote(self._forward, x, lengths, self.random_crop, self.n_crops)
-        return self._forward(x, lengths)
+        return _cropped(self, x, lengths)
 
     def _forward(self, x, lengths):
         if lengths is not None:
