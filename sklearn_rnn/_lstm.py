@@ -290,10 +290,10 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         helps where a few long series must be told apart by shapes that may
         occur anywhere in them; it hurts where the class depends on where in
         the sequence something happens, and on short sequences. "auto"
-        keeps 70 % of each sequence but at least 64 steps, so that
-        sequences of up to 64 steps are read whole (see the user guide's
-        page on overfitting for the measurements). 1.0 trains and predicts
-        on whole sequences.
+        trains on windows of 80 % of each sequence, but of at least 64
+        steps, so that sequences of up to 64 steps are read whole (see the
+        user guide's page on overfitting for the measurements). 1.0 trains
+        and predicts on whole sequences.
 
     module : torch.nn.Module subclass, default=None
         A network of your own, replacing the built-in one: a class (not an
@@ -906,10 +906,10 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         helps where a few long series must be told apart by shapes that may
         occur anywhere in them; it hurts where the class depends on where in
         the sequence something happens, and on short sequences. "auto"
-        keeps 70 % of each sequence but at least 64 steps, so that
-        sequences of up to 64 steps are read whole (see the user guide's
-        page on overfitting for the measurements). 1.0 trains and predicts
-        on whole sequences.
+        trains on windows of 80 % of each sequence, but of at least 64
+        steps, so that sequences of up to 64 steps are read whole (see the
+        user guide's page on overfitting for the measurements). 1.0 trains
+        and predicts on whole sequences.
 
     module : torch.nn.Module subclass, default=None
         A network of your own, replacing the built-in one: a class (not an

@@ -208,21 +208,26 @@ def _cropped(network, x, lengths):
     if network.random_crop < 1:
         crop = (network.random_crop, network.min_crop)
         if network.training:
-            x, lengths = _random_crop(x, lengths, *crop)
+            # The estimator lends a seeded private generator while it trains
+            # (see _base._crop_generator); without one, the global one.
+            generator = getattr(network, "crop_generator", None)
+            x, lengths = _random_crop(x, lengths, *crop, generator=generator)
         elif network.n_crops:
             return _vote(network._forward, x, lengths, crop, network.n_crops)
     return network._forward(x, lengths)
 
 
-def _random_crop(x, lengths, fraction, min_steps=1):
+def _random_crop(x, lengths, fraction, min_steps=1, generator=None):
     """A random window of ``ceil(fraction * length)`` steps of each sequence.
 
-    Windows start at independent random steps (torch's global generator,
-    which the estimator seeds). Sequences of equal length stay of equal
-    length, so the batch needs no packing.
+    Windows start at independent random steps, drawn on the CPU from
+    ``generator`` (torch's global one if None), whatever the device of
+    ``x``. Sequences of equal length stay of equal length, so the batch
+    needs no packing.
     """
     full, keep = _crop_lengths(x, lengths, fraction, min_steps)
-    start = (torch.rand(x.shape[0], device=x.device) * (full - keep + 1)).long()
+    draws = torch.rand(x.shape[0], generator=generator).to(x.device)
+    start = (draws * (full - keep + 1)).long()
     return _window(x, lengths, keep, start)
 
 

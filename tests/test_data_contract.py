@@ -293,7 +293,8 @@ def test_recurrent_steps_and_width_follow_the_patches(conv_channels):
     rng = np.random.RandomState(0)
     X = [rng.normal(size=(m, 2)) for m in (150, 95, 7)] * 4
     y = np.arange(12) % 2
-    clf = fast(LSTMClassifier, max_iter=1, conv_channels=conv_channels).fit(X, y)
+    clf = fast(LSTMClassifier, max_iter=1, conv_channels=conv_channels)
+    clf.set_params(random_crop=1.0).fit(X, y)  # prediction reads whole sequences
     assert clf.patch_size_ == 10
     width = 2 * 10 if conv_channels is None else conv_channels
     # Padded at the start to whole patches: 150 -> 15, 95 -> 10, 7 -> 1 step.

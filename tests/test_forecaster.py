@@ -337,6 +337,8 @@ def test_default_regressor_spends_a_budget_of_gradient_steps():
     assert steps(1000) < 2 * steps(100)
     assert steps(10_000) < 3 * steps(100)
     assert _reduction.default_regressor(100_000).batch_size > 128
+    # A window is read whole: its last steps carry the level forecasts add to.
+    assert _reduction.default_regressor(100).random_crop == 1.0
 
 
 def panel(frames):

@@ -212,7 +212,8 @@ def test_ctrl_c_stops_the_forecaster_before_its_final_fit(monkeypatch):
 
 
 def test_threaded_fits_leave_the_global_generator_and_reproduce(monkeypatch):
-    """Two fits overlap in threads, the first ending while the second trains."""
+    """Two fits overlap in threads, the first ending while the second trains
+    (with random crops, which draw from each fit's private generator)."""
     import threading
 
     import torch
@@ -221,7 +222,8 @@ def test_threaded_fits_leave_the_global_generator_and_reproduce(monkeypatch):
 
     X, y = sequence_data(LSTMRegressor, n=40)
     expected = {
-        s: fast(LSTMRegressor, random_state=s).fit(X, y).predict(X) for s in (0, 1)
+        s: fast(LSTMRegressor, random_state=s, random_crop=0.5).fit(X, y).predict(X)
+        for s in (0, 1)
     }
     both_training = threading.Barrier(2, timeout=60)
     first_done = threading.Event()
@@ -244,7 +246,9 @@ def test_threaded_fits_leave_the_global_generator_and_reproduce(monkeypatch):
     def fit(seed):
         try:
             predictions[seed] = (
-                fast(LSTMRegressor, random_state=seed).fit(X, y).predict(X)
+                fast(LSTMRegressor, random_state=seed, random_crop=0.5)
+                .fit(X, y)
+                .predict(X)
             )
         except Exception as exc:  # reported below
             errors.append(exc)

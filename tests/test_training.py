@@ -10,7 +10,7 @@ from _helpers import ESTIMATORS, fast, interrupt_at, outputs, sequence_data
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
-from sklearn_rnn._modules import N_CROPS
+from sklearn_rnn._modules import N_CROPS, _crop_lengths
 from sklearn_rnn._skorch import SequenceDataset
 
 
@@ -418,6 +418,25 @@ def test_random_crop_predicts_the_mean_over_evenly_spaced_windows(Estimator):
     module.random_crop = 0.99  # ceil(0.99 * 21) = 21
     with torch.no_grad():
         torch.testing.assert_close(module(x), module._forward(x, None))
+
+
+def test_auto_crop_reads_sequences_of_up_to_64_steps_whole():
+    """random_crop="auto": windows of 80 % of each sequence, of at least 64
+    steps; shorter sequences train and predict as without cropping."""
+    x = torch.zeros(4, 200, 1)
+    _, keep = _crop_lengths(x, torch.tensor([10, 64, 80, 200]), 0.8, 64)
+    assert keep.tolist() == [10, 64, 64, 160]
+    X, y = sequence_data(LSTMClassifier, m=30)
+    auto = fast(LSTMClassifier).fit(X, y)
+    assert auto.random_crop == "auto"
+    module = auto.net_.module_
+    assert (module.random_crop, module.min_crop) == (0.8, 64)
+    whole = fast(LSTMClassifier, random_crop=1.0).fit(X, y)
+    np.testing.assert_allclose(
+        outputs(auto, X), outputs(whole, X), rtol=1e-5, atol=1e-6
+    )
+    with pytest.raises(ValueError, match="random_crop"):
+        fast(LSTMClassifier, random_crop="half").fit(X, y)
 
 
 def test_verbose_prints_a_table_and_a_progress_bar(capsys):
