@@ -1,5 +1,7 @@
 """PyTorch modules. Only torch here: no sklearn, skorch or numpy logic."""
 
+import math
+
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -225,6 +227,9 @@ def _random_crop(x, lengths, fraction, min_steps=1, generator=None):
     ``x``. Sequences of equal length stay of equal length, so the batch
     needs no packing.
     """
+    time = x.shape[1]
+    if lengths is None and max(math.ceil(fraction * time), min_steps) >= time:
+        return x, None  # every window would be the whole sequence
     full, keep = _crop_lengths(x, lengths, fraction, min_steps)
     draws = torch.rand(x.shape[0], generator=generator).to(x.device)
     start = (draws * (full - keep + 1)).long()
