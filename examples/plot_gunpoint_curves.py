@@ -32,8 +32,10 @@ print(f"train: {X_train.shape}, test: {X_test.shape}, classes: {np.unique(y_trai
 # With fewer than 1000 training series, ``early_stopping="auto"`` leaves early
 # stopping off: every series is used for training, and the *training* loss
 # decides when to lower the learning rate and when to stop. The 150 steps of
-# each series are read in patches of ``patch_size_`` steps (10), so the LSTM
-# takes 15 recurrent steps per series, each fed by the convolutional stem.
+# each series are read in patches of ``patch_size_`` steps (10), each fed to
+# the LSTM by the convolutional stem. ``random_crop="auto"`` trains on random
+# windows of 120 of the 150 steps (12 recurrent steps), and prediction
+# averages the outputs for 5 such windows of each series.
 from sklearn_rnn import LSTMClassifier
 
 clf = LSTMClassifier(random_state=0).fit(X_train, y_train)
@@ -79,7 +81,7 @@ fig.tight_layout()
 # drops, noisily, towards the floor that ``label_smoothing=0.1`` sets (the
 # loss of predicting the smoothed targets exactly, about 0.2 for two
 # classes). There it stops improving: each plateau of 10 epochs divides the
-# learning rate by 5, and the fifth plateau ends the fit, well before
+# learning rate by 5, and the fifth plateau ends the fit, before
 # ``max_iter`` (200 epochs).
 #
 # Early stopping on a validation set
