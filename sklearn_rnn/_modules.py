@@ -207,8 +207,8 @@ class ConvStem(nn.Module):
 def _cropped(network, x, lengths):
     """``network._forward`` on random crops (training) or on the mean over
     voting crops (eval) when ``network.random_crop`` < 1, else as it is."""
-    if network.random_crop < 1:
-        crop = (network.random_crop, network.min_crop)
+    crop = (network.random_crop, network.min_crop)
+    if network.random_crop < 1 and not _whole_windows(x, lengths, *crop):
         if network.training:
             # The estimator lends a seeded private generator while it trains
             # (see _base._crop_generator); without one, the global one.
@@ -227,13 +227,25 @@ def _random_crop(x, lengths, fraction, min_steps=1, generator=None):
     ``x``. Sequences of equal length stay of equal length, so the batch
     needs no packing.
     """
-    time = x.shape[1]
-    if lengths is None and max(math.ceil(fraction * time), min_steps) >= time:
-        return x, None  # every window would be the whole sequence
     full, keep = _crop_lengths(x, lengths, fraction, min_steps)
     draws = torch.rand(x.shape[0], generator=generator).to(x.device)
     start = (draws * (full - keep + 1)).long()
     return _window(x, lengths, keep, start)
+
+
+def _whole_windows(x, lengths, fraction, min_steps):
+    """Whether every window of the batch would be its whole sequence.
+
+    Then cropping and voting change nothing but the cost: with
+    ``random_crop="auto"``, sequences of up to 64 steps train and predict
+    at the price of whole sequences. Never while exporting to ONNX: the
+    graph must vote for inputs of any length.
+    """
+    if torch.onnx.is_in_onnx_export():
+        return False
+    longest = x.shape[1] if lengths is None else int(lengths.max())
+    # Shorter sequences then also keep every step (see _crop_lengths).
+    return max(math.ceil(fraction * longest), min_steps) >= longest
 
 
 def _voting_crops(x, lengths, fraction, min_steps, n_crops):
@@ -291,8 +303,7 @@ def _vote(forward, x, lengths, crop, n_crops):
     by its confidence)."""
     batch = x.shape[0]
     x, lengths = _voting_crops(x, lengths, *crop, n_crops)
-    out = forward(x, lengths)
-    return out.reshape(n_crops, batch, -1).mean(0)
+    return forward(x, lengths).reshape(n_crops, batch, -1).mean(0)
 
 
 def _mask(lengths, time):
