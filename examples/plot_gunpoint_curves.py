@@ -82,7 +82,7 @@ fig.tight_layout()
 # loss of predicting the smoothed targets exactly, about 0.2 for two
 # classes). There it stops improving: each plateau of 10 epochs divides the
 # learning rate by 5, and the fifth plateau ends the fit, before
-# ``max_iter`` (200 epochs).
+# ``max_iter`` (400 epochs).
 #
 # Early stopping on a validation set
 # ----------------------------------
