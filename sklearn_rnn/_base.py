@@ -289,13 +289,11 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 module = self._init_module(
                     sequences, _rows_of(train, rows), targets, patch_size
                 )
-        # Shuffling and random crops draw from private generators; dropout
-        # can only draw from torch's global one, which is then seeded for the
-        # whole training.
+        # Shuffling draws from a private generator (see _skorch.make_net);
+        # crops and dropout from those that _random_sources seeds.
         n_threads = self._n_threads(module, self._batch_size(len(train)))
         with (
-            _crop_generator(module, seed),
-            _seeded(seed if self._random_in_training() else None, device),
+            self._random_sources(module, seed, device),
             _torch_threads(n_threads),
         ):
             result, baseline = self._train(
@@ -363,8 +361,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         net = state.net
         n_threads = self._n_threads(module, state.batch_size)
         with (
-            _crop_generator(module, seed),
-            _seeded(seed if self._random_in_training() else None, device),
+            self._random_sources(module, seed, device),
             _torch_threads(n_threads),
         ):
             criterion, score_kind = self._criterion(targets)
@@ -525,6 +522,14 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         which must then be seeded for the whole training. Random crops draw
         from a private generator (see ``_crop_generator``)."""
         return self.dropout > 0
+
+    @contextmanager
+    def _random_sources(self, module, seed, device):
+        """Seed, for a training section, what it draws from: the crops'
+        private generator, and torch's global one when dropout needs it."""
+        seeded = seed if self._random_in_training() else None
+        with _crop_generator(module, seed), _seeded(seeded, device):
+            yield
 
     def _crop(self):
         """``(fraction, min_steps)`` of the random crops (see ``random_crop``

@@ -448,11 +448,7 @@ class RNNForecaster(BaseForecaster):
         regressors = new_regressors(
             self.estimator, len(data.X), self.random_state, self.n_estimators
         )
-        unconverged = False
-        for regressor in regressors:
-            _, ended = fit_regressor(regressor, data)
-            unconverged |= ended
-        return regressors, unconverged
+        return regressors, _fit_each(regressors, data)
 
     def _calibration_steps(self, geometry, tail, fh, series):
         """How far ahead calibration forecasts reach."""
@@ -661,10 +657,7 @@ class RNNForecaster(BaseForecaster):
                 [s.scale for s in self._series],
                 self._geometry,
             )
-            unconverged = False
-            for regressor in self.regressors_:
-                _, ended = fit_regressor(regressor, data, warm_start=True)
-                unconverged |= ended
+            unconverged = _fit_each(self.regressors_, data, warm_start=True)
             self._warn_if_unconverged(unconverged)
         return self
 
@@ -726,6 +719,13 @@ class _Series:
 
     def values(self):
         return self.y if self.X is None else np.hstack([self.y, self.X])
+
+
+def _fit_each(regressors, data, **kwargs):
+    """Fit every regressor on ``data`` (see :func:`fit_regressor`); whether
+    ``max_iter`` ended the training of one of them."""
+    ended = [fit_regressor(regressor, data, **kwargs) for regressor in regressors]
+    return any(ended)
 
 
 def _split_frames(y, X, layout):

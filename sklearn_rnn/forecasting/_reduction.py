@@ -296,9 +296,9 @@ def fit_regressor(regressor, data, *, warm_start=False, max_iter=None):
 
     ``warm_start`` continues from the current weights and ``max_iter``
     overrides the epochs, for this fit only: the regressor's parameters are
-    restored afterwards. Returns the regressor and whether ``max_iter`` ended
-    training (its ConvergenceWarning is caught here, so that the forecaster
-    can warn once in its own name). Other warnings pass through.
+    restored afterwards. Returns whether ``max_iter`` ended training (its
+    ConvergenceWarning is caught here, so that the forecaster can warn once
+    in its own name). Other warnings pass through.
     """
     if np.any(np.diff(data.ages) > 0):
         raise ValueError(
@@ -321,7 +321,7 @@ def fit_regressor(regressor, data, *, warm_start=False, max_iter=None):
             unconverged = True
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return regressor, unconverged
+    return unconverged
 
 
 def last_rows(values, length):
