@@ -264,7 +264,11 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         of each channel over each patch, then a convolution of width 3 over
         the patches, both with ReLU. Its features are shift-invariant: a
         shape is recognised wherever it occurs, which the cell alone learns
-        only from many examples. None feeds each patch's values
+        only from many examples. When a patch holds at least
+        ``2 * (kernel_size - 1)`` steps (12 with the default width), the
+        channels of the first convolution are shared between dilations 1,
+        2, 4, ..., the widest spanning at most a patch, so that shapes of
+        every length up to a patch are seen. None feeds each patch's values
         (concatenated) directly to the cell.
 
     kernel_size : int, default=7
@@ -883,7 +887,11 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         of each channel over each patch, then a convolution of width 3 over
         the patches, both with ReLU. Its features are shift-invariant: a
         shape is recognised wherever it occurs, which the cell alone learns
-        only from many examples. None feeds each patch's values
+        only from many examples. When a patch holds at least
+        ``2 * (kernel_size - 1)`` steps (12 with the default width), the
+        channels of the first convolution are shared between dilations 1,
+        2, 4, ..., the widest spanning at most a patch, so that shapes of
+        every length up to a patch are seen. None feeds each patch's values
         (concatenated) directly to the cell.
 
     kernel_size : int, default=7

@@ -159,23 +159,50 @@ class RecurrentNetwork(nn.Module):
 
 
 class ConvStem(nn.Module):
-    """Convolution at full resolution, max over each patch, convolution.
+    """Convolutions at full resolution, max over each patch, convolution.
 
-    The first convolution sees every timestep (shift-invariant features);
-    the maximum over each patch of ``patch_size`` steps shortens the series
-    for the recurrent cell while keeping a feature wherever it occurs in
-    the patch. As without the stem, a sequence is padded at its start with
-    zeros (the standardised mean) to whole patches. Values past its length
-    are zeroed before each convolution, as the convolution's own padding
-    would be for the sequence alone, and there is no batch normalisation:
-    the output never depends on the rest of the batch.
+    The first convolutions see every timestep (shift-invariant features),
+    at the dilations of :func:`_dilations`: on long sequences, where a
+    patch holds many steps, they detect shapes from a few steps long to a
+    patch long, as the dilations of MiniRocket and the kernel widths of
+    InceptionTime do. The maximum over each patch of ``patch_size`` steps
+    shortens the series for the recurrent cell while keeping a feature
+    wherever it occurs in the patch. As without the stem, a sequence is
+    padded at its start with zeros (the standardised mean) to whole
+    patches. Values past its length are zeroed before each convolution, as
+    the convolution's own padding would be for the sequence alone, and
+    there is no batch normalisation: the output never depends on the rest
+    of the batch.
     """
 
-    def __init__(self, n_features, channels, kernel_size, patch_size):
+    def __init__(self, n_features, channels, kernel_size, patch_size, dilations=None):
         super().__init__()
         self.patch_size = patch_size
-        self.conv1 = nn.Conv1d(n_features, channels, kernel_size, padding="same")
+        # The channels are shared between the dilations (the undilated
+        # convolution takes the remainder): the stem costs the same
+        # whatever the patch.
+        if dilations is None:
+            dilations = _dilations(kernel_size, patch_size)[:channels]
+        widths = [channels // len(dilations)] * len(dilations)
+        widths[0] += channels - sum(widths)
+        self.conv1 = nn.Conv1d(n_features, widths[0], kernel_size, padding="same")
+        self.dilated = nn.ModuleList(
+            nn.Conv1d(n_features, w, kernel_size, dilation=d)
+            for d, w in zip(dilations[1:], widths[1:], strict=True)
+        )
         self.conv2 = nn.Conv1d(channels, channels, 3, padding="same")
+
+    def undilated(self):
+        """The same stem as built before the dilated convolutions existed
+        (one undilated convolution of all the channels), for files saved
+        then."""
+        return ConvStem(
+            self.conv1.in_channels,
+            self.conv2.out_channels,
+            self.conv1.kernel_size[0],
+            self.patch_size,
+            dilations=[1],
+        )
 
     def forward(self, x, lengths):
         """(batch, time, features) -> (batch, patches, channels), lengths."""
@@ -192,9 +219,14 @@ class ConvStem(nn.Module):
         # Channels first, the layout of Conv1d, until the recurrent cell.
         # Past its end a sequence is zero, as the convolution's own padding
         # would be for that sequence alone.
-        h = self.conv1(x.transpose(1, 2))
-        if p > 1:
-            h = nn.functional.max_pool1d(h, p)
+        x = x.transpose(1, 2)
+        # A stem pickled before the dilated convolutions existed has none.
+        convs = [self.conv1, *getattr(self, "dilated", ())]
+        # Each convolution's maximum over the patches before they are
+        # joined: p times less data to concatenate (and to split in the
+        # backward pass).
+        h = [_patch_max(conv(_pad_same(x, conv)), p) for conv in convs]
+        h = torch.cat(h, 1) if len(h) > 1 else h[0]
         # ReLU after the maximum: the same result (ReLU is increasing) on p
         # times less data.
         h = torch.relu(h)
@@ -202,6 +234,37 @@ class ConvStem(nn.Module):
             h = h.masked_fill(~_mask(lengths.to(h.device), h.shape[2])[:, None], 0)
         h = torch.relu(self.conv2(h))
         return h.transpose(1, 2), lengths
+
+
+def _pad_same(x, conv):
+    """Zeros on both sides of ``x``, as ``padding="same"`` would add for
+    ``conv``: ONNX Runtime has no dilated convolution with "same" padding.
+    (Nothing for an undilated one, which pads itself.)"""
+    if conv.padding == "same":
+        return x
+    total = conv.dilation[0] * (conv.kernel_size[0] - 1)
+    return nn.functional.pad(x, (total // 2, total - total // 2))
+
+
+def _patch_max(h, p):
+    """The maximum of each channel over each patch of ``p`` steps."""
+    return nn.functional.max_pool1d(h, p) if p > 1 else h
+
+
+def _dilations(kernel_size, patch_size):
+    """Dilations of the stem's first convolutions: 1, 2, 4, ... while the
+    span of the dilated kernel, ``(kernel_size - 1) * dilation`` steps,
+    fits in one patch.
+
+    The widest then sees shapes as long as a patch, the narrowest the
+    finest detail; shapes longer than a patch are the recurrent cell's
+    work. Patches shorter than ``2 * (kernel_size - 1)`` steps (12 with
+    the default width 7) keep one undilated convolution.
+    """
+    dilations = [1]
+    while kernel_size > 1 and (kernel_size - 1) * dilations[-1] * 2 <= patch_size:
+        dilations.append(dilations[-1] * 2)
+    return dilations
 
 
 def _cropped(network, x, lengths):

@@ -412,6 +412,7 @@ def load(path, *, device=None):
         module = estimator._build_network(
             estimator.n_features_in_, estimator.n_outputs_, estimator.patch_size_
         )
+        _as_saved(module, state_of("module"))
     # Checked before allocating: the sizes come from the file.
     _check_state(module, state_of("module"), f"{name}'s network", document, path)
     module = module.to_empty(device="cpu")
@@ -431,6 +432,18 @@ def load(path, *, device=None):
         module, criterion, _resolve_device(target, name), document.history
     )
     return estimator
+
+
+def _as_saved(module, state):
+    """Rebuild the parts of ``module`` that the file predates.
+
+    Files saved before the convolutional stem had dilated convolutions
+    (see ``_modules._dilations``) hold one undilated convolution of all
+    its channels, whatever the patch; built so, they predict as before.
+    """
+    stem = getattr(module, "stem", None)
+    if stem is not None and len(stem.dilated) and "stem.dilated.0.weight" not in state:
+        module.stem = stem.undilated()
 
 
 @dataclass

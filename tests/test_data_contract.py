@@ -96,6 +96,8 @@ def test_float64_and_float32_input_fit_the_same_model(Estimator):
         {"conv_channels": None, "readout": "last"},
         {"random_crop": 0.6},  # voting over crops of each sequence's length
         {"random_crop": 0.5, "patch_size": 3, "bidirectional": True},
+        {"patch_size": 4, "kernel_size": 2},  # a dilated stem (dilation 2)
+        {"patch_size": 12},  # a dilated stem; every sequence in one patch
     ],
 )
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
@@ -312,6 +314,31 @@ def test_the_stem_sees_every_timestep():
         moved = X[:1].copy()
         moved[0, t, 0] += 5.0
         assert not np.allclose(clf.predict_proba(moved), clf.predict_proba(X[:1]))
+
+
+def test_the_stem_dilates_its_first_convolutions_up_to_a_patch():
+    """Dilations 1, 2, 4... while the kernel spans at most a patch, sharing
+    conv_channels; short patches keep one undilated convolution."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(12, 320, 1))
+    y = np.arange(12) % 2
+    clf = fast(LSTMClassifier, max_iter=1, conv_channels=8).fit(X, y)
+    assert clf.patch_size_ == 20
+    stem = clf.net_.module_.stem
+    convs = [stem.conv1, *stem.dilated]
+    # Width 7: dilation 2 spans 12 steps, dilation 4 would span 24 > 20.
+    assert [c.dilation[0] for c in convs] == [1, 2]
+    assert [c.out_channels for c in convs] == [4, 4]
+    long = fast(LSTMClassifier, max_iter=1, conv_channels=8).fit(X.repeat(7, 1), y)
+    assert long.patch_size_ == 140
+    dilations = [
+        c.dilation[0]
+        for c in [long.net_.module_.stem.conv1, *long.net_.module_.stem.dilated]
+    ]
+    assert dilations == [1, 2, 4, 8, 16]
+    short = fast(LSTMClassifier, max_iter=1).fit(X[:, :100], y)  # patches of 7
+    assert len(short.net_.module_.stem.dilated) == 0
+    assert short.net_.module_.stem.conv1.out_channels == 4
 
 
 _BEYOND_FLOAT32 = r"Input X contains a value of magnitude "

@@ -36,11 +36,12 @@ def test_onnx_regressor_matches_predict(tmp_path, cell, bidirectional):
     np.testing.assert_allclose(out[:, 0], reg.predict(X), rtol=1e-5, atol=1e-4)
 
 
-def test_onnx_batch_and_time_axes_are_dynamic(tmp_path):
+@pytest.mark.parametrize("patch_size", [3, 14])  # 14: a dilated stem
+def test_onnx_batch_and_time_axes_are_dynamic(tmp_path, patch_size):
     """Other batch sizes and lengths than the export's, patching included."""
     X, y = sequence_data(LSTMRegressor, n=80, m=40, p=2)
     y = np.column_stack([y, -y])  # two outputs
-    reg = fast(LSTMRegressor, patch_size=3).fit(X, y)
+    reg = fast(LSTMRegressor, patch_size=patch_size).fit(X, y)
     path = reg.to_onnx(tmp_path / "reg.onnx")
     for rows, steps in [(1, 40), (17, 40), (5, 13), (3, 61)]:
         Xs = np.random.RandomState(rows).normal(size=(rows, steps, 2))

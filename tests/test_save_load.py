@@ -89,6 +89,20 @@ def test_round_trip_predicts_the_same(tmp_path, kind):
     assert loaded.net_.device == "cpu"
 
 
+def test_a_file_saved_before_the_dilated_stem_loads_and_predicts_the_same(tmp_path):
+    """Its stem has one undilated convolution of all the channels, where
+    the same parameters now build dilated ones (patches of 20 steps)."""
+    X = np.random.RandomState(0).normal(size=(16, 320, 1))
+    clf = fast(LSTMClassifier, max_iter=1, conv_channels=6).fit(X, np.arange(16) % 2)
+    assert len(clf.net_.module_.stem.dilated) == 1
+    old = clf.net_.module_.stem.undilated()  # as the stem was built then
+    clf.net_.module_.stem = old.eval()
+    loaded = round_trip(clf, tmp_path)
+    assert len(loaded.net_.module_.stem.dilated) == 0
+    assert loaded.net_.module_.stem.conv1.out_channels == 6
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
 def test_class_weights_and_regression_scaling_are_restored(tmp_path):
     clf, X, y = fitted_model("classifier")
     loaded = round_trip(clf, tmp_path)
