@@ -280,7 +280,10 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         last recurrent layer (both directions when bidirectional). "pool":
         that state concatenated with the mean and the maximum of the last
         layer's outputs over all steps, so that what the network saw early
-        in a long sequence reaches the output directly.
+        in a long sequence reaches the output directly, and with the stem's
+        features averaged over all steps (as the convolutional branch of
+        LSTM-FCN), which summarise the whole series wherever its shapes
+        occur.
 
     random_crop : "auto" or float, default="auto"
         Data augmentation by window slicing: at every training step, each
@@ -903,7 +906,10 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         last recurrent layer (both directions when bidirectional). "pool":
         that state concatenated with the mean and the maximum of the last
         layer's outputs over all steps, so that what the network saw early
-        in a long sequence reaches the output directly.
+        in a long sequence reaches the output directly, and with the stem's
+        features averaged over all steps (as the convolutional branch of
+        LSTM-FCN), which summarise the whole series wherever its shapes
+        occur.
 
     random_crop : "auto" or float, default="auto"
         Data augmentation by window slicing: at every training step, each

@@ -26,8 +26,8 @@ class RecurrentNetwork(nn.Module):
     values), runs an RNN/LSTM/GRU (packed when sequences have different
     lengths), and maps the read-out (the final hidden state of the last layer,
     both directions concatenated when bidirectional, with the mean and max of
-    its outputs over steps for ``readout="pool"``) through an optional ReLU
-    layer to the outputs.
+    its outputs over steps, and the mean of the stem's features, for
+    ``readout="pool"``) through an optional ReLU layer to the outputs.
 
     Parameters
     ----------
@@ -52,7 +52,8 @@ class RecurrentNetwork(nn.Module):
         Width of the stem's first convolution.
     readout : {"pool", "last"}
         "last": the final hidden state; "pool": also the mean and the max of
-        the last layer's outputs over the observed steps.
+        the last layer's outputs over the observed steps, and the mean of
+        the stem's features over them (with a stem).
     random_crop : float
         In training mode, each sequence is replaced by a random window of
         this fraction of its length (1.0: whole sequences). In eval mode,
@@ -66,10 +67,12 @@ class RecurrentNetwork(nn.Module):
         whole): ``max(ceil(random_crop * length), min(length, min_crop))``.
     """
 
-    # A network pickled before voting (or the minimum) existed has no
-    # n_crops (min_crop) of its own: it keeps predicting as it did.
+    # A network pickled before voting (or the minimum, or the stem's mean
+    # in the read-out) existed has no n_crops (min_crop, stem_mean) of its
+    # own: it keeps predicting as it did.
     n_crops = 0
     min_crop = 1
+    stem_mean = False
 
     def __init__(
         self,
@@ -110,6 +113,14 @@ class RecurrentNetwork(nn.Module):
         width = hidden_size * (2 if bidirectional else 1)
         if readout == "pool":
             width *= 3  # last step, mean and max
+        # With "pool", the stem's features averaged over the steps also
+        # reach the head, as the convolutional branch of LSTM-FCN (Karim et
+        # al. 2017) does: statistics of the whole series, wherever its
+        # shapes occur, beside what the cell made of their order.
+        self.stem_mean = readout == "pool" and self.stem is not None
+        if self.stem_mean:
+            width += conv_channels
+        self._head_args = (fc_size, dropout, n_outputs)
         self.head = _head(width, fc_size, dropout, n_outputs)
 
     def forward(self, x, lengths=None):
@@ -128,10 +139,21 @@ class RecurrentNetwork(nn.Module):
         # packing skips the rest.
         return _cropped(self, x, lengths)
 
+    def without_stem_mean(self):
+        """Drop the stem's mean from the read-out (for files saved before
+        it was read): the head then reads what it read then."""
+        if self.stem_mean:
+            self.stem_mean = False
+            first = next(m for m in self.head if isinstance(m, nn.Linear))
+            width = first.in_features - self.stem.conv2.out_channels
+            self.head = _head(width, *self._head_args)
+
     def _forward(self, x, lengths):
         x = (x - self.x_mean) / self.x_scale
+        features = None
         if self.stem is not None:
             x, lengths = self.stem(x, lengths)
+            features = x
         elif self.patch_size > 1:
             x, lengths = _patch(x, lengths, self.patch_size)
         if lengths is None:
@@ -149,13 +171,22 @@ class RecurrentNetwork(nn.Module):
         if self.readout == "last":
             return self.head(h)
         if lengths is None:
-            return self.head(torch.cat((h, out.mean(1), out.amax(1)), dim=1))
+            read = [h, out.mean(1), out.amax(1)]
+            if self.stem_mean:
+                read.append(features.mean(1))
+            return self.head(torch.cat(read, dim=1))
         out, _ = pad_packed_sequence(out, batch_first=True)
         lengths = lengths.to(out.device)
         mask = _mask(lengths, out.shape[1])[..., None]
         mean = (out * mask).sum(1) / lengths[:, None]
         top = out.masked_fill(~mask, -torch.inf).amax(1)
-        return self.head(torch.cat((h, mean, top), dim=1))
+        read = [h, mean, top]
+        if self.stem_mean:
+            # Past a sequence's end the stem's output is not zero (its last
+            # convolution's bias): mask it.
+            inside = _mask(lengths, features.shape[1])[..., None]
+            read.append((features * inside).sum(1) / lengths[:, None])
+        return self.head(torch.cat(read, dim=1))
 
 
 class ConvStem(nn.Module):

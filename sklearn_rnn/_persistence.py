@@ -435,15 +435,27 @@ def load(path, *, device=None):
 
 
 def _as_saved(module, state):
-    """Rebuild the parts of ``module`` that the file predates.
+    """Rebuild the parts of ``module`` that the file predates; built so,
+    networks saved then predict as they did.
 
     Files saved before the convolutional stem had dilated convolutions
     (see ``_modules._dilations``) hold one undilated convolution of all
-    its channels, whatever the patch; built so, they predict as before.
+    its channels, whatever the patch. Files saved before
+    ``readout="pool"`` read the stem's mean have a narrower first layer
+    in the head.
     """
     stem = getattr(module, "stem", None)
-    if stem is not None and len(stem.dilated) and "stem.dilated.0.weight" not in state:
+    if stem is None:
+        return
+    if len(stem.dilated) and "stem.dilated.0.weight" not in state:
         module.stem = stem.undilated()
+    if module.stem_mean:
+        index, first = next(
+            (i, m) for i, m in enumerate(module.head) if isinstance(m, torch.nn.Linear)
+        )
+        saved = state.get(f"head.{index}.weight")
+        if saved is not None and saved.shape[1] < first.in_features:
+            module.without_stem_mean()
 
 
 @dataclass

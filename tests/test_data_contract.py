@@ -341,6 +341,20 @@ def test_the_stem_dilates_its_first_convolutions_up_to_a_patch():
     assert short.net_.module_.stem.conv1.out_channels == 4
 
 
+@pytest.mark.parametrize(
+    ("params", "width"),
+    [
+        ({}, 3 * 8 + 4),  # last state, mean and max of the outputs, stem mean
+        ({"readout": "last"}, 8),
+        ({"conv_channels": None}, 3 * 8),  # no stem, no stem mean
+    ],
+)
+def test_the_pooled_readout_also_reads_the_stems_mean(params, width):
+    X = np.random.RandomState(0).normal(size=(12, 30, 1))
+    clf = fast(LSTMClassifier, max_iter=1, **params).fit(X, np.arange(12) % 2)
+    assert clf.net_.module_.head[0].in_features == width
+
+
 _BEYOND_FLOAT32 = r"Input X contains a value of magnitude "
 
 

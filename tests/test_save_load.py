@@ -89,17 +89,27 @@ def test_round_trip_predicts_the_same(tmp_path, kind):
     assert loaded.net_.device == "cpu"
 
 
-def test_a_file_saved_before_the_dilated_stem_loads_and_predicts_the_same(tmp_path):
+@pytest.mark.parametrize("dropout", [0.0, 0.5])  # the head's first layer moves
+def test_a_file_saved_before_the_dilated_stem_and_its_mean_loads_the_same(
+    tmp_path, dropout
+):
     """Its stem has one undilated convolution of all the channels, where
-    the same parameters now build dilated ones (patches of 20 steps)."""
+    the same parameters now build dilated ones (patches of 20 steps), and
+    its head does not read the stem's mean."""
     X = np.random.RandomState(0).normal(size=(16, 320, 1))
-    clf = fast(LSTMClassifier, max_iter=1, conv_channels=6).fit(X, np.arange(16) % 2)
-    assert len(clf.net_.module_.stem.dilated) == 1
-    old = clf.net_.module_.stem.undilated()  # as the stem was built then
-    clf.net_.module_.stem = old.eval()
+    clf = fast(LSTMClassifier, max_iter=1, conv_channels=6, dropout=dropout)
+    clf.fit(X, np.arange(16) % 2)
+    network = clf.net_.module_
+    assert len(network.stem.dilated) == 1
+    assert network.stem_mean
+    # As the network was built then (new random weights, in eval mode).
+    network.stem = network.stem.undilated()
+    network.without_stem_mean()
+    network.eval()
     loaded = round_trip(clf, tmp_path)
     assert len(loaded.net_.module_.stem.dilated) == 0
     assert loaded.net_.module_.stem.conv1.out_channels == 6
+    assert not loaded.net_.module_.stem_mean
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
 
 

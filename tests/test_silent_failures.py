@@ -293,13 +293,29 @@ def test_threaded_fits_with_dropout_leave_the_global_generator():
 # -- 6. a learning rate far too high ---------------------------------------------------
 
 
-@pytest.mark.parametrize("learning_rate_init", [10.0, 1e6])
-@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
-def test_a_learning_rate_far_too_high_warns(Estimator, learning_rate_init):
+@pytest.mark.parametrize(
+    ("Estimator", "learning_rate_init", "fails"),
+    [
+        (LSTMClassifier, 10.0, False),
+        (LSTMClassifier, 1e6, False),
+        (LSTMRegressor, 10.0, False),
+        # The squared error overflows: the head reads the stem's unbounded
+        # ReLU features, which such steps blow up.
+        (LSTMRegressor, 1e6, True),
+    ],
+)
+def test_a_learning_rate_far_too_high_warns(Estimator, learning_rate_init, fails):
+    """A warning that nothing was learnt or, where the loss overflows, an
+    error; both name learning_rate_init, and nothing is left half-fitted."""
     from sklearn.exceptions import ConvergenceWarning
 
     X, y = sequence_data(Estimator, n=100)
     estimator = fast(Estimator, max_iter=10, learning_rate_init=learning_rate_init)
+    if fails:
+        with pytest.raises(ValueError, match=r"diverged.*Lower learning_rate_init"):
+            estimator.fit(X, y)
+        assert not hasattr(estimator, "net_")
+        return
     with pytest.warns(
         ConvergenceWarning, match="did not learn.*lower learning_rate_init"
     ):
