@@ -35,8 +35,11 @@ Run::
 
     python benchmarks/classification.py [--seeds 5] [--datasets GunPoint ...]
         [--regression ItalyPowerDemand ...] [--set key=value ...]
-        [--reserved] [--no-peers]
+        [--reserved] [--no-peers] [--ensemble 3]
 
+``--ensemble K`` replaces each of our fits by scikit-learn's soft vote over
+K networks of different seeds (``VotingClassifier(voting="soft")``,
+``VotingRegressor``): the opt-in ensemble, at K times the fit time.
 ``--set`` overrides a parameter of both estimators (for development), e.g.
 ``--set hidden_size=128``; ``--datasets`` and ``--regression`` restrict the
 sets (``--regression`` with no name skips regression). ``--reserved``
@@ -54,6 +57,7 @@ import numpy as np
 import torch
 from _overrides import parse_overrides
 from numba import njit
+from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import RidgeClassifierCV, RidgeCV
 from sklearn.pipeline import make_pipeline
@@ -233,7 +237,23 @@ def fit_ours(estimator, X, y):
         estimator.fit(X, y)
         seconds = time.perf_counter() - start
     hit = any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    return seconds, estimator.n_iter_, hit
+    members = getattr(estimator, "estimators_", [estimator])
+    return seconds, np.mean([m.n_iter_ for m in members]), hit
+
+
+def our_estimator(Estimator, seed, params, ensemble):
+    """Our estimator with random_state=seed or, with ``ensemble`` K > 1,
+    scikit-learn's soft vote (VotingClassifier/VotingRegressor) over K of
+    them, seeded K * seed to K * seed + K - 1."""
+    if ensemble == 1:
+        return Estimator(random_state=seed, **params)
+    members = [
+        (f"seed{k}", Estimator(random_state=ensemble * seed + k, **params))
+        for k in range(ensemble)
+    ]
+    if Estimator is LSTMClassifier:
+        return VotingClassifier(members, voting="soft")
+    return VotingRegressor(members)
 
 
 def timed(fn, *args):
@@ -242,7 +262,7 @@ def timed(fn, *args):
     return out, time.perf_counter() - start
 
 
-def classification(names, seeds, params, peers=True):
+def classification(names, seeds, params, peers=True, ensemble=1):
     print(
         f"\n{'classification':<17}{'DTW':>6}{'MiniRocket':>11}{'ours mean':>10}"
         f"{'min':>7}{'DTW s':>7}{'MR s':>7}{'ours s':>8}{'ratio':>7}"
@@ -265,7 +285,7 @@ def classification(names, seeds, params, peers=True):
         O_train, O_test = ours_input(X_train), ours_input(X_test)
         scores, times, epochs, hits = [], [], [], []
         for seed in range(seeds):
-            clf = LSTMClassifier(random_state=seed, **params)
+            clf = our_estimator(LSTMClassifier, seed, params, ensemble)
             seconds, n_iter, hit = fit_ours(clf, O_train, y_train)
             scores.append(clf.score(O_test, y_test))
             times.append(seconds)
@@ -299,7 +319,7 @@ def regression_task(name):
     return (*cut(X_train), *cut(X_test))
 
 
-def regression(names, seeds, params):
+def regression(names, seeds, params, ensemble=1):
     print(
         f"\n{'regression RMSE':<17}{'mean':>8}{'MiniRocket':>11}{'ours mean':>10}"
         f"{'worst':>8}{'MR s':>7}{'ours s':>8}{'ratio':>7}{'epochs':>8}"
@@ -320,7 +340,7 @@ def regression(names, seeds, params):
         O_train, O_test = ours_input(X_train), ours_input(X_test)
         errors, times, epochs, hits = [], [], [], []
         for seed in range(seeds):
-            reg = LSTMRegressor(random_state=seed, **params)
+            reg = our_estimator(LSTMRegressor, seed, params, ensemble)
             seconds, n_iter, hit = fit_ours(reg, O_train, y_train)
             errors.append(rmse(reg.predict(O_test)))
             times.append(seconds)
@@ -352,6 +372,12 @@ def main():
     parser.add_argument(
         "--no-peers", action="store_true", help="skip DTW and MiniRocket"
     )
+    parser.add_argument(
+        "--ensemble",
+        type=int,
+        default=1,
+        help="soft vote of this many networks per seed (VotingClassifier)",
+    )
     args = parser.parse_args()
     if args.reserved:
         args.datasets = list(RESERVED)
@@ -361,10 +387,10 @@ def main():
     warm_up_numba()
     print(
         f"parameters: defaults {params or ''}; {args.seeds} seeds; "
-        f"torch threads {args.threads}"
+        f"torch threads {args.threads}; ensembles of {args.ensemble}"
     )
-    classification(args.datasets, args.seeds, params, peers=not args.no_peers)
-    regression(args.regression, args.seeds, params)
+    classification(args.datasets, args.seeds, params, not args.no_peers, args.ensemble)
+    regression(args.regression, args.seeds, params, args.ensemble)
 
 
 if __name__ == "__main__":
