@@ -220,8 +220,9 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
     """Recurrent neural network classifier for sequences.
 
     Reads each sequence with an LSTM (or GRU, or vanilla RNN), fed by a small
-    convolutional stem, and classifies it from the final hidden state and
-    the mean and maximum of the outputs over all steps (many-to-one).
+    convolutional stem, and classifies it from the final hidden state, the
+    mean and maximum of the outputs over all steps and the mean of the
+    stem's features (many-to-one).
     Inputs are standardised per feature inside the model; training uses
     minibatches with gradient clipping, learning-rate reduction on plateau
     and early stopping.
@@ -848,9 +849,10 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
 
     Reads each sequence with an LSTM (or GRU, or vanilla RNN), fed by a small
     convolutional stem, and predicts one or several targets from the final
-    hidden state and the mean and maximum of the outputs over all steps
-    (many-to-one). Inputs are standardised per feature and targets per
-    output inside the model; predictions are returned on the original scale.
+    hidden state, the mean and maximum of the outputs over all steps and the
+    mean of the stem's features (many-to-one). Inputs are standardised per
+    feature and targets per output inside the model; predictions are
+    returned on the original scale.
 
     Parameters
     ----------
