@@ -77,7 +77,7 @@ class AttentionPooling(nn.Module):
 # ``module__width`` goes to the module's constructor. The default network
 # (convolutional stem, LSTM, pooled read-out) is fitted with the same
 # training settings for comparison. Both stop after 30 epochs, which keeps
-# this page quick to build; the default ``max_iter`` is 200 (each fit then
+# this page quick to build; the default ``max_iter`` is 400 (each fit then
 # warns that it reached ``max_iter``). One seed on one split: a comparison of
 # architectures needs several seeds.
 from sklearn_rnn import LSTMClassifier

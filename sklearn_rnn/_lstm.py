@@ -357,7 +357,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         :class:`~sklearn.exceptions.ConvergenceWarning`, as MLPClassifier
         does; the fitted model is usable. Twice MLPClassifier's 200: with
         the default random crops, small sets of long series still improve
-        after 200 epochs (PigCVP stopped on its plateau after about 214);
+        after 200 epochs (PigCVP stops on its plateau after about 270);
         fits that reach their plateau earlier are not affected.
 
     clip_grad_norm : float or None, default=1.0
@@ -984,7 +984,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         :class:`~sklearn.exceptions.ConvergenceWarning`, as MLPClassifier
         does; the fitted model is usable. Twice MLPClassifier's 200: with
         the default random crops, small sets of long series still improve
-        after 200 epochs (PigCVP stopped on its plateau after about 214);
+        after 200 epochs (PigCVP stops on its plateau after about 270);
         fits that reach their plateau earlier are not affected.
 
     clip_grad_norm : float or None, default=1.0
