@@ -120,7 +120,6 @@ class RecurrentNetwork(nn.Module):
         self.stem_mean = readout == "pool" and self.stem is not None
         if self.stem_mean:
             width += conv_channels
-        self._head_args = (fc_size, dropout, n_outputs)
         self.head = _head(width, fc_size, dropout, n_outputs)
 
     def forward(self, x, lengths=None):
@@ -141,12 +140,12 @@ class RecurrentNetwork(nn.Module):
 
     def without_stem_mean(self):
         """Drop the stem's mean from the read-out (for files saved before
-        it was read): the head then reads what it read then."""
+        it was read): the head's first layer then reads what it read then."""
         if self.stem_mean:
             self.stem_mean = False
-            first = next(m for m in self.head if isinstance(m, nn.Linear))
+            index, first = first_linear(self.head)
             width = first.in_features - self.stem.conv2.out_channels
-            self.head = _head(width, *self._head_args)
+            self.head[index] = nn.Linear(width, first.out_features)
 
     def _forward(self, x, lengths):
         x = (x - self.x_mean) / self.x_scale
@@ -443,6 +442,12 @@ def _recurrent_layers(
     )
     _init_recurrent(rnn)
     return rnn
+
+
+def first_linear(head):
+    """``(index, layer)`` of the first linear layer of a head (after the
+    dropout that may precede it)."""
+    return next((i, m) for i, m in enumerate(head) if isinstance(m, nn.Linear))
 
 
 def _head(width, fc_size, dropout, n_outputs):

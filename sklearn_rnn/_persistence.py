@@ -33,6 +33,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._modules import first_linear
 from ._validation import caller_stacklevel
 
 # An opset that every onnxruntime of the last years runs, with the LSTM, GRU
@@ -450,9 +451,7 @@ def _as_saved(module, state):
     if len(stem.dilated) and "stem.dilated.0.weight" not in state:
         module.stem = stem.undilated()
     if module.stem_mean:
-        index, first = next(
-            (i, m) for i, m in enumerate(module.head) if isinstance(m, torch.nn.Linear)
-        )
+        index, first = first_linear(module.head)
         saved = state.get(f"head.{index}.weight")
         if saved is not None and saved.shape[1] < first.in_features:
             module.without_stem_mean()
