@@ -1,6 +1,7 @@
 """PyTorch modules. Only torch here: no sklearn, skorch or numpy logic."""
 
 import math
+from numbers import Integral
 
 import torch
 from torch import nn
@@ -46,8 +47,9 @@ class RecurrentNetwork(nn.Module):
         the output layer; None for a linear read-out.
     patch_size : int
         Number of consecutive timesteps fed to the cell as one step.
-    conv_channels : int or None
-        Channels of the convolutional stem; None for no stem.
+    conv_channels : int, (int, int) or None
+        Channels of the convolutional stem's first and second convolutions
+        (an int: both); None for no stem.
     kernel_size : int
         Width of the stem's first convolution.
     readout : {"pool", "last"}
@@ -106,7 +108,7 @@ class RecurrentNetwork(nn.Module):
         input_size = n_features * patch_size
         if conv_channels:
             self.stem = ConvStem(n_features, conv_channels, kernel_size, patch_size)
-            input_size = conv_channels
+            input_size = self.stem.conv2.out_channels
         self.rnn = _recurrent_layers(
             cell, input_size, hidden_size, num_layers, bidirectional, dropout
         )
@@ -119,7 +121,7 @@ class RecurrentNetwork(nn.Module):
         # shapes occur, beside what the cell made of their order.
         self.stem_mean = readout == "pool" and self.stem is not None
         if self.stem_mean:
-            width += conv_channels
+            width += input_size
         self.head = _head(width, fc_size, dropout, n_outputs)
 
     def forward(self, x, lengths=None):
@@ -202,25 +204,29 @@ class ConvStem(nn.Module):
     patches. Values past its length are zeroed before each convolution, as
     the convolution's own padding would be for the sequence alone, and
     there is no batch normalisation: the output never depends on the rest
-    of the batch.
+    of the batch. ``channels`` are those of the first and the second
+    convolution, or an int for both.
     """
 
     def __init__(self, n_features, channels, kernel_size, patch_size, dilations=None):
         super().__init__()
         self.patch_size = patch_size
-        # The channels are shared between the dilations (the undilated
-        # convolution takes the remainder): the stem costs the same
-        # whatever the patch.
+        first, out = (
+            (channels, channels) if isinstance(channels, Integral) else channels
+        )
+        # The first convolution's channels are shared between the dilations
+        # (the undilated convolution takes the remainder): the stem costs
+        # the same whatever the patch.
         if dilations is None:
-            dilations = _dilations(kernel_size, patch_size)[:channels]
-        widths = [channels // len(dilations)] * len(dilations)
-        widths[0] += channels - sum(widths)
+            dilations = _dilations(kernel_size, patch_size)[:first]
+        widths = [first // len(dilations)] * len(dilations)
+        widths[0] += first - sum(widths)
         self.conv1 = nn.Conv1d(n_features, widths[0], kernel_size, padding="same")
         self.dilated = nn.ModuleList(
             nn.Conv1d(n_features, w, kernel_size, dilation=d)
             for d, w in zip(dilations[1:], widths[1:], strict=True)
         )
-        self.conv2 = nn.Conv1d(channels, channels, 3, padding="same")
+        self.conv2 = nn.Conv1d(first, out, 3, padding="same")
 
     def undilated(self):
         """The same stem as built before the dilated convolutions existed
@@ -228,7 +234,7 @@ class ConvStem(nn.Module):
         then."""
         return ConvStem(
             self.conv1.in_channels,
-            self.conv2.out_channels,
+            (self.conv2.in_channels, self.conv2.out_channels),
             self.conv1.kernel_size[0],
             self.patch_size,
             dilations=[1],

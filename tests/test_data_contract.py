@@ -289,7 +289,7 @@ def recurrent_inputs(est, X):
     return seen
 
 
-@pytest.mark.parametrize("conv_channels", [5, None])
+@pytest.mark.parametrize("conv_channels", [5, (3, 5), None])
 def test_recurrent_steps_and_width_follow_the_patches(conv_channels):
     """Each patch is one recurrent step, whether the stem makes it or not."""
     rng = np.random.RandomState(0)
@@ -298,7 +298,7 @@ def test_recurrent_steps_and_width_follow_the_patches(conv_channels):
     clf = fast(LSTMClassifier, max_iter=1, conv_channels=conv_channels)
     clf.set_params(random_crop=1.0).fit(X, y)  # prediction reads whole sequences
     assert clf.patch_size_ == 10
-    width = 2 * 10 if conv_channels is None else conv_channels
+    width = {5: 5, (3, 5): 5, None: 2 * 10}[conv_channels]
     # Padded at the start to whole patches: 150 -> 15, 95 -> 10, 7 -> 1 step.
     assert recurrent_inputs(clf, X[:3]) == [(15, width), (10, width), (1, width)]
 
@@ -336,6 +336,13 @@ def test_the_stem_dilates_its_first_convolutions_up_to_a_patch():
         for c in [long.net_.module_.stem.conv1, *long.net_.module_.stem.dilated]
     ]
     assert dilations == [1, 2, 4, 8, 16]
+    # A pair: the first convolution's channels are shared, the second's
+    # are what the cell reads.
+    pair = fast(LSTMClassifier, max_iter=1, conv_channels=(10, 6)).fit(X, y)
+    stem = pair.net_.module_.stem
+    assert [c.out_channels for c in [stem.conv1, *stem.dilated]] == [5, 5]
+    assert (stem.conv2.in_channels, stem.conv2.out_channels) == (10, 6)
+    assert pair.net_.module_.rnn.input_size == 6
     short = fast(LSTMClassifier, max_iter=1).fit(X[:, :100], y)  # patches of 7
     assert len(short.net_.module_.stem.dilated) == 0
     assert short.net_.module_.stem.conv1.out_channels == 4
@@ -347,6 +354,7 @@ def test_the_stem_dilates_its_first_convolutions_up_to_a_patch():
         ({}, 3 * 8 + 4),  # last state, mean and max of the outputs, stem mean
         ({"readout": "last"}, 8),
         ({"conv_channels": None}, 3 * 8),  # no stem, no stem mean
+        ({"conv_channels": (4, 6)}, 3 * 8 + 6),  # the second convolution's mean
     ],
 )
 def test_the_pooled_readout_also_reads_the_stems_mean(params, width):
@@ -468,6 +476,11 @@ def test_bad_y_is_rejected_and_nothing_is_fitted(Estimator, y, match):
         ({"hidden_size": 0}, InvalidParameterError, "'hidden_size' parameter"),
         ({"dropout": 1.5}, InvalidParameterError, "'dropout' parameter"),
         ({"conv_channels": 0}, InvalidParameterError, "'conv_channels'"),
+        ({"conv_channels": (8,)}, InvalidParameterError, "tuple of two ints"),
+        ({"conv_channels": (8, 0)}, InvalidParameterError, "tuple of two ints"),
+        ({"conv_channels": (8, 2.5)}, InvalidParameterError, "tuple of two ints"),
+        ({"conv_channels": (True, 8)}, InvalidParameterError, "tuple of two ints"),
+        ({"conv_channels": [8, 8]}, InvalidParameterError, "'conv_channels'"),
         ({"kernel_size": 0}, InvalidParameterError, "'kernel_size' parameter"),
         ({"readout": "mean"}, InvalidParameterError, "'readout' parameter"),
         ({"label_smoothing": 1.0}, InvalidParameterError, "'label_smoothing'"),

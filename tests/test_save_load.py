@@ -35,7 +35,9 @@ def fitted_model(kind):
     if kind == "regressor":
         X, y = sequence_data(LSTMRegressor, n=60, m=10, p=2)
         y = np.column_stack([100 * y + 7, -y])  # scaled, two outputs
-        return fast(LSTMRegressor, early_stopping=True).fit(X, y), X, y
+        # A pair of stem widths: the tuple parameter must come back a tuple.
+        reg = fast(LSTMRegressor, early_stopping=True, conv_channels=(3, 5))
+        return reg.fit(X, y), X, y
     X = [rng.normal(size=(rng.randint(5, 12), 2)) for _ in range(30)]
     if kind == "tagger":
         y = [np.where(x[:, 0] > 0, "up", "down") for x in X]
