@@ -225,7 +225,8 @@ print(f"bigram test accuracy:  {scores['bigram']:.3f}")
 # reason. Early stopping is therefore switched off and the number of epochs
 # fixed instead, and kept small so that the example runs quickly. The
 # network is the second lecture's: one character per recurrent step
-# (``conv_channels=None``: no convolutional stem), the next character read
+# (``conv_channels=None``: no convolutional stem; ``instance_norm=False``:
+# the one-hot characters as they are), the next character read
 # from the final hidden state (``readout="last"``), trained on the plain
 # cross-entropy (``label_smoothing=0``) at Adam's usual rate.
 from sklearn_rnn import LSTMClassifier
@@ -233,6 +234,7 @@ from sklearn_rnn import LSTMClassifier
 clf = LSTMClassifier(
     hidden_size=64,
     conv_channels=None,
+    instance_norm=False,
     readout="last",
     label_smoothing=0.0,
     learning_rate_init=1e-3,

@@ -74,15 +74,21 @@ print(
 # -----------------------
 # ``hidden_size=128`` is the LSTM's hidden size :math:`h_s` and ``fc_size=64``
 # the fully-connected ReLU layer :math:`f_c` between the final hidden state and
-# the six outputs. ``conv_channels=None`` and ``readout="last"`` switch off
-# the package's convolutional stem and pooled read-out (see
+# the six outputs. ``conv_channels=None``, ``instance_norm=False`` and
+# ``readout="last"`` switch off the package's convolutional stem, second
+# (per-sequence) standardisation and pooled read-out (see
 # :ref:`architecture`), so that the network is the lecture's. Input
 # standardisation, minibatches, the Adam optimiser, gradient clipping and the
 # learning-rate schedule are all inside ``fit``.
 from sklearn_rnn import LSTMClassifier
 
 clf = LSTMClassifier(
-    hidden_size=128, fc_size=64, conv_channels=None, readout="last", random_state=0
+    hidden_size=128,
+    fc_size=64,
+    conv_channels=None,
+    instance_norm=False,
+    readout="last",
+    random_state=0,
 )
 clf.fit(X_train, y_train)
 

@@ -564,6 +564,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             readout=self.readout,
             random_crop=fraction,
             min_crop=min_steps,
+            instance_norm=self.instance_norm,
         )
 
     def _size_parameters(self, patch_size):

@@ -39,6 +39,7 @@ _STEM_CONSTRAINTS = {
     "kernel_size": [Interval(Integral, 1, None, closed="left")],
     "readout": [StrOptions({"pool", "last"})],
     "random_crop": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="right")],
+    "instance_norm": ["boolean"],
     # Checked in fit, with a message that says what a module must be.
     "module": "no_validation",
 }
@@ -58,6 +59,7 @@ _BUILT_IN = (
     "conv_channels",
     "kernel_size",
     "readout",
+    "instance_norm",
 )
 
 
@@ -243,7 +245,9 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
     convolutional stem, and classifies it from the final hidden state, the
     mean and maximum of the outputs over all steps and the mean of the
     stem's features (many-to-one).
-    Inputs are standardised per feature inside the model; training uses
+    Inputs are standardised per feature inside the model, with the training
+    set's statistics and, as a second copy, with each sequence's own
+    (``instance_norm``); training uses
     minibatches with gradient clipping, learning-rate reduction on plateau
     and early stopping.
 
@@ -325,6 +329,17 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         user guide's page on overfitting for the measurements). 1.0 trains
         and predicts on whole sequences.
 
+    instance_norm : bool, default=True
+        Also give the network each sequence standardised by its own mean
+        and standard deviation (per feature, over its observed steps),
+        beside its values standardised with the training set's. Where
+        amplitudes differ by orders of magnitude between sequences, the
+        training set's scale leaves the small ones near zero and their
+        shapes out of reach; their own scale puts every shape within
+        reach, while the other copy keeps the amplitude. It doubles the
+        network's input features. False gives the values standardised with
+        the training set's only.
+
     module : torch.nn.Module subclass, default=None
         A network of your own, replacing the built-in one: a class (not an
         instance), built at each fit as ``module(n_features=P,
@@ -379,7 +394,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         :class:`~sklearn.exceptions.ConvergenceWarning`, as MLPClassifier
         does; the fitted model is usable. Twice MLPClassifier's 200: with
         the default random crops, small sets of long series still improve
-        after 200 epochs (PigCVP stops on its plateau after about 270);
+        after 200 epochs (PigCVP stops on its plateau after about 280);
         fits that reach their plateau earlier are not affected.
 
     clip_grad_norm : float or None, default=1.0
@@ -582,6 +597,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         kernel_size=7,
         readout="pool",
         random_crop="auto",
+        instance_norm=True,
         module=None,
         solver="adam",
         learning_rate_init=2e-3,
@@ -636,6 +652,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         self.kernel_size = kernel_size
         self.readout = readout
         self.random_crop = random_crop
+        self.instance_norm = instance_norm
         self.module = module
         # The module__<name> keywords (see _ManyToOne).
         self._module_params = module_params
@@ -873,8 +890,9 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
     convolutional stem, and predicts one or several targets from the final
     hidden state, the mean and maximum of the outputs over all steps and the
     mean of the stem's features (many-to-one). Inputs are standardised per
-    feature and targets per output inside the model; predictions are
-    returned on the original scale.
+    feature (with the training set's statistics and, as a second copy, with
+    each sequence's own: ``instance_norm``) and targets per output inside
+    the model; predictions are returned on the original scale.
 
     Parameters
     ----------
@@ -954,6 +972,17 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         user guide's page on overfitting for the measurements). 1.0 trains
         and predicts on whole sequences.
 
+    instance_norm : bool, default=True
+        Also give the network each sequence standardised by its own mean
+        and standard deviation (per feature, over its observed steps),
+        beside its values standardised with the training set's. Where
+        amplitudes differ by orders of magnitude between sequences, the
+        training set's scale leaves the small ones near zero and their
+        shapes out of reach; their own scale puts every shape within
+        reach, while the other copy keeps the amplitude. It doubles the
+        network's input features. False gives the values standardised with
+        the training set's only.
+
     module : torch.nn.Module subclass, default=None
         A network of your own, replacing the built-in one: a class (not an
         instance), built at each fit as ``module(n_features=P,
@@ -1008,7 +1037,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         :class:`~sklearn.exceptions.ConvergenceWarning`, as MLPClassifier
         does; the fitted model is usable. Twice MLPClassifier's 200: with
         the default random crops, small sets of long series still improve
-        after 200 epochs (PigCVP stops on its plateau after about 270);
+        after 200 epochs (PigCVP stops on its plateau after about 280);
         fits that reach their plateau earlier are not affected.
 
     clip_grad_norm : float or None, default=1.0
@@ -1192,6 +1221,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         kernel_size=7,
         readout="pool",
         random_crop="auto",
+        instance_norm=True,
         module=None,
         solver="adam",
         learning_rate_init=2e-3,
@@ -1244,6 +1274,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         self.kernel_size = kernel_size
         self.readout = readout
         self.random_crop = random_crop
+        self.instance_norm = instance_norm
         self.module = module
         # The module__<name> keywords (see _ManyToOne).
         self._module_params = module_params

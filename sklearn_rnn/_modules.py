@@ -67,6 +67,11 @@ class RecurrentNetwork(nn.Module):
     min_crop : int
         Steps a window keeps at least (a sequence shorter than that is kept
         whole): ``max(ceil(random_crop * length), min(length, min_crop))``.
+    instance_norm : bool
+        Also feed each sequence standardised by its own mean and standard
+        deviation over its observed steps, per feature, beside the values
+        standardised with the training set's (see
+        :func:`_own_standardised`).
     """
 
     # A network pickled before voting (or the minimum, or the stem's mean
@@ -75,6 +80,7 @@ class RecurrentNetwork(nn.Module):
     n_crops = 0
     min_crop = 1
     stem_mean = False
+    instance_norm = False
 
     def __init__(
         self,
@@ -93,9 +99,11 @@ class RecurrentNetwork(nn.Module):
         random_crop=1.0,
         n_crops=N_CROPS,
         min_crop=1,
+        instance_norm=False,
     ):
         super().__init__()
         self.patch_size = patch_size
+        self.instance_norm = instance_norm
         self.readout = readout
         self.random_crop = random_crop
         self.n_crops = n_crops
@@ -105,9 +113,11 @@ class RecurrentNetwork(nn.Module):
         self.register_buffer("x_mean", torch.zeros(n_features))
         self.register_buffer("x_scale", torch.ones(n_features))
         self.stem = None
-        input_size = n_features * patch_size
+        # The sequence's own standardisation doubles the features.
+        n_inputs = n_features * (2 if instance_norm else 1)
+        input_size = n_inputs * patch_size
         if conv_channels:
-            self.stem = ConvStem(n_features, conv_channels, kernel_size, patch_size)
+            self.stem = ConvStem(n_inputs, conv_channels, kernel_size, patch_size)
             input_size = self.stem.conv2.out_channels
         self.rnn = _recurrent_layers(
             cell, input_size, hidden_size, num_layers, bidirectional, dropout
@@ -138,7 +148,16 @@ class RecurrentNetwork(nn.Module):
         # Values past a sequence's length (possibly NaN) are never read:
         # the stem zeroes them, patching selects observed steps only and
         # packing skips the rest.
-        return _cropped(self, x, lengths)
+        # Before cropping: a crop and its whole sequence share a scale.
+        return _cropped(self, self._inputs(x, lengths), lengths)
+
+    def _inputs(self, x, lengths):
+        """What the layers read: ``x`` standardised with the training set's
+        statistics and, with ``instance_norm``, with each sequence's own."""
+        x = (x - self.x_mean) / self.x_scale
+        if self.instance_norm:
+            x = torch.cat([x, _own_standardised(x, lengths)], dim=2)
+        return x
 
     def without_stem_mean(self):
         """Drop the stem's mean from the read-out (for files saved before
@@ -150,7 +169,6 @@ class RecurrentNetwork(nn.Module):
             self.head[index] = nn.Linear(width, first.out_features)
 
     def _forward(self, x, lengths):
-        x = (x - self.x_mean) / self.x_scale
         features = None
         if self.stem is not None:
             x, lengths = self.stem(x, lengths)
@@ -403,6 +421,35 @@ def _vote(forward, x, lengths, crop, n_crops):
     batch = x.shape[0]
     x, lengths = _voting_crops(x, lengths, *crop, n_crops)
     return forward(x, lengths).reshape(n_crops, batch, -1).mean(0)
+
+
+# Standard deviation below which a sequence counts as constant (in units of
+# the training set's): its own standardisation is then its deviations
+# from its mean, unscaled, which are zero.
+_MIN_OWN_STD = 1e-6
+
+
+def _own_standardised(x, lengths):
+    """Each sequence standardised by its own mean and standard deviation
+    over its observed steps, per feature.
+
+    Where amplitudes differ by orders of magnitude between sequences (the
+    current drawn by a laptop and by a heater), the training set's
+    standardisation leaves the small ones near zero and their shapes out
+    of reach; their own standardisation puts every shape on one scale,
+    while the values standardised with the training set's statistics keep
+    the amplitude. Steps past a sequence's end stay as they are (ignored
+    downstream).
+    """
+    if lengths is None:
+        mean = x.mean(1, keepdim=True)
+        var = ((x - mean) ** 2).mean(1, keepdim=True)
+    else:
+        inside = _mask(lengths.to(x.device), x.shape[1])[..., None]
+        n = lengths.to(x.device, x.dtype)[:, None, None]
+        mean = x.masked_fill(~inside, 0).sum(1, keepdim=True) / n
+        var = ((x - mean).masked_fill(~inside, 0) ** 2).sum(1, keepdim=True) / n
+    return (x - mean) / var.sqrt().clamp_min(_MIN_OWN_STD)
 
 
 def _mask(lengths, time):

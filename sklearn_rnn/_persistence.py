@@ -435,6 +435,11 @@ def load(path, *, device=None):
     return estimator
 
 
+# Parameters added since files were first saved, and the value that
+# builds the network such a file holds.
+_PREDATED = {"instance_norm": False}
+
+
 def _as_saved(module, state):
     """Rebuild the parts of ``module`` that the file predates; built so,
     networks saved then predict as they did.
@@ -518,6 +523,9 @@ def _read_document(text, path):
         torch_version=str(raw.get("torch_version", "unknown")),
     )
     known = cls().get_params(deep=False)
+    for key, value in _PREDATED.items():
+        if key in known and key not in params:
+            params[key] = value
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise ValueError(

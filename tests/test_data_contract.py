@@ -298,7 +298,8 @@ def test_recurrent_steps_and_width_follow_the_patches(conv_channels):
     clf = fast(LSTMClassifier, max_iter=1, conv_channels=conv_channels)
     clf.set_params(random_crop=1.0).fit(X, y)  # prediction reads whole sequences
     assert clf.patch_size_ == 10
-    width = {5: 5, (3, 5): 5, None: 2 * 10}[conv_channels]
+    # Without a stem: 2 features and their own standardisation per step.
+    width = {5: 5, (3, 5): 5, None: 2 * 2 * 10}[conv_channels]
     # Padded at the start to whole patches: 150 -> 15, 95 -> 10, 7 -> 1 step.
     assert recurrent_inputs(clf, X[:3]) == [(15, width), (10, width), (1, width)]
 
@@ -346,6 +347,38 @@ def test_the_stem_dilates_its_first_convolutions_up_to_a_patch():
     short = fast(LSTMClassifier, max_iter=1).fit(X[:, :100], y)  # patches of 7
     assert len(short.net_.module_.stem.dilated) == 0
     assert short.net_.module_.stem.conv1.out_channels == 4
+
+
+def test_own_standardisation_is_per_sequence_over_its_observed_steps():
+    """The extra channels are each sequence's z-scores over its own steps,
+    per feature: the same for a sequence at any amplitude and offset, in a
+    batch of different lengths, with NaN past its end."""
+    from sklearn_rnn._modules import _own_standardised
+
+    rng = np.random.RandomState(0)
+    a, b = rng.normal(size=(9, 2)), rng.normal(size=(5, 2))
+    x = np.full((3, 9, 2), np.nan)
+    x[0], x[1, :5], x[2, :5] = a, b, 1e-4 * b + 7.0
+    lengths = torch.tensor([9, 5, 5])
+    out = _own_standardised(torch.tensor(x), lengths).numpy()
+    z = lambda v: (v - v.mean(0)) / v.std(0)  # noqa: E731
+    np.testing.assert_allclose(out[0], z(a), atol=1e-9)
+    np.testing.assert_allclose(out[1, :5], z(b), atol=1e-9)
+    np.testing.assert_allclose(out[2, :5], z(b), atol=1e-6)
+    full = _own_standardised(torch.tensor(x[:1]), None).numpy()
+    np.testing.assert_allclose(full[0], z(a), atol=1e-9)
+    # A constant sequence has no shape: zeros, not a division by zero.
+    flat = _own_standardised(torch.full((1, 4, 1), 3.0), None)
+    assert torch.equal(flat, torch.zeros(1, 4, 1))
+
+
+@pytest.mark.parametrize("instance_norm", [True, False])
+def test_instance_norm_doubles_the_inputs(instance_norm):
+    X = np.random.RandomState(0).normal(size=(12, 30, 3))
+    clf = fast(LSTMClassifier, max_iter=1, instance_norm=instance_norm)
+    clf.fit(X, np.arange(12) % 2)
+    expected = 6 if instance_norm else 3
+    assert clf.net_.module_.stem.conv1.in_channels == expected
 
 
 @pytest.mark.parametrize(
@@ -483,6 +516,7 @@ def test_bad_y_is_rejected_and_nothing_is_fitted(Estimator, y, match):
         ({"conv_channels": [8, 8]}, InvalidParameterError, "'conv_channels'"),
         ({"kernel_size": 0}, InvalidParameterError, "'kernel_size' parameter"),
         ({"readout": "mean"}, InvalidParameterError, "'readout' parameter"),
+        ({"instance_norm": "yes"}, InvalidParameterError, "'instance_norm'"),
         ({"label_smoothing": 1.0}, InvalidParameterError, "'label_smoothing'"),
         ({"early_stopping": "yes"}, InvalidParameterError, "'early_stopping'"),
         ({"class_weight": "even"}, InvalidParameterError, "'class_weight'"),

@@ -479,7 +479,11 @@ def test_a_series_far_from_zero_forecasts_as_well_as_at_zero():
         pred = forecaster.fit(series(values + offset), fh=np.arange(1, 7)).predict()
         preds.append(pred.to_numpy() - offset)
     assert np.std(preds[1]) > 1  # not flat
-    np.testing.assert_allclose(preds[1], preds[0], atol=1e-3)
+    # The normalised windows can differ in their last float32 bit (the
+    # float64 level of values near 1e9 is exact to about 1e-7), which 30
+    # epochs of training carry into the weights: equal to a few thousandths
+    # of a series whose swings are 10, where float32 would give steps of 64.
+    np.testing.assert_allclose(preds[1], preds[0], atol=1e-2)
 
 
 def test_non_negative_data_get_non_negative_forecasts():

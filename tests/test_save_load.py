@@ -115,6 +115,19 @@ def test_a_file_saved_before_the_dilated_stem_and_its_mean_loads_the_same(
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
 
 
+def test_a_file_saved_before_instance_norm_loads_without_it(tmp_path):
+    """Its parameters do not name instance_norm; the network it holds reads
+    the values standardised with the training set's only."""
+    X = np.random.RandomState(0).normal(size=(16, 30, 2))
+    clf = fast(LSTMClassifier, instance_norm=False).fit(X, np.arange(16) % 2)
+    path = clf.save(tmp_path / "old.safetensors")
+    rewrite(path, lambda document, tensors: document["params"].pop("instance_norm"))
+    loaded = sklearn_rnn.load(path)
+    assert loaded.instance_norm is False
+    assert loaded.net_.module_.stem.conv1.in_channels == 2
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
 def test_class_weights_and_regression_scaling_are_restored(tmp_path):
     clf, X, y = fitted_model("classifier")
     loaded = round_trip(clf, tmp_path)

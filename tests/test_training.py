@@ -410,14 +410,15 @@ def test_random_crop_predicts_the_mean_over_evenly_spaced_windows(Estimator):
     starts = [k * (21 - keep) // (N_CROPS - 1) for k in range(N_CROPS)]
     with torch.no_grad():
         voted = module(x)
-        windows = [module._forward(x[:, s : s + keep], None) for s in starts]
+        inputs = module._inputs(x, None)  # standardised before cropping
+        windows = [module._forward(inputs[:, s : s + keep], None) for s in starts]
         again = module(x)
     torch.testing.assert_close(voted, torch.stack(windows).mean(0))
     torch.testing.assert_close(voted, again, rtol=0, atol=0)  # deterministic
     # Windows as long as the sequence: the whole-sequence prediction.
     module.random_crop = 0.99  # ceil(0.99 * 21) = 21
     with torch.no_grad():
-        torch.testing.assert_close(module(x), module._forward(x, None))
+        torch.testing.assert_close(module(x), module._forward(inputs, None))
 
 
 def test_auto_crop_reads_sequences_of_up_to_64_steps_whole():

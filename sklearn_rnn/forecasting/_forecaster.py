@@ -84,16 +84,16 @@ class RNNForecaster(BaseForecaster):
     estimator : LSTMRegressor or None, default=None
         Unfitted regressor to train (it is cloned). Its parameters can be
         tuned as ``estimator__hidden_size`` etc. None uses
-        ``LSTMRegressor(conv_channels=None, readout="last",
-        random_crop=1.0)`` (a plain LSTM reading whole windows, not the
-        classification-tuned convolutional stem and crops of
-        LSTMRegressor's defaults) with a budget of about 150 gradient
-        steps instead of 200 epochs (the batch size grows with the number
-        of windows, and the epochs are what the budget leaves, between 5
-        and 200) at a learning rate of 3e-3: fit time then hardly grows
-        with the length of the series. This budget, rather than a plateau,
-        usually ends training, and is not warned about. A regressor passed
-        here that reaches its ``max_iter`` gives one
+        ``LSTMRegressor(conv_channels=None, readout="last", random_crop=1.0,
+        instance_norm=False)`` (a plain LSTM reading whole windows, not the
+        classification-tuned convolutional stem, crops and per-sequence
+        standardisation of LSTMRegressor's defaults) with a budget of about
+        150 gradient steps instead of 200 epochs (the batch size grows with
+        the number of windows, and the epochs are what the budget leaves,
+        between 5 and 200) at a learning rate of 3e-3: fit time then hardly
+        grows with the length of the series. This budget, rather than a
+        plateau, usually ends training, and is not warned about. A regressor
+        passed here that reaches its ``max_iter`` gives one
         :class:`~sklearn.exceptions.ConvergenceWarning` per fit, in the
         forecaster's name.
 

@@ -62,7 +62,14 @@ _LEARNING_RATE = 3e-3
 # 7 models, against 3.62, 2 seeds, before the seasonal anchor).
 # Windows are never cropped (random_crop, LSTMRegressor's augmentation for
 # classification-like data): a forecast reads the window's last steps.
-_ARCHITECTURE = {"conv_channels": None, "readout": "last", "random_crop": 1.0}
+# Nor do windows get their own standardisation (instance_norm): they are
+# already expressed relative to their level, in units of the series' scale.
+_ARCHITECTURE = {
+    "conv_channels": None,
+    "readout": "last",
+    "random_crop": 1.0,
+    "instance_norm": False,
+}
 # Without a known seasonal cycle the anchor is the last value and the
 # network's change is an extrapolated trend, which is damped over the
 # horizon as in damped-trend exponential smoothing (see damping_factors).
