@@ -33,7 +33,9 @@ from sklearn_rnn._modules import RecurrentNetwork
 
 # The estimators' default architecture (convolutional stem, pooled read-out),
 # given to every side explicitly so that all of them train the same module.
-ARCHITECTURE = dict(conv_channels=(64, 128), kernel_size=7, readout="pool")
+ARCHITECTURE = dict(
+    conv_channels=(64, 128), kernel_size=7, readout="pool", instance_norm=True
+)
 
 
 def hand_written_fit(X, y, params, patch_size, seed, device="cpu"):
