@@ -442,14 +442,14 @@ def _own_standardised(x, lengths):
     downstream).
     """
     if lengths is None:
-        mean = x.mean(1, keepdim=True)
-        var = ((x - mean) ** 2).mean(1, keepdim=True)
+        centred = x - x.mean(1, keepdim=True)
+        var = (centred**2).mean(1, keepdim=True)
     else:
         inside = _mask(lengths.to(x.device), x.shape[1])[..., None]
         n = lengths.to(x.device, x.dtype)[:, None, None]
-        mean = x.masked_fill(~inside, 0).sum(1, keepdim=True) / n
-        var = ((x - mean).masked_fill(~inside, 0) ** 2).sum(1, keepdim=True) / n
-    return (x - mean) / var.sqrt().clamp_min(_MIN_OWN_STD)
+        centred = x - x.masked_fill(~inside, 0).sum(1, keepdim=True) / n
+        var = (centred.masked_fill(~inside, 0) ** 2).sum(1, keepdim=True) / n
+    return centred / var.sqrt().clamp_min(_MIN_OWN_STD)
 
 
 def _mask(lengths, time):
