@@ -955,22 +955,23 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         LSTM-FCN), which summarise the whole series wherever its shapes
         occur.
 
-    random_crop : "auto" or float, default="auto"
+    random_crop : "auto" or float, default=1.0
         Data augmentation by window slicing: at every training step, each
         sequence of the minibatch is replaced by a window of
         ``ceil(random_crop * length)`` consecutive timesteps starting at a
-        random step (seeded by ``random_state``). Prediction then sees
-        what training saw: it averages the network's outputs (logits, for
-        the classifier) over 5 windows of the same length per sequence,
-        starting at evenly spaced steps from the first to the last
-        possible one (deterministic; 5 forward passes' worth of work). It
-        helps where a few long series must be told apart by shapes that may
-        occur anywhere in them; it hurts where the class depends on where in
-        the sequence something happens, and on short sequences. "auto"
-        trains on windows of 80 % of each sequence, but of at least 64
-        steps, so that sequences of up to 64 steps are read whole (see the
-        user guide's page on overfitting for the measurements). 1.0 trains
-        and predicts on whole sequences.
+        random step (seeded by ``random_state``). Prediction then averages
+        the network's outputs over 5 windows of the same length per
+        sequence, starting at evenly spaced steps from the first to the
+        last possible one (deterministic; 5 forward passes' worth of work).
+        "auto" trains on windows of 80 % of each sequence, but of at least
+        64 steps, as :class:`LSTMClassifier` does by default. The
+        regressor's default, 1.0, trains and predicts on whole sequences: a
+        window keeps a sequence's class, but not, in general, its target
+        (an amount summed over the whole sequence, or what follows its
+        end), and on the benchmarks crops raised the error where the
+        target depends on positions (spectra) and on what a recording ends
+        with. On a very small, noisy set they regularise, and may help (see
+        the user guide's page on overfitting for the measurements).
 
     instance_norm : bool, default=True
         Also give the network each sequence standardised by its own mean
@@ -1220,7 +1221,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         conv_channels=(64, 128),
         kernel_size=7,
         readout="pool",
-        random_crop="auto",
+        random_crop=1.0,
         instance_norm=True,
         module=None,
         solver="adam",

@@ -33,8 +33,9 @@ ESTIMATORS = [
     for name in sklearn_rnn.__all__
     if name.startswith("LSTM")
 ]
-# Entries that say what differs on purpose: the loss and score, the labels.
-OWN = {"loss_curve_", "validation_scores_", "classes_", "patch_size"}
+# Entries that say what differs on purpose: the loss and score, the labels,
+# and the default crops (a window keeps a class, not a regression target).
+OWN = {"loss_curve_", "validation_scores_", "classes_", "patch_size", "random_crop"}
 # The training parameters: the same meaning in every estimator.
 TRAINING = [
     "solver",

@@ -444,6 +444,20 @@ def test_auto_crop_reads_sequences_of_up_to_64_steps_whole():
         fast(LSTMClassifier, random_crop="half").fit(X, y)
 
 
+def test_regressor_reads_whole_sequences_unless_told_to_crop():
+    """A window keeps a class, not a regression target: LSTMRegressor's
+    default reads long sequences whole; "auto" gives it the classifier's
+    windows."""
+    X, y = regression_data(n=40, m=90)
+    default = fast(LSTMRegressor).fit(X, y)
+    assert default.random_crop == 1.0
+    assert default.net_.module_.random_crop == 1.0
+    auto = fast(LSTMRegressor, random_crop="auto").fit(X, y)
+    module = auto.net_.module_
+    assert (module.random_crop, module.min_crop) == (0.8, 64)
+    assert not np.allclose(outputs(default, X), outputs(auto, X))
+
+
 def test_verbose_prints_a_table_and_a_progress_bar(capsys):
     X, y = regression_data(n=40)
     fast(LSTMRegressor, max_iter=2).fit(X, y)
