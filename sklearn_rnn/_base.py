@@ -590,7 +590,13 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         check_allocation(
             16 * n_weights, f"A network of {n_weights:,} weights ({size})", remedy
         )
-        module = build()
+        # On one thread, whatever the caller's count: the orthogonal
+        # initialisation (a QR factorisation) rounds differently on several
+        # threads from 64 units on, and the same random_state must give the
+        # same network in a GridSearchCV worker (one thread) as in the
+        # process that refits the best candidate.
+        with _torch_threads(1):
+            module = build()
         mean, std = sequences.moments(train)
         module.x_mean.copy_(torch.from_numpy(mean))
         module.x_scale.copy_(torch.from_numpy(std))

@@ -5,10 +5,11 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
-from _helpers import ESTIMATORS, fast, sequence_data
+from _helpers import ESTIMATORS, fast, outputs, sequence_data
 from threadpoolctl import threadpool_limits
 
 from sklearn_rnn import LSTMRegressor, RNNForecaster
@@ -63,6 +64,25 @@ def test_small_networks_train_and_predict_on_one_thread(Estimator, threads_seen)
     est.predict(X)
     assert threads_seen == [1]
     assert torch.get_num_threads() == 2
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_same_random_state_same_model_whatever_the_callers_threads(Estimator):
+    """A GridSearchCV worker has one thread, the process that refits the
+    best candidate may have several: both must build the same network. The
+    orthogonal initialisation of 64 recurrent units rounds differently on
+    two threads unless it runs on one."""
+    X, y = sequence_data(Estimator, n=24, m=6)
+    previous = torch.get_num_threads()
+    predictions = []
+    try:
+        for n_threads in (1, 2):
+            torch.set_num_threads(n_threads)
+            est = fast(Estimator, hidden_size=64, max_iter=2).fit(X, y)
+            predictions.append(outputs(est, X))
+    finally:
+        torch.set_num_threads(previous)
+    assert np.array_equal(predictions[0], predictions[1])
 
 
 @pytest.mark.usefixtures("two_threads")
