@@ -75,6 +75,15 @@ same = np.array_equal(clf.predict(seqs_test), clf.predict(X_test))
 print(f"same predictions from the list and the DataFrame: {same}")
 
 # %%
+# scikit-learn warns above that the list has no feature names: the model
+# was fitted on the DataFrame, whose column names it checks at predict
+# time. The columns are in the same order here, so the rest of this example
+# predicts from lists without that warning.
+import warnings
+
+warnings.filterwarnings("ignore", message="X does not have valid feature names")
+
+# %%
 # A prediction does not depend on the batch
 # -----------------------------------------
 # Take the shortest test utterance and predict it alone, then in one batch
