@@ -54,7 +54,8 @@ _PREDICT_BATCH = 1024
 # and PigCVP rose from .381 to .648 (70 %) and .554 (80 %). The three
 # reserved sets (251 to 1,460 steps; held out from tuning until they
 # informed this choice) rose from a mean of .647 to .718 (70 %, 2 seeds)
-# and .721 (80 %). See the user guide's page on overfitting.
+# and .721 (80 %). See the user guide's page on overfitting. LSTMRegressor
+# defaults to 1.0 instead: a window keeps a class, not a regression target.
 _AUTO_CROP = 0.8
 _AUTO_CROP_MIN_STEPS = 64
 # Multiply-adds per recurrent step (parameters x rows of the batch) below
