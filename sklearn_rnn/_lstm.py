@@ -393,9 +393,9 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         plateau (see ``learning_rate``) warns with
         :class:`~sklearn.exceptions.ConvergenceWarning`, as MLPClassifier
         does; the fitted model is usable. Twice MLPClassifier's 200: with
-        the default random crops, small sets of long series still improve
-        after 200 epochs (PigCVP stops on its plateau after about 280);
-        fits that reach their plateau earlier are not affected.
+        LSTMClassifier's default random crops, small sets of long series
+        still improve after 200 epochs (PigCVP stops on its plateau after
+        about 280); fits that reach their plateau earlier are not affected.
 
     clip_grad_norm : float or None, default=1.0
         Clip the gradient norm of each step to this value, against the
@@ -1037,9 +1037,9 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         plateau (see ``learning_rate``) warns with
         :class:`~sklearn.exceptions.ConvergenceWarning`, as MLPClassifier
         does; the fitted model is usable. Twice MLPClassifier's 200: with
-        the default random crops, small sets of long series still improve
-        after 200 epochs (PigCVP stops on its plateau after about 280);
-        fits that reach their plateau earlier are not affected.
+        LSTMClassifier's default random crops, small sets of long series
+        still improve after 200 epochs (PigCVP stops on its plateau after
+        about 280); fits that reach their plateau earlier are not affected.
 
     clip_grad_norm : float or None, default=1.0
         Clip the gradient norm of each step to this value, against the

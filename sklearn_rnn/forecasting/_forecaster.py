@@ -86,9 +86,10 @@ class RNNForecaster(BaseForecaster):
         tuned as ``estimator__hidden_size`` etc. None uses
         ``LSTMRegressor(conv_channels=None, readout="last", random_crop=1.0,
         instance_norm=False)`` (a plain LSTM reading whole windows, not the
-        classification-tuned convolutional stem, crops and per-sequence
-        standardisation of LSTMRegressor's defaults) with a budget of about
-        150 gradient steps instead of 200 epochs (the batch size grows with
+        classification-tuned convolutional stem, pooled read-out and
+        per-sequence standardisation of LSTMRegressor's defaults) with a
+        budget of about 150 gradient steps instead of up to 400 epochs (the
+        batch size grows with
         the number of windows, and the epochs are what the budget leaves,
         between 5 and 200) at a learning rate of 3e-3: fit time then hardly
         grows with the length of the series. This budget, rather than a
