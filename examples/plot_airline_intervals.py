@@ -31,7 +31,9 @@ print(f"test:  {y_test.index[0]} to {y_test.index[-1]} ({len(y_test)} months)")
 # The recurrent forecaster, default parameters
 # --------------------------------------------
 # By default the forecaster reads windows of three seasonal cycles (36 months
-# for monthly data, capped by the length of the series), expresses each
+# for monthly data), but of at most half of what the series leaves once the
+# horizon and the calibration tail are set aside, so that there are at least
+# as many training windows as steps per window (here 31 months), expresses each
 # window relative to its level (the mean of its last 12 months) so that level
 # and trend carry over into the forecast, and predicts all 36 steps at once
 # (the "direct" strategy), each as a change from the level plus the window's
@@ -181,5 +183,5 @@ fig.tight_layout()
 # error structure and widen with the level of the series. And the network
 # needs no model form: the seasonal period comes from the index frequency,
 # and the network learnt how the coming years differ from the recent yearly
-# pattern from windows of about three years (``window_length_`` above).
+# pattern from windows of two and a half years (``window_length_`` above).
 plt.show()

@@ -77,8 +77,9 @@ class AttentionPooling(nn.Module):
 # ``module__width`` goes to the module's constructor. The default network
 # (convolutional stem, LSTM, pooled read-out) is fitted with the same
 # training settings for comparison. Both stop after 30 epochs, which keeps
-# this page quick to build; the default ``max_iter`` is 400 (each fit then
-# warns that it reached ``max_iter``). One seed on one split: a comparison of
+# this page quick to build; the default ``max_iter`` is 400 (run on its own,
+# each fit warns with a ConvergenceWarning that it reached ``max_iter``; the
+# documentation build silences that warning). One seed on one split: a comparison of
 # architectures needs several seeds.
 from sklearn_rnn import LSTMClassifier
 

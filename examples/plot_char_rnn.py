@@ -317,6 +317,7 @@ for temperature in [0.2, 0.6, 1.0]:
 # At a low temperature the samples repeat the most frequent words and turns
 # of phrase; at :math:`\tau = 1` they draw from the full distribution and
 # invent words. Compare the three samples above: a network trained on 5 KB
-# for a few seconds learns the spelling of common words, the spaces between
-# them and the line breaks of the sonnets, not their meaning.
+# for a few seconds learns the spelling of common short words and the
+# spaces between them, and breaks lines now and then, though not at the
+# sonnets' line lengths; not their meaning.
 plt.show()

@@ -295,10 +295,12 @@ def warn_if_transposed(sequences, estimator):
 
     Many more features than timesteps (at least 16, and 4 times the
     timesteps: GunPoint's 150 steps read as 150 features of 1 step, say) is
-    rarely real data and often a ``numpy3D`` array passed untransposed.
+    rarely real data and often a ``numpy3D`` array passed untransposed. One
+    exception is common: one-hot encoded categories (characters, words),
+    whose rows are a single 1 among 0s, which no transposed series is.
     """
     m, p = sequences.max_length(), sequences.n_features
-    if p >= 16 and p >= 4 * m:
+    if p >= 16 and p >= 4 * m and not _looks_one_hot(sequences):
         warnings.warn(
             f"X has {m} timestep(s) of {p} features each in "
             f"{type(estimator).__name__}.fit: sequences are read as (n_samples, "
@@ -307,6 +309,21 @@ def warn_if_transposed(sequences, estimator):
             UserWarning,
             stacklevel=caller_stacklevel(),
         )
+
+
+def _looks_one_hot(sequences):
+    """Whether the first sequences' observed rows are all one-hot.
+
+    A bounded sample (at most 64 sequences, and ``_CHUNK_ELEMENTS`` values)
+    is read: enough to tell an encoding from measurements.
+    """
+    _, m, p = sequences.data.shape
+    n = max(1, min(64, _CHUNK_ELEMENTS // (m * p)))
+    rows = np.asarray(sequences.data[:n], dtype=np.float64).reshape(-1, p)
+    rows = rows[~np.isnan(rows).any(axis=1)]  # NaN rows are padding
+    return bool(
+        len(rows) and np.isin(rows, (0.0, 1.0)).all() and (rows.sum(axis=1) == 1).all()
+    )
 
 
 # Frames of these files are the library's own: a warning points past them.

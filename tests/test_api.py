@@ -37,6 +37,23 @@ def test_plausible_shapes_do_not_warn(m, p):
         fast(LSTMClassifier, max_iter=1).fit(X, y)
 
 
+def test_one_hot_sequences_do_not_warn():
+    """8 characters one-hot encoded over 37 symbols: many more features than
+    steps, but an encoding, not a transposed series. The same shape with
+    measured values warns."""
+    rng = np.random.default_rng(0)
+    X = np.eye(37)[rng.integers(37, size=(30, 8))]
+    y = np.arange(30) % 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter=1
+        fast(LSTMClassifier, max_iter=1).fit(X, y)
+        ragged = [x[: 3 + i % 6] for i, x in enumerate(X)]  # NaN-padded inside
+        fast(LSTMClassifier, max_iter=1).fit(ragged, y)
+    with pytest.warns(UserWarning, match="numpy3D"):
+        fast(LSTMClassifier, max_iter=1).fit(X + rng.normal(size=X.shape), y)
+
+
 def test_single_class_error_shows_a_python_value():
     X, _ = sequence_data(LSTMClassifier, n=10)
     with pytest.raises(ValueError, match=r"only one class: 0\.0\.$"):
