@@ -4,8 +4,10 @@ Both sides train the same module class on the same float32 data with the
 same batch size, epochs, optimizer (Adam with weight decay), loss, gradient
 clipping and per-epoch shuffling; neither holds out validation data. The
 hand-written side is the floor: what fit and predict would cost without
-scikit-learn, skorch or input validation. Each measurement is repeated and
-the best time kept; all ratios come from this one run. Run::
+scikit-learn, skorch or input validation. The fits are repeated
+``--repeats`` times and the predictions 5 times, the best time kept (the
+skorch fit, for context, runs once); all ratios come from this one run.
+Run::
 
     python benchmarks/overhead.py [--n-samples 20000] [--repeats 3]
 

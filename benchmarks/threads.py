@@ -137,7 +137,7 @@ def fits_table(two_threads_busy):
 
 
 def grid_search():
-    print("\n2. GridSearchCV, 4 candidates x 3 folds, LSTMClassifier on GunPoint")
+    print("\n2. GridSearchCV, 4 candidates x 5 folds, LSTMClassifier on GunPoint")
     X, y = load_gunpoint(split="train", return_type="numpy3D")
     X = X.transpose(0, 2, 1)  # sktime's (N, P, M) to batch-first (N, M, P)
     grid = {"hidden_size": [32, 64], "cell": ["lstm", "gru"]}
@@ -146,7 +146,7 @@ def grid_search():
     Parallel(n_jobs=2)(delayed(_import_library)() for _ in range(2))
     times = {}
     for n_jobs in (1, 2):
-        search = GridSearchCV(LSTMClassifier(random_state=0), grid, n_jobs=n_jobs)
+        search = GridSearchCV(LSTMClassifier(random_state=0), grid, cv=5, n_jobs=n_jobs)
         times[n_jobs] = seconds(lambda s=search: s.fit(X, y))
     ratio = times[2] / times[1]
     print(
