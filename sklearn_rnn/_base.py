@@ -300,6 +300,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             result, baseline = self._train(
                 module, sequences, targets, train, valid, device, seed, rows
             )
+            self._check_finite_outputs(module, sequences, device)
         self._set_fitted(result, sequences, targets, patch_size, valid is not None)
         self._partial_ = None  # a later partial_fit starts its own optimizer
         if result.interrupted:
@@ -372,17 +373,29 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             weights = _normalised_weights(targets.weights, (slice(None),))
             if net is not None:
                 net.criterion_ = criterion.to(device)  # this call's class weights
-            result = _skorch.train_epoch(
-                net,
-                module,
-                criterion,
-                sequences,
-                targets.values,
-                settings,
-                weights=weights,
-                rows=rows,
-                history=None if first or net is not None else self.net_.history,
-            )
+            # The epoch trains the fitted network in place (no copy per
+            # call): a call that fails, or diverges, puts its weights back.
+            saved = None if first else copy.deepcopy(module.state_dict())
+            try:
+                result = _skorch.train_epoch(
+                    net,
+                    module,
+                    criterion,
+                    sequences,
+                    targets.values,
+                    settings,
+                    weights=weights,
+                    rows=rows,
+                    history=None if first or net is not None else self.net_.history,
+                )
+                self._check_finite_outputs(module, sequences, device)
+            except Exception:
+                if saved is not None:
+                    module.load_state_dict(saved)
+                    # Adam's moments may have diverged too: the next call
+                    # starts a new optimizer, as after fit.
+                    self._partial_ = None
+                raise
         state.net = result.net
         self._set_fitted(result, sequences, targets, patch_size, False)
         self._partial_ = state
@@ -392,6 +405,34 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 "estimator keeps the weights of the batches it completed."
             )
         return self
+
+    def _check_finite_outputs(self, module, sequences, device):
+        """Raise if the trained network outputs non-finite values.
+
+        Each batch's loss is taken before its step, so a last step that
+        overflows (a learning rate far too high) leaves a finite training
+        loss and weights that predict NaN or inf. One forward pass over a
+        few training sequences tells.
+        """
+        x, lengths = sequences.batch(slice(0, 8))
+        training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                out = module(
+                    torch.from_numpy(x).to(device),
+                    None if lengths is None else torch.from_numpy(lengths),
+                )
+        finally:
+            module.train(training)
+        if isinstance(out, tuple):  # sequence outputs: (outputs, lengths)
+            out = out[0]
+        if not bool(torch.isfinite(out).all()):
+            raise _skorch.diverged(
+                "the trained network's outputs are not finite",
+                self.learning_rate_init,
+                self.clip_grad_norm,
+            )
 
     def _check_fit_targets(self, y, sequences):
         if y is None:

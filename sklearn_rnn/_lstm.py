@@ -725,8 +725,16 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         self : object
             The estimator, trained one more epoch.
         """
+        first = not hasattr(self, "net_")
         _check_partial_fit_first_call(self, classes)
-        return self._partial_fit(X, y, sample_weight)
+        try:
+            return self._partial_fit(X, y, sample_weight)
+        except Exception:
+            # A failed first call leaves the estimator unfitted: the next
+            # first call must name the classes again.
+            if first and not hasattr(self, "net_"):
+                del self.classes_
+            raise
 
     def _encode_targets(self, y, warm, weights=None):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
@@ -798,7 +806,19 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
                     f"class_weight has labels {unknown} that are not in "
                     f"the classes {classes.tolist()}."
                 )
-            return np.array([self.class_weight.get(c, 1.0) for c in classes])
+            weight = np.array(
+                [self.class_weight.get(c, 1.0) for c in classes], dtype=object
+            )
+            try:
+                weight = weight.astype(float)
+            except (TypeError, ValueError):
+                weight = np.array([np.nan])
+            if not (np.isfinite(weight).all() and (weight >= 0).all() and weight.any()):
+                raise ValueError(
+                    "class_weight must map labels to finite weights >= 0, not "
+                    f"all 0; got {self.class_weight!r}."
+                )
+            return weight
         # "balanced": from the frequencies of the classes present.
         present = np.unique(encoded)
         weight = np.ones(len(classes))

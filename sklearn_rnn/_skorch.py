@@ -383,16 +383,24 @@ class FiniteLoss(Callback):
     def on_epoch_logged(self, net):
         loss = net.history[-1, "train_loss"]
         if not math.isfinite(loss):
-            clipping = (
-                "enable gradient clipping (clip_grad_norm=1.0)"
-                if self.clip_grad_norm is None
-                else f"clip gradients harder (clip_grad_norm={self.clip_grad_norm})"
+            raise diverged(
+                f"the training loss is {loss} at epoch {len(net.history)}",
+                self.learning_rate_init,
+                self.clip_grad_norm,
             )
-            raise ValueError(
-                f"Training diverged: the training loss is {loss} at epoch "
-                f"{len(net.history)}. Lower learning_rate_init (currently "
-                f"{self.learning_rate_init}) or {clipping}."
-            )
+
+
+def diverged(what, learning_rate_init, clip_grad_norm):
+    """The error for a training that diverged, with what to change."""
+    clipping = (
+        "enable gradient clipping (clip_grad_norm=1.0)"
+        if clip_grad_norm is None
+        else f"clip gradients harder (clip_grad_norm={clip_grad_norm})"
+    )
+    return ValueError(
+        f"Training diverged: {what}. Lower learning_rate_init (currently "
+        f"{learning_rate_init}) or {clipping}."
+    )
 
 
 class Plateau(Callback):

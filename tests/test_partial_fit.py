@@ -134,3 +134,30 @@ def test_a_saved_partial_fit_loads_and_trains_on(tmp_path):
     loaded.partial_fit(X, y)  # a new optimizer, the same weights and classes
     assert loaded.n_iter_ == 3
     assert_array_equal(loaded.classes_, ["down", "up"])
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_a_diverging_call_raises_and_keeps_the_weights(Estimator):
+    """A step that overflows leaves a finite epoch loss (each batch's loss
+    is taken before its step) but weights that predict NaN: the call must
+    raise and put the weights back, and training can go on."""
+    X, y = sequence_data(Estimator, n=16)
+    est = fast(Estimator, batch_size=16).fit(X, y)
+    before = outputs(est, X)
+    # After fit, partial_fit starts an optimizer with the new rate.
+    est.set_params(learning_rate_init=1e30)
+    with pytest.raises(ValueError, match=r"diverged.*outputs are not finite"):
+        partial_fit(est, X, y)
+    assert_array_equal(outputs(est, X), before)
+    est.set_params(learning_rate_init=1e-3)
+    assert np.isfinite(outputs(partial_fit(est, X, y), X)).all()
+
+
+def test_a_failed_first_call_leaves_no_classes():
+    X, y = sequence_data(LSTMClassifier, n=16)
+    est = fast(LSTMClassifier)
+    with pytest.raises(ValueError, match="classes"):
+        est.partial_fit(X, y, classes=["a", "b"])  # y's labels are not these
+    assert not hasattr(est, "classes_")
+    with pytest.raises(ValueError, match="classes"):
+        est.partial_fit(X, y)  # the first call must name them again

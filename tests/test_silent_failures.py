@@ -6,7 +6,7 @@ Each test failed before its fix: it shows the wrong result, not just an error.
 import numpy as np
 import pandas as pd
 import pytest
-from _helpers import fast, interrupt_at, sequence_data
+from _helpers import ESTIMATORS, fast, interrupt_at, sequence_data
 from sklearn.metrics import r2_score
 
 from sklearn_rnn import (
@@ -320,6 +320,25 @@ def test_a_learning_rate_far_too_high_warns(Estimator, learning_rate_init, fails
         ConvergenceWarning, match="did not learn.*lower learning_rate_init"
     ):
         estimator.fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_a_fit_whose_last_step_overflows_raises(Estimator):
+    """One batch, one epoch: the loss is finite (taken before the step) and
+    the weights are not. Nothing is left fitted."""
+    X, y = sequence_data(Estimator, n=16)
+    estimator = fast(Estimator, batch_size=16, max_iter=1, learning_rate_init=1e30)
+    with pytest.raises(ValueError, match=r"diverged.*outputs are not finite"):
+        estimator.fit(X, y)
+    assert not hasattr(estimator, "net_")
+
+
+@pytest.mark.parametrize("weights", [[np.nan], [-1.0], [0, 0], ["heavy"]])
+def test_class_weight_values_are_checked(weights):
+    X, y = sequence_data(LSTMClassifier, n=16)
+    class_weight = dict(zip(np.unique(y), weights, strict=False))
+    with pytest.raises(ValueError, match="class_weight must map labels to finite"):
+        fast(LSTMClassifier, class_weight=class_weight).fit(X, y)
 
 
 def test_a_good_learning_rate_does_not_warn_that_nothing_was_learnt():
