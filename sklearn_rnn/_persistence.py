@@ -401,6 +401,22 @@ def load(path, *, device=None):
     unknown = [k for k in tensors if not k.startswith(("module.", "criterion."))]
     if unknown:
         raise ValueError(f"{path} holds unexpected tensors {unknown[:5]}.")
+    # A damaged file (or one written by hand) must not load into a model
+    # that predicts NaN: weights are finite, input scales positive.
+    damaged = sorted(
+        key
+        for key, tensor in tensors.items()
+        if tensor.is_floating_point()
+        and not (
+            torch.isfinite(tensor).all()
+            and (not key.endswith("x_scale") or (tensor > 0).all())
+        )
+    )
+    if damaged:
+        raise ValueError(
+            f"{path} holds non-finite weights or non-positive input scales in "
+            f"{damaged[:5]}: the file is damaged. It cannot be loaded."
+        )
 
     def state_of(prefix):
         return {

@@ -305,6 +305,22 @@ def test_damaged_or_foreign_files_are_rejected(tmp_path):
         sklearn_rnn.load(path)
 
 
+@pytest.mark.parametrize("value", [0.0, np.nan])
+def test_a_file_that_would_predict_nan_is_rejected(tmp_path, value):
+    """Zeroed or NaN bytes in a tensor load into a model that predicts NaN:
+    refused, naming the tensor."""
+    model, _, _ = fitted_model("regressor")
+    path = model.save(tmp_path / "model.safetensors")
+    rewrite(path, lambda document, tensors: tensors["module.x_scale"].fill_(value))
+    with pytest.raises(ValueError, match=r"module\.x_scale.*damaged"):
+        sklearn_rnn.load(path)
+    model.save(path)
+    weight = next(k for k in model.net_.module_.state_dict() if "weight" in k)
+    rewrite(path, lambda document, tensors: tensors[f"module.{weight}"].fill_(np.inf))
+    with pytest.raises(ValueError, match=rf"non-finite.*module\.{weight}"):
+        sklearn_rnn.load(path)
+
+
 def test_unstorable_parameters_fail_at_save(tmp_path, monkeypatch):
     X, y = sequence_data(LSTMRegressor, n=40, m=6, p=1)
     reg = fast(LSTMRegressor, random_state=np.random.RandomState(0)).fit(X, y)
