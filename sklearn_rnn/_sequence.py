@@ -909,7 +909,15 @@ class LSTMTranscriber(_SequenceOutputs):
                     "per sequence of X; for one label per sequence use "
                     "LSTMClassifier."
                 )
-            labels.append(list(yi))
+            yi = list(yi)
+            missing = [j for j, label in enumerate(yi) if _is_nan(label)]
+            if missing:
+                raise ValueError(
+                    f"y[{i}] holds NaN at position {missing[0]}: a label "
+                    "sequence needs no padding (each has its own length), and "
+                    "NaN is not a label."
+                )
+            labels.append(yi)
         return labels
 
     def _encode_targets(self, y, warm, weights=None):
@@ -1036,6 +1044,11 @@ class LSTMTranscriber(_SequenceOutputs):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         return tags
+
+
+def _is_nan(label):
+    """Whether a label is a float NaN (of Python or NumPy)."""
+    return isinstance(label, (float, np.floating)) and np.isnan(label)
 
 
 def _unique_labels(labels):

@@ -220,6 +220,16 @@ def test_transcriber_empty_label_sequence_is_valid():
     assert isinstance(est.score(X, words), float)
 
 
+@pytest.mark.parametrize("nan", [float("nan"), np.nan, np.float32("nan")])
+def test_transcriber_nan_label_is_an_error(nan):
+    """NaN padding of label sequences would become a class of its own."""
+    X, words = words_data(n=8)
+    y = [list(w) for w in words]
+    y[3] = [*y[3], nan]
+    with pytest.raises(ValueError, match=r"y\[3\] holds NaN at position"):
+        transcriber().fit(X, y)
+
+
 def test_transcriber_all_empty_is_an_error():
     X, _ = words_data(n=10)
     with pytest.raises(ValueError, match="Every label sequence in y is empty"):
