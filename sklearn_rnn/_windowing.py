@@ -566,6 +566,14 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
 
     def _validate_table(self, X, *, reset):
         """Validate ``X`` as a 2-D numeric table, reading 1-D input as one series."""
+        ndim = getattr(X, "ndim", None)
+        if ndim is not None and ndim > 2:
+            raise ValueError(
+                f"{type(self).__name__} windows one series given as a table, "
+                f"X of shape (n_timesteps, n_features); got a {ndim}-D array "
+                f"of shape {X.shape}. Sequences that are already windows go to "
+                "the estimators directly."
+            )
         if _is_one_dimensional(X):
             if not reset and self.n_features_in_ != 1:
                 # A 1-D input is read as a univariate series; this estimator

@@ -360,6 +360,16 @@ def test_transformer_univariate_input(series):
     assert_array_equal(Xt[:, :, 0], f32([[NAN, 0], [0, 1], [1, 2], [2, 3]]))
 
 
+def test_transformer_rejects_sequences_that_are_already_windows():
+    X = np.zeros((8, 5, 2))
+    transformer = SlidingWindowTransformer(window_length=3)
+    with pytest.raises(ValueError, match=r"got a 3-D array of shape \(8, 5, 2\)"):
+        transformer.fit(X)
+    transformer.fit(X[0])
+    with pytest.raises(ValueError, match="n_timesteps, n_features"):
+        transformer.transform(X)
+
+
 def test_transformer_window_longer_than_the_table():
     Xt = SlidingWindowTransformer(window_length=4).fit_transform(TABLE[:2, :1])
 
