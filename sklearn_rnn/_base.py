@@ -838,6 +838,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             If a parameter or fitted attribute is not a plain value (a class,
             a callback object, a RandomState instance as ``random_state``):
             the format stores no code. Pickle such an estimator instead.
+        IsADirectoryError, FileNotFoundError
+            If ``path`` is a directory, or its directory does not exist.
 
         Examples
         --------

@@ -285,9 +285,16 @@ def save_estimator(estimator, path):
     }
     # allow_nan: the JSON is plain; non-finite floats are tagged strings.
     text = json.dumps(document, allow_nan=False)
-    safetensors.torch.save_file(
-        tensors, os.fspath(path), metadata={_METADATA_KEY: text}
-    )
+    path = os.fspath(path)
+    # safetensors' own errors name a temporary file beside the target.
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"Cannot save to {path}: it is a directory.")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"Cannot save to {path}: the directory {folder} does not exist."
+        )
+    safetensors.torch.save_file(tensors, path, metadata={_METADATA_KEY: text})
 
 
 # Not fitted state: sklearn's metadata-routing requests (set_fit_request...)
@@ -343,8 +350,10 @@ def load(path, *, device=None):
     ------
     ValueError
         If the file is not one written by ``save`` (a pickle, say), was
-        written by a newer version of the format, or does not match the
-        estimator it names.
+        written by a newer version of the format, does not match the
+        estimator it names, or holds non-finite weights.
+    IsADirectoryError
+        If ``path`` is a directory.
 
     See Also
     --------
@@ -374,6 +383,8 @@ def load(path, *, device=None):
     from ._base import Targets, _resolve_device
 
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"Cannot load {path}: it is a directory.")
     try:
         with safe_open(path, framework="pt", device="cpu") as file:
             metadata = file.metadata() or {}

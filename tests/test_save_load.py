@@ -339,6 +339,19 @@ def test_unstorable_parameters_fail_at_save(tmp_path, monkeypatch):
         reg.save(tmp_path / "model.safetensors")
 
 
+def test_save_and_load_name_the_path_they_cannot_use(tmp_path):
+    """Not safetensors' own errors, which name a temporary file."""
+    model, _, _ = fitted_model("regressor")
+    with pytest.raises(IsADirectoryError, match=f"{tmp_path}: it is a directory"):
+        model.save(tmp_path)
+    missing = tmp_path / "nodir" / "model.safetensors"
+    with pytest.raises(FileNotFoundError, match=r"nodir does not exist"):
+        model.save(missing)
+    assert not (tmp_path / "nodir").exists()
+    with pytest.raises(IsADirectoryError, match=f"{tmp_path}: it is a directory"):
+        sklearn_rnn.load(tmp_path)
+
+
 def test_save_needs_a_fitted_estimator_of_ours(tmp_path):
     from sklearn.exceptions import NotFittedError
 
