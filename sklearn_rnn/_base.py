@@ -414,15 +414,11 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         loss and weights that predict NaN or inf. One forward pass over a
         few training sequences tells.
         """
-        x, lengths = sequences.batch(slice(0, 8))
         training = module.training
         module.eval()
         try:
             with torch.no_grad():
-                out = module(
-                    torch.from_numpy(x).to(device),
-                    None if lengths is None else torch.from_numpy(lengths),
-                )
+                out = _module_outputs(module, sequences, slice(0, 8), device)
         finally:
             module.train(training)
         if isinstance(out, tuple):  # sequence outputs: (outputs, lengths)
@@ -748,11 +744,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         outputs = []
         with torch.inference_mode(), _torch_threads(n_threads):
             for lo in range(0, len(sequences), _PREDICT_BATCH):
-                x, lengths = sequences.batch(slice(lo, lo + _PREDICT_BATCH))
-                x = torch.from_numpy(x).to(device)
-                if lengths is not None:
-                    lengths = torch.from_numpy(lengths)
-                outputs.append(module(x, lengths))
+                batch = slice(lo, lo + _PREDICT_BATCH)
+                outputs.append(_module_outputs(module, sequences, batch, device))
         return outputs, sequences
 
     def _n_threads(self, module, batch_size):
@@ -945,6 +938,14 @@ def _resolve_device(device, owner):
 # that overlap in threads would restore each other's seeded states. They are
 # serialised instead (they are short, except training with dropout).
 _GLOBAL_RNG_LOCK = threading.RLock()
+
+
+def _module_outputs(module, sequences, index, device):
+    """``module`` on the sequences ``index`` (x on ``device``, lengths on
+    the CPU, where packing wants them)."""
+    x, lengths = sequences.batch(index)
+    x = torch.from_numpy(x).to(device)
+    return module(x, None if lengths is None else torch.from_numpy(lengths))
 
 
 @contextmanager

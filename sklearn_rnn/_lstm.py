@@ -806,12 +806,11 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
                     f"class_weight has labels {unknown} that are not in "
                     f"the classes {classes.tolist()}."
                 )
-            weight = np.array(
-                [self.class_weight.get(c, 1.0) for c in classes], dtype=object
-            )
             try:
-                weight = weight.astype(float)
-            except (TypeError, ValueError):
+                weight = np.array(
+                    [self.class_weight.get(c, 1.0) for c in classes], dtype=float
+                )
+            except (TypeError, ValueError):  # not numbers
                 weight = np.array([np.nan])
             if not (np.isfinite(weight).all() and (weight >= 0).all() and weight.any()):
                 raise ValueError(
