@@ -675,6 +675,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         # Each epoch's training loss and validation loss are then weighted
         # means.
         weights = _normalised_weights(targets.weights, (train, valid))
+        # Before training: skorch moves the criterion, with any class weights
+        # it holds, to the training device, and the targets stay on the CPU.
+        baseline = self._baseline_loss(criterion, targets, train, valid, weights)
         result = _skorch.train(
             module,
             criterion,
@@ -686,23 +689,25 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             weights=weights,
             rows=rows,
         )
-        # The loss of the best constant prediction on the monitored rows (for
-        # regression, the loss of R² = 0): a network doing no better has
-        # learned nothing. Weighted as the monitored loss is.
+        return result, baseline
+
+    def _baseline_loss(self, criterion, targets, train, valid, weights):
+        """Loss of the best constant prediction on the monitored rows (for
+        regression, the loss of R² = 0): a network doing no better has learned
+        nothing. Weighted as the monitored loss is; None where no constant
+        prediction is meaningful."""
         part = torch.from_numpy(train if valid is None else valid)
         monitored = targets.values[part]
         part_weights = None if weights is None else weights[part]
         constant = self._constant_output(monitored, targets.n_outputs, part_weights)
-        if constant is None:  # no meaningful constant prediction
-            return result, None
+        if constant is None:
+            return None
         with torch.no_grad():
             expanded = constant.expand(len(monitored), -1)
             if part_weights is None:
-                baseline = criterion(expanded, monitored).item()
-            else:
-                losses = criterion(expanded, monitored)
-                baseline = _skorch.weighted_mean(losses, part_weights).item()
-        return result, baseline
+                return criterion(expanded, monitored).item()
+            losses = criterion(expanded, monitored)
+            return _skorch.weighted_mean(losses, part_weights).item()
 
     def _set_fitted(self, result, sequences, targets, patch_size, early):
         if not result.loss_curve:

@@ -114,7 +114,38 @@ class Net(NeuralNet):
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_parameter_cache", None)
+        # The module and criterion are given to skorch as instances, so the
+        # parameters ``module`` and ``criterion`` are the objects of
+        # ``module_`` and ``criterion_``. skorch pickles only the latter
+        # through torch, with a map_location; pickled as parameters as well,
+        # the weights would be written twice, and a network trained on CUDA
+        # would not unpickle where no GPU is visible.
+        shared = [
+            name
+            for name in ("module", "criterion")
+            if getattr(self, f"{name}_", None) is getattr(self, name)
+        ]
+        for name in shared:
+            state[name] = None
+        state["_shared_with_fitted"] = shared
         return state
+
+    def __setstate__(self, state):
+        shared = state.pop("_shared_with_fitted", ())  # absent in old pickles
+        super().__setstate__(state)
+        for name in shared:
+            setattr(self, name, getattr(self, f"{name}_"))
+        # Unpickled where the saved device is missing, skorch maps the net to
+        # the CPU and sets ``device`` to a torch.device: keep the string that
+        # a fit and sklearn_rnn.load give.
+        if isinstance(self.device, torch.device):
+            self.device = str(self.device)
+        # Unpickled onto a GPU, the recurrent weights are separate tensors;
+        # cuDNN wants them in one block, or copies them at every call (and
+        # warns). A no-op on the CPU.
+        for layer in getattr(self, "module_", torch.nn.Module()).modules():
+            if isinstance(layer, torch.nn.RNNBase):
+                layer.flatten_parameters()
 
 
 class SequenceDataset(torch.utils.data.Dataset):

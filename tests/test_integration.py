@@ -46,6 +46,44 @@ def test_pickle_and_joblib_round_trips(Estimator, params, tmp_path):
     # The held-out data is not stored with the model.
     assert len(pickle.dumps(est)) < 200_000
     assert restored.net_.train_split is None
+    # The weights are pickled once, through torch (which maps a network
+    # trained on CUDA to the CPU where no GPU is visible): skorch's module
+    # and criterion parameters are the fitted objects again, not copies.
+    assert restored.net_.module is restored.net_.module_
+    assert restored.net_.criterion is restored.net_.criterion_
+
+
+def test_a_pickle_from_a_gpu_unpickles_on_the_cpu(monkeypatch):
+    """Where the device a network was pickled on is missing, skorch maps it
+    to the CPU; ``net_.device`` is then "cpu", as after sklearn_rnn.load.
+    (tests/test_cuda.py does it for real, from a GPU.)"""
+    import torch
+    from skorch.exceptions import DeviceWarning
+
+    X, y = data(LSTMRegressor)
+    est = fast(LSTMRegressor).fit(X, y)
+    expected = est.predict(X)
+    est.net_.device = "cuda"  # as a fit on a GPU leaves it
+    pickled = pickle.dumps(est)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(DeviceWarning):
+        restored = pickle.loads(pickled)
+    assert restored.net_.device == "cpu"
+    np.testing.assert_array_equal(restored.predict(X), expected)
+
+
+def test_pickle_holds_the_weights_once():
+    """Weights and the optimizer's two Adam moments: three copies' worth,
+    where skorch alone pickles the module instance a fourth time."""
+    import io
+
+    import torch
+
+    X, y = data(LSTMRegressor)
+    est = fast(LSTMRegressor, hidden_size=64).fit(X, y)
+    weights = io.BytesIO()
+    torch.save(est.net_.module_.state_dict(), weights)
+    assert len(pickle.dumps(est)) < 3.5 * len(weights.getvalue())
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
