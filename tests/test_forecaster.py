@@ -481,9 +481,11 @@ def test_a_series_far_from_zero_forecasts_as_well_as_at_zero():
     assert np.std(preds[1]) > 1  # not flat
     # The normalised windows can differ in their last float32 bit (the
     # float64 level of values near 1e9 is exact to about 1e-7), which 30
-    # epochs of training carry into the weights: equal to a few thousandths
-    # of a series whose swings are 10, where float32 would give steps of 64.
-    np.testing.assert_allclose(preds[1], preds[0], atol=1e-2)
+    # epochs of training carry into the weights: the forecasts differed by
+    # a few thousandths here and by up to 0.05 on another CPU and torch
+    # build (an H200 machine's), of a series whose swings are 10. Float32
+    # windows would give steps of 64 and a flat forecast.
+    np.testing.assert_allclose(preds[1], preds[0], atol=0.25)
 
 
 def test_non_negative_data_get_non_negative_forecasts():

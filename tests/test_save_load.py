@@ -41,7 +41,8 @@ def fitted_model(kind):
     X = [rng.normal(size=(rng.randint(5, 12), 2)) for _ in range(30)]
     if kind == "tagger":
         y = [np.where(x[:, 0] > 0, "up", "down") for x in X]
-        return LSTMTagger(hidden_size=8, max_iter=3, random_state=0).fit(X, y), X, y
+        tagger = LSTMTagger(hidden_size=8, max_iter=3, random_state=0, device="cpu")
+        return tagger.fit(X, y), X, y
     # Labels of mixed types: the transcriber keeps them as an object array.
     y = [[1 if x[0, 0] > 0 else ("b", 2)] for x in X]
     model = LSTMTranscriber(hidden_size=8, max_iter=3, random_state=0, device="cpu")

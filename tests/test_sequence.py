@@ -430,17 +430,42 @@ def test_fitted_n_outputs_and_interrupted(make):
     assert est.interrupted_ is False
 
 
-def test_a_learning_rate_far_too_high_warns_without_a_constant_baseline():
+@pytest.mark.parametrize("make", [tagger, transcriber])
+def test_a_loss_no_lower_than_the_first_epochs_warns_without_a_constant_baseline(
+    make,
+):
     """No constant prediction is a baseline for sequence outputs: the warning
-    compares with the first epoch only, and says nothing of a constant."""
+    compares with the first epoch only, and says nothing of a constant.
+
+    The training result is written here rather than trained: with a learning
+    rate far too high the loss oscillates, and whether the last epoch ends
+    above the first is rounding that differs between CPUs and torch builds
+    (for the transcriber at learning_rate_init=10, 1 seed in 4 here).
+    """
     from sklearn.exceptions import ConvergenceWarning
 
-    X, words = words_data()
+    from sklearn_rnn._skorch import TrainingResult
+
+    model = make(max_iter=10, learning_rate_init=10.0)
+    _, y = _data(make)
+    assert model._constant_output(y, 2) is None
+    curve = [26.4, 79.9, 49.2, 33.7]
+    result = TrainingResult(
+        net=None,
+        loss_curve=curve,
+        validation_scores=None,
+        valid_losses=None,
+        converged=True,
+        interrupted=False,
+        monitored=curve,
+        kept=len(curve),
+    )
     with pytest.warns(ConvergenceWarning, match="did not learn") as caught:
-        transcriber(max_iter=10, learning_rate_init=10.0).fit(X, words)
-    messages = [str(w.message) for w in caught if "did not learn" in str(w.message)]
-    assert messages
-    assert not any("constant prediction" in m for m in messages)
+        model._warn_if_not_converged(result, baseline=None, early=False)
+    (message,) = [str(w.message) for w in caught]
+    assert "33.7, no lower than after its first epoch (26.4): the" in message
+    assert "constant prediction" not in message
+    assert "learning_rate_init (currently 10)" in message
 
 
 @pytest.mark.parametrize("make", [tagger, transcriber])
