@@ -273,6 +273,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 f"{type(self).__name__} was fitted with {self.n_features_in_}; "
                 "warm_start=True needs the same features."
             )
+        if warm:
+            self._check_same_network("warm_start=True")
         targets = self._encode_targets(y, warm, weights)
         random_state = self.random_state
         if random_state is None:
@@ -302,6 +304,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             )
             self._check_finite_outputs(module, sequences, device)
         self._set_fitted(result, sequences, targets, patch_size, valid is not None)
+        if not warm:
+            self._built_with_ = self._network_signature()
         self._partial_ = None  # a later partial_fit starts its own optimizer
         if result.interrupted:
             raise KeyboardInterrupt(
@@ -326,6 +330,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         first = not hasattr(self, "net_")
         if first:
             self._check_network()
+        else:
+            self._check_same_network("partial_fit")
         device = _resolve_device(self.device, type(self).__name__)
         sequences = check_sequences(
             X, estimator=self, n_features=None if first else self.n_features_in_
@@ -398,6 +404,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 raise
         state.net = result.net
         self._set_fitted(result, sequences, targets, patch_size, False)
+        if first:
+            self._built_with_ = self._network_signature()
         self._partial_ = state
         if result.interrupted:
             raise KeyboardInterrupt(
@@ -484,6 +492,48 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         checks that every label sequence fits in the output steps).
         """
         return self.patch_size_ if warm else self._resolve_patch_size(sequences)
+
+    # The parameters built into the network. warm_start and partial_fit
+    # train the fitted network further, so a change to one of them since it
+    # was built would be silently ignored; they raise instead.
+    _network_params = (
+        "cell",
+        "hidden_size",
+        "num_layers",
+        "bidirectional",
+        "dropout",
+        "fc_size",
+        "patch_size",
+    )
+
+    def _network_signature(self):
+        """The values of ``_network_params``, as the network was built."""
+        params = self.get_params(deep=False)
+        return {name: params[name] for name in self._network_params}
+
+    def _check_same_network(self, how):
+        """Raise if a parameter built into the fitted network has changed.
+
+        Estimators fitted before the check existed (pickles of older
+        versions) have no record of their network's parameters and are
+        trusted.
+        """
+        built = getattr(self, "_built_with_", None)
+        if built is None:
+            return
+        now = self._network_signature()
+        changed = [
+            f"{name} (built with {built.get(name)!r}, now {now.get(name)!r})"
+            for name in sorted(built.keys() | now.keys())
+            if built.get(name) != now.get(name)
+        ]
+        if changed:
+            raise ValueError(
+                f"{type(self).__name__}: {how} trains the fitted network further, "
+                f"but {'; '.join(changed)} changed since it was built. Set "
+                "warm_start=False and call fit to train a new network with the "
+                "new values, or set them back."
+            )
 
     def _warn_if_not_converged(self, result, baseline, early):
         """Warn, as MLPClassifier does, when max_iter ended training.

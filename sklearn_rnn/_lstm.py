@@ -218,6 +218,20 @@ class _ManyToOne(BaseRecurrent):
             "Build a smaller module.",
         )
 
+    @property
+    def _network_params(self):
+        crop = ("random_crop",)  # both networks crop
+        if self.module is not None:  # the built-in network's sizes are unused
+            return ("module", *self._module_params, *crop)
+        return (
+            *BaseRecurrent._network_params,
+            "conv_channels",
+            "kernel_size",
+            "readout",
+            "instance_norm",
+            *crop,
+        )
+
     def _build_network(self, n_features, n_outputs, patch_size):
         if self.module is None:
             return super()._build_network(n_features, n_outputs, patch_size)
@@ -423,7 +437,9 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
 
     warm_start : bool, default=False
         Reuse the weights of the previous fit as initialisation (the
-        optimizer and learning rate start afresh).
+        optimizer and learning rate start afresh). The parameters that
+        build the network (its sizes, ``cell``, ``dropout``...) must be
+        those it was built with: ``fit`` raises if one has changed.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation
@@ -1086,7 +1102,9 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
 
     warm_start : bool, default=False
         Reuse the weights of the previous fit as initialisation (the
-        optimizer and learning rate start afresh).
+        optimizer and learning rate start afresh). The parameters that
+        build the network (its sizes, ``cell``, ``dropout``...) must be
+        those it was built with: ``fit`` raises if one has changed.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation

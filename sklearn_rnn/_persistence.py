@@ -459,6 +459,8 @@ def load(path, *, device=None):
     estimator.net_ = _skorch.restore_net(
         module, criterion, _resolve_device(target, name), document.history
     )
+    # The saved parameters built the network (warm_start checks them).
+    estimator._built_with_ = estimator._network_signature()
     return estimator
 
 

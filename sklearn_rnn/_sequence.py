@@ -271,7 +271,9 @@ class LSTMTagger(_SequenceOutputs):
 
     warm_start : bool, default=False
         Reuse the weights of the previous fit as initialisation (the
-        optimizer and learning rate start afresh).
+        optimizer and learning rate start afresh). The parameters that
+        build the network (its sizes, ``cell``, ``dropout``...) must be
+        those it was built with: ``fit`` raises if one has changed.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation
@@ -701,7 +703,9 @@ class LSTMTranscriber(_SequenceOutputs):
 
     warm_start : bool, default=False
         Reuse the weights of the previous fit as initialisation (the
-        optimizer and learning rate start afresh).
+        optimizer and learning rate start afresh). The parameters that
+        build the network (its sizes, ``cell``, ``dropout``...) must be
+        those it was built with: ``fit`` raises if one has changed.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation

@@ -187,6 +187,9 @@ def test_warm_start_after_load_trains_as_the_original(tmp_path):
     assert loaded.n_iter_ == 2
     np.testing.assert_allclose(loaded.loss_curve_, reg.loss_curve_, rtol=1e-6)
     np.testing.assert_allclose(loaded.predict(X), reg.predict(X), rtol=1e-6)
+    # The saved parameters built the loaded network: a change is refused.
+    with pytest.raises(ValueError, match=r"hidden_size \(built with 8, now 16\)"):
+        loaded.set_params(hidden_size=16).fit(X, y)
 
 
 def test_load_reads_no_pickle_and_leaves_torch_rng_alone(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from _helpers import ESTIMATORS, fast, interrupt_at, outputs, sequence_data
+from _helpers import ESTIMATORS, TinyLSTM, fast, interrupt_at, outputs, sequence_data
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
@@ -310,6 +310,49 @@ def test_warm_start_continues_training(Estimator):
     assert cold.loss_curve_ == first_curve
     with pytest.raises(ValueError, match="warm_start=True needs the same features"):
         est.fit(X[:, :, :1], y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_warm_start_and_partial_fit_refuse_a_changed_network(Estimator):
+    """Both train the fitted network further: a parameter built into it that
+    changed since would be silently ignored. They raise, naming it, and
+    leave the model as it was; a new fit (warm_start=False) takes it."""
+    X, y = sequence_data(Estimator)
+    est = fast(Estimator, warm_start=True).fit(X, y)
+    before = outputs(est, X)
+    est.set_params(hidden_size=16, learning_rate_init=0.01)  # one is built in
+    match = r"hidden_size \(built with 8, now 16\) changed since it was built"
+    with pytest.raises(
+        ValueError, match="warm_start=True trains the fitted .*" + match
+    ):
+        est.fit(X, y)
+    with pytest.raises(ValueError, match="partial_fit trains the fitted .*" + match):
+        est.partial_fit(X, y)
+    np.testing.assert_array_equal(outputs(est, X), before)
+    est.set_params(hidden_size=8).fit(X, y)  # set back: trains further
+    est.set_params(warm_start=False, hidden_size=16).fit(X, y)
+    assert est.net_.module_.rnn.hidden_size == 16
+    est.set_params(warm_start=True).fit(X, y)  # built with 16 now
+
+
+def test_a_custom_modules_own_parameters_are_its_network():
+    """With module=, module__<name> parameters build the network; the
+    built-in network's sizes are unused and may change."""
+    X, y = sequence_data(LSTMRegressor)
+    reg = fast(LSTMRegressor, module=TinyLSTM, module__width=4, warm_start=True)
+    reg.fit(X, y)
+    with pytest.warns(UserWarning, match="replaces: they are ignored"):
+        reg.set_params(hidden_size=32).fit(X, y)
+    with pytest.raises(ValueError, match=r"module__width \(built with 4, now 5\)"):
+        reg.set_params(module__width=5).fit(X, y)
+
+
+def test_a_model_pickled_before_the_network_was_recorded_is_trusted():
+    X, y = sequence_data(LSTMRegressor)
+    reg = fast(LSTMRegressor, warm_start=True).fit(X, y)
+    del reg._built_with_  # as in a pickle of an earlier version
+    reg.fit(X, y)
+    assert not hasattr(reg, "_built_with_")
 
 
 @pytest.mark.parametrize(
