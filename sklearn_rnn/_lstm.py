@@ -732,9 +732,9 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
             Non-negative weight of each sample in the loss, normalised to
             mean 1 over this call's samples (see :meth:`fit`).
         classes : array-like of shape (n_classes,), default=None
-            All the class labels of the stream. Required on the first call,
-            optional later (it must then be the same); ``y`` of a call need
-            not hold every class.
+            All the class labels of the stream, at least 2. Required on the
+            first call, optional later (it must then be the same); ``y`` of
+            a call need not hold every class.
 
         Returns
         -------
@@ -743,6 +743,13 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         """
         first = not hasattr(self, "net_")
         _check_partial_fit_first_call(self, classes)
+        if first and len(self.classes_) < 2:
+            given = [_python(c) for c in self.classes_]
+            del self.classes_
+            raise ValueError(
+                f"classes must hold at least 2 class labels, got {given}: "
+                f"{type(self).__name__} needs 2 or more, as fit does."
+            )
         try:
             return self._partial_fit(X, y, sample_weight)
         except Exception:

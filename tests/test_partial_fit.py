@@ -153,6 +153,16 @@ def test_a_diverging_call_raises_and_keeps_the_weights(Estimator):
     assert np.isfinite(outputs(partial_fit(est, X, y), X)).all()
 
 
+def test_one_class_is_refused_as_fit_refuses_it():
+    X, y = sequence_data(LSTMClassifier, n=16)
+    est = fast(LSTMClassifier)
+    with pytest.raises(ValueError, match=r"at least 2 class labels, got \['up'\]"):
+        est.partial_fit(X, np.full(len(X), "up"), classes=["up", "up"])
+    assert not hasattr(est, "classes_")
+    est.partial_fit(X, y, classes=["down", "up"])  # a valid first call after it
+    assert est.n_iter_ == 1
+
+
 def test_a_failed_first_call_leaves_no_classes():
     X, y = sequence_data(LSTMClassifier, n=16)
     est = fast(LSTMClassifier)
