@@ -116,3 +116,31 @@ def test_an_irregular_or_duplicate_datetime_index_fails_at_fit(problem):
     )
     with pytest.raises(ValueError, match=message):
         forecaster().fit(y, fh=[1])
+
+
+@pytest.mark.parametrize(
+    ("index", "message"),
+    [
+        (
+            pd.Index(np.r_[np.arange(15), np.arange(20, 35)]),
+            r"The Index of y is irregular: it steps from 14 to 20 after steps of 1",
+        ),
+        (
+            pd.period_range("2000-01", periods=40, freq="M").delete(range(10, 20)),
+            r"PeriodIndex of y is irregular: it steps from 2000-10 to 2001-09 "
+            r"after steps of one period \(M\)",
+        ),
+        (
+            pd.Index([0, 1, 2, 2, *range(3, 29)]),
+            "the time point 2 more than once",
+        ),
+    ],
+)
+def test_a_gap_in_an_integer_or_period_index_fails_at_fit(index, message):
+    """Windows take consecutive observations as equally spaced: a gap would
+    make some span more time than others. Steps of 2 throughout are regular."""
+    y = pd.Series(np.sin(np.arange(30.0)), index=index)
+    with pytest.raises(ValueError, match=message):
+        forecaster().fit(y, fh=[1])
+    regular = pd.Series(y.to_numpy(), index=pd.RangeIndex(0, 60, 2))
+    forecaster().fit(regular, fh=[1])

@@ -832,15 +832,16 @@ def _check_values(frame, name):
 
 
 def _check_regular_times(series):
-    """Raise unless each series' DatetimeIndex is unique and regular.
+    """Raise unless each series' time index is unique and regular.
 
-    sktime infers the frequency that horizons count in from the index;
-    without one, fit would succeed and predict fail.
+    Windows take consecutive observations as equally spaced, and sktime
+    counts horizons in steps of the index: a gap in the index would make
+    some windows span more time than others, silently. A DatetimeIndex
+    also needs a frequency for the horizons, or fit would succeed and
+    predict fail.
     """
     for s in series:
         times = s.times
-        if not isinstance(times, pd.DatetimeIndex):
-            continue
         name = f" (series {s.key})" if s.key else ""
         duplicated = times.duplicated()
         if duplicated.any():
@@ -849,16 +850,33 @@ def _check_regular_times(series):
                 f"{name}. Each time point must appear once: aggregate the "
                 "duplicates first (for instance y.groupby(level=-1).mean())."
             )
-        if times.freq is None and len(times) >= 3 and pd.infer_freq(times) is None:
-            steps = np.diff(times.asi8)
-            k = int(np.argmax(steps != steps[0]))
-            raise ValueError(
-                f"The DatetimeIndex of y{name} is irregular: it steps from "
-                f"{times[k]} to {times[k + 1]} after steps of "
-                f"{times[1] - times[0]}, so forecasting horizons (which count "
-                "steps of one frequency) are undefined. Resample y to a regular "
-                "frequency first (for instance y.resample('D').mean())."
-            )
+        if len(times) < 3:
+            continue
+        if isinstance(times, pd.DatetimeIndex):
+            if times.freq is not None or pd.infer_freq(times) is not None:
+                continue
+            remedy = "Resample y to a regular frequency first (for instance "
+            remedy += "y.resample('D').mean())."
+        elif isinstance(times, pd.PeriodIndex) or pd.api.types.is_integer_dtype(times):
+            remedy = "Reindex y to every time point first, filling the gaps "
+            remedy += "(for instance y.reindex(full_index).interpolate())."
+        else:
+            continue
+        steps = np.diff(times.asi8 if hasattr(times, "asi8") else times.to_numpy())
+        if (steps == steps[0]).all():
+            continue
+        k = int(np.argmax(steps != steps[0]))
+        step = (
+            f"one period ({times.freqstr})"
+            if isinstance(times, pd.PeriodIndex)
+            else times[1] - times[0]
+        )
+        raise ValueError(
+            f"The {type(times).__name__} of y{name} is irregular: it steps from "
+            f"{times[k]} to {times[k + 1]} after steps of {step}, so windows "
+            f"of consecutive observations would span different lengths of "
+            f"time. {remedy}"
+        )
 
 
 def _time_index(y):
