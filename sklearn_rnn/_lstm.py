@@ -1390,6 +1390,19 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         return self._partial_fit(X, y, sample_weight)
 
     def _encode_targets(self, y, warm, weights=None):
+        if isinstance(y, (list, tuple)):
+            # NumPy's own message for rows of different lengths speaks of an
+            # "inhomogeneous shape"; say which rows and what is expected.
+            shapes = [np.shape(row) for row in y]
+            odd = next((i for i, s in enumerate(shapes) if s != shapes[0]), None)
+            if odd is not None:
+                raise ValueError(
+                    f"y[0] has shape {shapes[0]} but y[{odd}] has shape "
+                    f"{shapes[odd]}: LSTMRegressor needs one target per sequence, "
+                    "or the same number of targets (n_outputs) for every "
+                    "sequence, as an array of shape (n_samples,) or "
+                    "(n_samples, n_outputs)."
+                )
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
         y2 = y.reshape(len(y), -1).astype(np.float64)
         check_target_range(y2)

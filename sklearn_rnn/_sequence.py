@@ -463,7 +463,7 @@ class LSTMTagger(_SequenceOutputs):
                         "observed timestep, as a 1-D array."
                     )
                 labels.append(yi)
-            return labels
+            return _without_nan(labels)
         y = np.asarray(y)
         if y.ndim != 2 or y.shape != (n, m):
             raise ValueError(
@@ -472,10 +472,12 @@ class LSTMTagger(_SequenceOutputs):
                 f"{(n, m)}, or a list of 1-D label arrays, one per sequence. "
                 "For one label per sequence use LSTMClassifier."
             )
-        return [
-            y[i, s : s + k]
-            for i, (s, k) in enumerate(zip(starts, lengths, strict=True))
-        ]
+        return _without_nan(
+            [
+                y[i, s : s + k]
+                for i, (s, k) in enumerate(zip(starts, lengths, strict=True))
+            ]
+        )
 
     def _encode_targets(self, y, warm, weights=None):
         flat = np.concatenate(y)
@@ -1048,6 +1050,26 @@ class LSTMTranscriber(_SequenceOutputs):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         return tags
+
+
+def _without_nan(labels):
+    """``labels`` (one array per sequence, its observed timesteps), checked
+    for NaN: every observed timestep needs a label."""
+    for i, yi in enumerate(labels):
+        if yi.dtype.kind == "f":
+            missing = np.flatnonzero(np.isnan(yi))
+        elif yi.dtype.kind == "O":  # labels of mixed types
+            missing = [j for j, label in enumerate(yi.tolist()) if _is_nan(label)]
+        else:
+            continue
+        if len(missing):
+            raise ValueError(
+                f"y[{i}] holds NaN as the label of observed timestep "
+                f"{missing[0]} of sequence {i}: every observed timestep needs a "
+                "label, and NaN is not one. (Labels past a sequence's end are "
+                "ignored.)"
+            )
+    return labels
 
 
 def _is_nan(label):

@@ -39,6 +39,14 @@ def test_a_tensor_requiring_grad_names_the_remedy():
         fast(LSTMRegressor).fit(X, torch.tensor(y, requires_grad=True))
 
 
+def test_regression_targets_of_different_lengths_name_the_rows():
+    X, _ = sequence_data(LSTMRegressor, n=10)
+    y = [[1.0, 2.0]] * 4 + [[1.0]] + [[1.0, 2.0]] * 5
+    with pytest.raises(ValueError, match=r"y\[0\] has shape \(2,\) but y\[4\] has"):
+        fast(LSTMRegressor).fit(X, y)
+    assert fast(LSTMRegressor).fit(X, [[1.0, 2.0]] * 10).n_outputs_ == 2
+
+
 def test_a_three_level_multiindex_is_not_a_panel():
     index = pd.MultiIndex.from_product(
         [["a", "b"], [0, 1], range(4)], names=["region", "store", "time"]

@@ -230,6 +230,27 @@ def test_transcriber_nan_label_is_an_error(nan):
         transcriber().fit(X, y)
 
 
+@pytest.mark.parametrize("layout", ["list of objects", "float array", "padded X"])
+def test_tagger_nan_label_is_an_error(layout):
+    """NaN among the labels of observed timesteps; past a sequence's end (X
+    padded with NaN) labels are ignored, NaN or not."""
+    X, y = tagging_data(n=12, m=8)
+    y = (y == "up").astype(float)
+    if layout == "list of objects":
+        y = [np.array(["up" if v else "down" for v in row], dtype=object) for row in y]
+        y[3][1] = np.nan
+        match = r"y\[3\] holds NaN as the label of observed timestep 1 of sequence 3"
+    else:
+        y[3, 6] = np.nan
+        match = r"y\[3\] holds NaN as the label of observed timestep 6 of sequence 3"
+    if layout == "padded X":
+        X[3, 6:] = np.nan
+        tagger(max_iter=1).fit(X, y)  # the NaN label is past the end
+        return
+    with pytest.raises(ValueError, match=match):
+        tagger().fit(X, y)
+
+
 def test_transcriber_all_empty_is_an_error():
     X, _ = words_data(n=10)
     with pytest.raises(ValueError, match="Every label sequence in y is empty"):
