@@ -260,21 +260,21 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         """
         _reject_booleans(self)
         self._check_network()
+        warm = self.warm_start and hasattr(self, "net_")
+        if warm:  # before anything of the fitted model is reset
+            self._check_same_network("warm_start=True")
         device = _resolve_device(self.device, type(self).__name__)
         sequences = check_sequences(X, estimator=self)
         warn_if_transposed(sequences, self)
-        check_column_names(self, X, reset=True)
-        y = self._check_fit_targets(y, sequences)
-        y, weights, rows = self._check_sample_weight(sample_weight, y, len(sequences))
-        warm = self.warm_start and hasattr(self, "net_")
         if warm and sequences.n_features != self.n_features_in_:
             raise ValueError(
                 f"X has {sequences.n_features} features per timestep, but "
                 f"{type(self).__name__} was fitted with {self.n_features_in_}; "
                 "warm_start=True needs the same features."
             )
-        if warm:
-            self._check_same_network("warm_start=True")
+        y = self._check_fit_targets(y, sequences)
+        y, weights, rows = self._check_sample_weight(sample_weight, y, len(sequences))
+        check_column_names(self, X, reset=True)  # once X and y are accepted
         targets = self._encode_targets(y, warm, weights)
         random_state = self.random_state
         if random_state is None:
@@ -522,10 +522,14 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         if built is None:
             return
         now = self._network_signature()
+        names = sorted(built.keys() | now.keys())
+        if not _same_value(built.get("module"), now.get("module")):
+            # Another kind of network: its own parameters are not comparable.
+            names = ["module"]
         changed = [
             f"{name} (built with {built.get(name)!r}, now {now.get(name)!r})"
-            for name in sorted(built.keys() | now.keys())
-            if built.get(name) != now.get(name)
+            for name in names
+            if not _same_value(built.get(name), now.get(name))
         ]
         if changed:
             raise ValueError(
@@ -1001,6 +1005,20 @@ def _module_outputs(module, sequences, index, device):
     x, lengths = sequences.batch(index)
     x = torch.from_numpy(x).to(device)
     return module(x, None if lengths is None else torch.from_numpy(lengths))
+
+
+def _same_value(a, b):
+    """Whether two parameter values are equal, arrays and tensors (which a
+    module__<name> parameter may hold) included."""
+    if a is b:
+        return True
+    try:
+        return bool(a == b)
+    except (ValueError, TypeError, RuntimeError):  # elementwise comparison
+        try:
+            return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+        except (ValueError, TypeError, RuntimeError):
+            return False
 
 
 @contextmanager

@@ -335,6 +335,20 @@ def test_warm_start_and_partial_fit_refuse_a_changed_network(Estimator):
     est.set_params(warm_start=True).fit(X, y)  # built with 16 now
 
 
+def test_a_refused_warm_start_leaves_the_column_names():
+    import pandas as pd
+
+    X, y = sequence_data(LSTMRegressor, n=20, m=4, p=1)
+    named = pd.DataFrame(X[:, :, 0], columns=[f"t{i}" for i in range(4)])
+    reg = fast(LSTMRegressor, warm_start=True).fit(named, y)
+    renamed = named.set_axis([f"u{i}" for i in range(4)], axis=1)
+    with pytest.raises(ValueError, match="hidden_size"):
+        reg.set_params(hidden_size=16).fit(renamed, y)
+    reg.predict(named)  # the names of the fit that built the network
+    with pytest.raises(ValueError, match="feature names should match"):
+        reg.predict(renamed)
+
+
 def test_a_custom_modules_own_parameters_are_its_network():
     """With module=, module__<name> parameters build the network; the
     built-in network's sizes are unused and may change."""
@@ -345,6 +359,25 @@ def test_a_custom_modules_own_parameters_are_its_network():
         reg.set_params(hidden_size=32).fit(X, y)
     with pytest.raises(ValueError, match=r"module__width \(built with 4, now 5\)"):
         reg.set_params(module__width=5).fit(X, y)
+    # Another kind of network is reported as such, without the parameters
+    # of the other; an array parameter is compared by value.
+    reg.set_params(module=ScaledLSTM, module__width=4)
+    with pytest.raises(
+        ValueError, match=r"but module \(built with <class [^;]*\) changed"
+    ):
+        reg.fit(X, y)
+    reg.set_params(module__scale=np.ones(3), warm_start=False).fit(X, y)
+    reg.set_params(warm_start=True, module__scale=np.ones(3)).fit(X, y)
+    with pytest.raises(ValueError, match=r"module__scale \(built with array"):
+        reg.set_params(module__scale=np.zeros(3)).fit(X, y)
+
+
+class ScaledLSTM(TinyLSTM):
+    """A module with an array among its constructor's arguments."""
+
+    def __init__(self, n_features, n_outputs, width=4, scale=None):
+        super().__init__(n_features, n_outputs, width)
+        self.scale = scale
 
 
 def test_a_model_pickled_before_the_network_was_recorded_is_trusted():
