@@ -142,13 +142,34 @@ def test_an_irregular_or_duplicate_datetime_index_fails_at_fit(problem):
             pd.Index([0, 1, 2, 2, *range(3, 29)]),
             "the time point 2 more than once",
         ),
+        # Regular, but horizons count in units: forecasts would be mislabelled.
+        (
+            pd.RangeIndex(0, 60, 2),
+            "RangeIndex of y steps by 2, but forecasting horizons count steps of "
+            "1: fh=1 would be labelled 59, where the next observation comes at 60",
+        ),
     ],
 )
 def test_a_gap_in_an_integer_or_period_index_fails_at_fit(index, message):
     """Windows take consecutive observations as equally spaced: a gap would
-    make some span more time than others. Steps of 2 throughout are regular."""
+    make some span more time than others."""
     y = pd.Series(np.sin(np.arange(30.0)), index=index)
     with pytest.raises(ValueError, match=message):
         forecaster().fit(y, fh=[1])
-    regular = pd.Series(y.to_numpy(), index=pd.RangeIndex(0, 60, 2))
-    forecaster().fit(regular, fh=[1])
+    for regular in (
+        pd.RangeIndex(100, 130),
+        pd.period_range("2000-01", periods=30, freq="2M"),  # steps of its freq
+    ):
+        forecaster().fit(pd.Series(y.to_numpy(), index=regular), fh=[1])
+
+
+def test_update_keeps_the_steps_of_the_series():
+    """A RangeIndex continues with integers of any index class; a gap among
+    the new points is refused, and leaves the stored series as it was."""
+    y = pd.Series(np.sin(np.arange(30.0)))
+    fitted = forecaster().fit(y, fh=[1])
+    with pytest.raises(ValueError, match="steps from 31 to 35 after steps of 1"):
+        fitted.update(pd.Series([0.1, 0.2, 0.3], index=[30, 31, 35]))
+    assert fitted._series[0].times[-1] == 29
+    fitted.update(pd.Series([0.1, 0.2], index=[30, 31]))
+    assert list(fitted.predict().index) == [32]

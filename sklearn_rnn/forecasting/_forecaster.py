@@ -629,11 +629,12 @@ class RNNForecaster(BaseForecaster):
                 "This forecaster was fitted with exogenous X; update needs X "
                 "for the new observations of y."
             )
-        fitted_type = type(self._series[0].times)
-        if not isinstance(_time_index(y), fitted_type):
+        fitted_type = _index_kind(self._series[0].times)
+        if _index_kind(_time_index(y)) is not fitted_type:
             raise ValueError(
                 f"update received y with a {type(_time_index(y)).__name__}, but "
-                f"the forecaster was fitted with a {fitted_type.__name__}: time "
+                f"the forecaster was fitted with a "
+                f"{type(self._series[0].times).__name__}: time "
                 "points of different index types cannot be matched. Convert "
                 "the index first (for instance with y.to_period() or "
                 "y.to_timestamp())."
@@ -648,9 +649,11 @@ class RNNForecaster(BaseForecaster):
                 f"update received series {sorted(unknown)} that fit did not see."
             )
         freq = self._freq()
-        self._series = [
+        merged = [
             _merge(s, *new[s.key], freq) if s.key in new else s for s in self._series
         ]
+        _check_regular_times(merged)  # new points must keep the series' steps
+        self._series = merged
         if update_params:
             # Continue training from the current weights on all windows.
             data = training_set(
@@ -864,6 +867,18 @@ def _check_regular_times(series):
             continue
         steps = np.diff(times.asi8 if hasattr(times, "asi8") else times.to_numpy())
         if (steps == steps[0]).all():
+            # Regular; but sktime counts a horizon in single periods of a
+            # PeriodIndex and in units of an integer index.
+            unit = times.freq.n if isinstance(times, pd.PeriodIndex) else 1
+            if steps[0] != unit:
+                raise ValueError(
+                    f"The {type(times).__name__} of y{name} steps by {steps[0]}, "
+                    f"but forecasting horizons count steps of {unit}: fh=1 would "
+                    f"be labelled {times[-1] + unit}, where the next "
+                    f"observation comes at {times[-1] + steps[0]}. Number the "
+                    "time points consecutively first (for instance "
+                    "y.reset_index(drop=True))."
+                )
             continue
         k = int(np.argmax(steps != steps[0]))
         step = (
@@ -877,6 +892,14 @@ def _check_regular_times(series):
             f"of consecutive observations would span different lengths of "
             f"time. {remedy}"
         )
+
+
+def _index_kind(times):
+    """The class of index whose time points match: a RangeIndex and an Index
+    of integers hold the same kind."""
+    if isinstance(times, pd.RangeIndex):
+        return pd.Index
+    return type(times)
 
 
 def _time_index(y):
