@@ -1398,9 +1398,9 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
             if odd is not None:
                 raise ValueError(
                     f"y[0] has shape {shapes[0]} but y[{odd}] has shape "
-                    f"{shapes[odd]}: LSTMRegressor needs one target per sequence, "
-                    "or the same number of targets (n_outputs) for every "
-                    "sequence, as an array of shape (n_samples,) or "
+                    f"{shapes[odd]}: {type(self).__name__} needs one target per "
+                    "sequence, or the same number of targets (n_outputs) for "
+                    "every sequence, as an array of shape (n_samples,) or "
                     "(n_samples, n_outputs)."
                 )
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")

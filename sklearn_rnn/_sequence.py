@@ -476,7 +476,8 @@ class LSTMTagger(_SequenceOutputs):
             [
                 y[i, s : s + k]
                 for i, (s, k) in enumerate(zip(starts, lengths, strict=True))
-            ]
+            ],
+            starts,
         )
 
     def _encode_targets(self, y, warm, weights=None):
@@ -1052,9 +1053,10 @@ class LSTMTranscriber(_SequenceOutputs):
         return tags
 
 
-def _without_nan(labels):
+def _without_nan(labels, starts=None):
     """``labels`` (one array per sequence, its observed timesteps), checked
-    for NaN: every observed timestep needs a label."""
+    for NaN: every observed timestep needs a label. ``starts``: where each
+    sequence's labels begin in a 2-D ``y`` (after leading padding)."""
     for i, yi in enumerate(labels):
         if yi.dtype.kind == "f":
             missing = np.flatnonzero(np.isnan(yi))
@@ -1063,11 +1065,15 @@ def _without_nan(labels):
         else:
             continue
         if len(missing):
+            where = (
+                f"y[{i}][{missing[0]}]"
+                if starts is None
+                else f"y[{i}, {starts[i] + missing[0]}]"
+            )
             raise ValueError(
-                f"y[{i}] holds NaN as the label of observed timestep "
-                f"{missing[0]} of sequence {i}: every observed timestep needs a "
-                "label, and NaN is not one. (Labels past a sequence's end are "
-                "ignored.)"
+                f"{where} is NaN, where sequence {i} of X is observed: every "
+                "observed timestep needs a label, and NaN is not one. (Labels "
+                "at the padding steps of X are ignored.)"
             )
     return labels
 

@@ -232,20 +232,21 @@ def test_transcriber_nan_label_is_an_error(nan):
 
 @pytest.mark.parametrize("layout", ["list of objects", "float array", "padded X"])
 def test_tagger_nan_label_is_an_error(layout):
-    """NaN among the labels of observed timesteps; past a sequence's end (X
-    padded with NaN) labels are ignored, NaN or not."""
+    """NaN among the labels of observed timesteps, named by its place in y;
+    at X's padding steps labels are ignored, NaN or not."""
     X, y = tagging_data(n=12, m=8)
     y = (y == "up").astype(float)
     if layout == "list of objects":
         y = [np.array(["up" if v else "down" for v in row], dtype=object) for row in y]
         y[3][1] = np.nan
-        match = r"y\[3\] holds NaN as the label of observed timestep 1 of sequence 3"
+        match = r"y\[3\]\[1\] is NaN, where sequence 3 of X is observed"
     else:
+        X[3, :2] = np.nan  # leading padding: y[3, 2] is the first label read
         y[3, 6] = np.nan
-        match = r"y\[3\] holds NaN as the label of observed timestep 6 of sequence 3"
+        match = r"y\[3, 6\] is NaN, where sequence 3 of X is observed"
     if layout == "padded X":
         X[3, 6:] = np.nan
-        tagger(max_iter=1).fit(X, y)  # the NaN label is past the end
+        tagger(max_iter=1).fit(X, y)  # the NaN label is at padding
         return
     with pytest.raises(ValueError, match=match):
         tagger().fit(X, y)
