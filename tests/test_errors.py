@@ -163,6 +163,15 @@ def test_a_gap_in_an_integer_or_period_index_fails_at_fit(index, message):
         forecaster().fit(pd.Series(y.to_numpy(), index=regular), fh=[1])
 
 
+def test_x_given_to_predict_only_is_ignored_with_a_warning():
+    y = pd.Series(np.sin(np.arange(30.0)))
+    fitted = forecaster().fit(y, fh=[1, 2])
+    X = pd.DataFrame({"a": np.arange(32.0)})
+    with pytest.warns(UserWarning, match="X passed to predict is ignored"):
+        with_x = fitted.predict(X=X.iloc[30:])
+    np.testing.assert_array_equal(with_x, fitted.predict())
+
+
 def test_update_keeps_the_steps_of_the_series():
     """A RangeIndex continues with integers of any index class; a gap among
     the new points is refused, and leaves the stored series as it was."""

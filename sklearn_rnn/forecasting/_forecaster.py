@@ -24,7 +24,7 @@ from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 from sktime.utils.validation.forecasting import check_fh
 
 from .._lstm import LSTMRegressor
-from .._validation import _FLOAT32_MAX
+from .._validation import _FLOAT32_MAX, caller_stacklevel
 from ._calibration import (
     forecast_errors,
     gaussian_bounds,
@@ -201,7 +201,9 @@ class RNNForecaster(BaseForecaster):
     future ``X`` passed to :meth:`predict` is used. It must hold the last
     forecast time point; values missing for earlier steps (``fh=[2, 5]``
     needs steps 1 to 5) are carried forward from the last known ones.
-    Columns of ``y`` and ``X`` are matched by name.
+    Columns of ``y`` and ``X`` are matched by name. ``X`` passed to
+    :meth:`predict` by a forecaster fitted without it is ignored, with a
+    warning.
 
     Each series of a panel is forecast from its own last observation, so
     series may end at different times. :meth:`update` matches observations
@@ -548,7 +550,18 @@ class RNNForecaster(BaseForecaster):
 
     def _future_exog(self, X, plans, n_steps):
         """Exogenous rows for steps 1..n_steps of each series (recursive only)."""
-        if self._layout.exog_columns is None or self.strategy == "direct":
+        if self._layout.exog_columns is None:
+            if X is not None:
+                # Future values the user expects to matter; the networks
+                # have no input for them.
+                warnings.warn(
+                    "X passed to predict is ignored: RNNForecaster was fitted "
+                    "without exogenous X. Pass X to fit as well to use it.",
+                    UserWarning,
+                    stacklevel=caller_stacklevel(),
+                )
+            return None
+        if self.strategy == "direct":
             return None
         if X is None:
             raise ValueError(
