@@ -142,6 +142,39 @@ def test_panel_and_hierarchical_y_fit_one_global_model():
     assert intervals.shape == (9, 2)
 
 
+def test_a_frequency_pandas_infers_counts_as_one_that_is_set():
+    """An index read from a file has no frequency set, and a panel's time
+    level never has one: the inferred one gives the seasonal cycle and
+    places the forecasts (a date-indexed panel fitted, then failed at
+    predict, and a monthly series lost its cycle)."""
+    t = np.arange(96)
+    values = (
+        10
+        + 3 * np.sin(2 * np.pi * t / 12)
+        + np.random.RandomState(0).normal(scale=0.1, size=96)
+    )
+    months = pd.date_range("2000-01-31", periods=96, freq="ME")
+    fitted = [
+        small(max_iter=5).fit(pd.Series(values, index=index), fh=[1, 2])
+        for index in (months, pd.DatetimeIndex(list(months)))  # freq None
+    ]
+    assert fitted[1].window_length_ == fitted[0].window_length_ == 3 * 12
+    pd.testing.assert_series_equal(fitted[1].predict(), fitted[0].predict())
+    days = pd.date_range("2000-01-01", periods=40, freq="D")
+    ends = {"a": 40, "b": 35}  # series that end at different times
+    y = pd.concat(
+        [
+            pd.DataFrame(
+                {"v": values[:n]},
+                index=pd.MultiIndex.from_product([[key], days[:n]], names=["id", "t"]),
+            )
+            for key, n in ends.items()
+        ]
+    )
+    pred = small(window_length=5).fit(y, fh=[1]).predict()
+    assert list(pred.index) == [("a", days[-1] + days.freq), ("b", days[35])]
+
+
 def test_training_windows_are_ordered_oldest_first():
     """The regressor's early stopping holds out the newest windows of all series."""
     index = pd.MultiIndex.from_tuples(

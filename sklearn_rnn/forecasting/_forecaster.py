@@ -13,6 +13,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
+from pandas.tseries.frequencies import to_offset
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import (
     Interval,
@@ -70,8 +71,9 @@ class RNNForecaster(BaseForecaster):
     ----------
     window_length : int or "auto", default="auto"
         Steps of history each forecast reads. "auto" looks back three seasonal
-        cycles guessed from the index frequency (36 for monthly data, 21 for
-        daily, 72 for hourly, 36 for 2-hourly; 24 without a known frequency),
+        cycles guessed from the index frequency, set or inferred from the
+        time points (36 for monthly data, 21 for daily, 72 for hourly, 36
+        for 2-hourly; 24 without a known frequency),
         capped at half of what the shortest series leaves after the horizon
         and the calibration tail.
 
@@ -309,6 +311,7 @@ class RNNForecaster(BaseForecaster):
             for key, times, values, x in _split_frames(y, X, layout)
         ]
         _check_regular_times(series)
+        self._time_freq = _index_freq(series)
         if self.strategy == "recursive":
             horizon = 1
         else:
@@ -319,18 +322,18 @@ class RNNForecaster(BaseForecaster):
         tails = [0] * len(series)
         if self.calibration_fraction > 0:
             tails = tail_lengths([len(s.y) for s in series], self.calibration_fraction)
-        length = self._window_length(y, series, horizon, tails)
+        length = self._window_length(series, horizon, tails)
         geometry = Geometry(
             length,
             horizon,
             len(layout.columns),
-            self._level_span(y, length),
+            self._level_span(length),
             # A profile needs a whole cycle in the window: a window shorter
             # than the cycle (very short series) would repeat a part of it.
-            seasonal_anchor=length >= (self._period(y) or length + 1),
+            seasonal_anchor=length >= (self._period() or length + 1),
             # Without a known cycle the network's change is an extrapolated
             # trend: damp it over the horizon (see _reduction._DAMPING).
-            damping=1.0 if self._period(y) else _DAMPING,
+            damping=1.0 if self._period() else _DAMPING,
         )
         # Data that never go below zero (counts, amounts) get forecasts that
         # do not either; NaN leaves a column unbounded.
@@ -366,28 +369,30 @@ class RNNForecaster(BaseForecaster):
             )
 
     def _freq(self):
-        return getattr(self.cutoff, "freq", None)
+        """The frequency horizons count in (see ``_index_freq``)."""
+        # Forecasters pickled before it was stored: the cutoff's.
+        return getattr(self, "_time_freq", getattr(self.cutoff, "freq", None))
 
-    def _level_span(self, y, length):
+    def _level_span(self, length):
         """Values averaged into a window's level: one seasonal cycle.
 
         The mean over a cycle is a level without the season in it, and
         gives the network a level to revert to; without a known cycle, the
         last value, for series that wander like random walks.
         """
-        period = self._period(y)
+        period = self._period()
         return min(length, period) if period else 1
 
-    def _period(self, y):
+    def _period(self):
         """Steps per seasonal cycle guessed from the index, or None."""
-        return seasonal_period(getattr(_time_index(y), "freq", None))
+        return seasonal_period(self._freq())
 
-    def _window_length(self, y, series, horizon, tails):
+    def _window_length(self, series, horizon, tails):
         shortest = min(len(s.y) for s in series)
         if self.window_length != "auto":
             length = int(self.window_length)
         else:
-            period = self._period(y)
+            period = self._period()
             room = min(len(s.y) - t for s, t in zip(series, tails, strict=True))
             length = auto_window_length(period, room - horizon + 1)
         if shortest - horizon < length:
@@ -635,6 +640,44 @@ class RNNForecaster(BaseForecaster):
         return out
 
     # -- update ------------------------------------------------------------------
+
+    def update(self, y, X=None, update_params=True):
+        """Add new observations and, by default, train the networks further.
+
+        As sktime's :meth:`~sktime.forecasting.base.BaseForecaster.update`,
+        except that an update that fails leaves the forecaster as it was:
+        sktime moves the cutoff and stores the new data before this
+        forecaster checks them.
+
+        Parameters
+        ----------
+        y : pd.Series or pd.DataFrame
+            New observations of the series (a panel or hierarchical frame
+            for such a ``y``). They must continue each series without a gap;
+            values at time points already seen replace the stored ones.
+        X : pd.DataFrame, default=None
+            Exogenous data at the time points of ``y``; needed if ``fit``
+            had ``X``.
+        update_params : bool, default=True
+            Continue training each network on all windows; False only moves
+            the forecast origin.
+
+        Returns
+        -------
+        self : RNNForecaster
+            The updated forecaster.
+        """
+        state = {
+            name: getattr(self, name)
+            for name in ("_cutoff", "_y", "_X")
+            if hasattr(self, name)
+        }
+        try:
+            return super().update(y, X=X, update_params=update_params)
+        except BaseException:
+            for name, value in state.items():
+                setattr(self, name, value)
+            raise
 
     def _update(self, y, X=None, update_params=True):
         if self._layout.exog_columns is not None and X is None:
@@ -905,6 +948,24 @@ def _check_regular_times(series):
             f"of consecutive observations would span different lengths of "
             f"time. {remedy}"
         )
+
+
+def _index_freq(series):
+    """The frequency that horizons count in: the index's own, or the one
+    pandas infers from it. An index parsed from a file often has none set,
+    and the time level of a panel never has one; without it, the seasonal
+    cycle would go unseen and the forecasts of a panel could not be placed
+    in time. None for an integer index."""
+    for s in series:
+        times = s.times
+        if isinstance(times, pd.PeriodIndex):
+            return times.freq
+        if isinstance(times, pd.DatetimeIndex):
+            if times.freq is not None:
+                return times.freq
+            if len(times) >= 3:
+                return to_offset(pd.infer_freq(times))
+    return None
 
 
 def _index_kind(times):
