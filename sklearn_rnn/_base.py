@@ -514,9 +514,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
     def _check_same_network(self, how):
         """Raise if a parameter built into the fitted network has changed.
 
-        Estimators fitted before the check existed (pickles of older
-        versions) have no record of their network's parameters and are
-        trusted.
+        ``how`` is "warm_start=True", "partial_fit" or "save". Estimators
+        fitted before the check existed (pickles of older versions) have no
+        record of their network's parameters and are trusted.
         """
         built = getattr(self, "_built_with_", None)
         if built is None:
@@ -531,13 +531,25 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             for name in names
             if not _same_value(built.get(name), now.get(name))
         ]
-        if changed:
+        if not changed:
+            return
+        changed = "; ".join(changed)
+        if how == "save":
+            # The file holds the parameters, and load builds the network
+            # from them: it would not fit these weights.
             raise ValueError(
-                f"{type(self).__name__}: {how} trains the fitted network further, "
-                f"but {'; '.join(changed)} changed since it was built. Set "
-                "warm_start=False and call fit to train a new network with the "
-                "new values, or set them back."
+                f"{type(self).__name__}: save writes the parameters with the "
+                f"weights, and sklearn_rnn.load builds the network from them, "
+                f"but {changed} changed since the network was built. Set them "
+                "back before saving, or fit again to train a network with the "
+                "new values."
             )
+        raise ValueError(
+            f"{type(self).__name__}: {how} trains the fitted network further, "
+            f"but {changed} changed since it was built. Set warm_start=False "
+            "and call fit to train a new network with the new values, or set "
+            "them back."
+        )
 
     def _warn_if_not_converged(self, result, baseline, early):
         """Warn, as MLPClassifier does, when max_iter ended training.
@@ -890,6 +902,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             If a parameter or fitted attribute is not a plain value (a class,
             a callback object, a RandomState instance as ``random_state``):
             the format stores no code. Pickle such an estimator instead.
+        ValueError
+            If a parameter that builds the network (``hidden_size``,
+            ``random_crop``...) was changed with ``set_params`` since the fit:
+            the file would not describe the fitted network.
         IsADirectoryError, FileNotFoundError
             If ``path`` is a directory, or its directory does not exist.
 
@@ -910,6 +926,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         True
         """
         check_is_fitted(self)
+        self._check_same_network("save")
         from ._persistence import save_estimator
 
         save_estimator(self, path)

@@ -178,6 +178,23 @@ def test_variable_length_sequences(tmp_path, params):
     )
 
 
+def test_save_refuses_a_network_parameter_changed_since_fit(tmp_path):
+    """The file's parameters build the network at load: changed with
+    set_params, they would not fit the weights (hidden_size), or would
+    predict otherwise without a word (random_crop)."""
+    X, y = sequence_data(LSTMRegressor, n=30, m=70, p=1)
+    reg = fast(LSTMRegressor).fit(X, y)
+    for name, value in (("hidden_size", 16), ("random_crop", 0.5)):
+        original = reg.get_params()[name]
+        reg.set_params(**{name: value})
+        with pytest.raises(ValueError, match=f"save writes the parameters.*{name}"):
+            reg.save(tmp_path / "model.safetensors")
+        assert not (tmp_path / "model.safetensors").exists()
+        reg.set_params(**{name: original})
+    loaded = round_trip(reg, tmp_path)  # set back: saves and loads the same
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+
+
 def test_warm_start_after_load_trains_as_the_original(tmp_path):
     X, y = sequence_data(LSTMRegressor, n=60, m=8, p=2)
     reg = fast(LSTMRegressor, max_iter=3).fit(X, y)
