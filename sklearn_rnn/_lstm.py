@@ -131,7 +131,9 @@ class _ManyToOne(BaseRecurrent):
             if key.startswith(_MODULE_PREFIX) or key in self._module_params
         }
         super().set_params(**params)
-        self._module_params.update(extra)
+        # A new dict, not an update in place: a shallow copy of the estimator
+        # (copy.copy) shares the old one, as it shares no other parameter.
+        self._module_params = {**self._module_params, **extra}
         return self
 
     def _module_kwargs(self):

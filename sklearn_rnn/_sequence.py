@@ -136,17 +136,21 @@ class _SequenceOutputs(BaseRecurrent):
             outputs.extend(logits[i, :n] for i, n in enumerate(lengths.tolist()))
         return outputs, sequences
 
-    def _check_labels_known(self, labels):
-        """Raise if ``labels`` (1-D) holds a label not seen in training."""
+    def _check_labels_known(self, labels, remedy=None):
+        """Raise if ``labels`` (1-D) holds a label not seen in training;
+        ``remedy`` ends the message (by default, for scoring)."""
         if isinstance(labels, np.ndarray):
             labels = labels.tolist()  # Python values: readable in the message
         unseen = set(labels) - set(self.classes_.tolist())
         if unseen:
+            remedy = (
+                remedy or "Score on labels of the training set, or refit with them."
+            )
+            shown = ", ".join(sorted(map(repr, unseen))[:10])
             raise ValueError(
-                f"y contains label(s) {sorted(map(repr, unseen))[:10]} never seen in "
+                f"y contains label(s) [{shown}] never seen in "
                 f"training; {type(self).__name__} knows only the classes_ "
-                f"{self.classes_.tolist()[:20]}. Score on labels of the "
-                "training set, or refit with them."
+                f"{self.classes_.tolist()[:20]}. {remedy}"
             )
 
 
@@ -931,7 +935,11 @@ class LSTMTranscriber(_SequenceOutputs):
         flat = [label for yi in y for label in yi]
         if warm:
             classes = self.classes_
-            self._check_labels_known(flat)
+            self._check_labels_known(
+                flat,
+                "warm_start=True needs the classes of the first fit: set "
+                "warm_start=False to train a new network on the new labels.",
+            )
         else:
             if not flat:
                 raise ValueError(

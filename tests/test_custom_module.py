@@ -1,5 +1,6 @@
 """module=: a user's torch module inside the estimators."""
 
+import copy
 import pickle
 import warnings
 
@@ -66,6 +67,10 @@ def test_module_params_are_estimator_params():
     bare = custom(LSTMClassifier).set_params(module__width=3, max_iter=2)
     assert bare.get_params()["module__width"] == 3
     assert bare.max_iter == 2
+    # A shallow copy's set_params leaves the original alone, as for any
+    # other parameter.
+    copy.copy(bare).set_params(module__width=9)
+    assert bare.get_params()["module__width"] == 3
     assert "module__width=7" in repr(est)
     typo = LSTMClassifier(module=TinyLSTM, width=3)  # sklearn: no error in init
     assert typo.get_params()["width"] == 3

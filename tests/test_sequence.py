@@ -252,6 +252,14 @@ def test_tagger_nan_label_is_an_error(layout):
         tagger().fit(X, y)
 
 
+def test_transcriber_warm_start_names_the_new_labels_and_the_remedy():
+    X, words = words_data(n=12)
+    model = transcriber(max_iter=1, warm_start=True).fit(X, words)
+    new = [w.replace(words[0][0], "z") for w in words]
+    with pytest.raises(ValueError, match=r"\['z'\] never seen.*warm_start=True needs"):
+        model.fit(X, new)
+
+
 def test_transcriber_all_empty_is_an_error():
     X, _ = words_data(n=10)
     with pytest.raises(ValueError, match="Every label sequence in y is empty"):
