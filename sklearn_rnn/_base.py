@@ -656,19 +656,21 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         return RecurrentNetwork(
             n_features=n_features,
             n_outputs=n_outputs,
-            cell=self.cell,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
-            fc_size=self.fc_size,
-            patch_size=patch_size,
-            conv_channels=self.conv_channels,
-            kernel_size=self.kernel_size,
-            readout=self.readout,
             random_crop=fraction,
             min_crop=min_steps,
-            instance_norm=self.instance_norm,
+            **_python_values(
+                cell=self.cell,
+                hidden_size=self.hidden_size,
+                num_layers=self.num_layers,
+                bidirectional=self.bidirectional,
+                dropout=self.dropout,
+                fc_size=self.fc_size,
+                patch_size=patch_size,
+                conv_channels=self.conv_channels,
+                kernel_size=self.kernel_size,
+                readout=self.readout,
+                instance_norm=self.instance_norm,
+            ),
         )
 
     def _size_parameters(self, patch_size):
@@ -1022,6 +1024,20 @@ def _module_outputs(module, sequences, index, device):
     x, lengths = sequences.batch(index)
     x = torch.from_numpy(x).to(device)
     return module(x, None if lengths is None else torch.from_numpy(lengths))
+
+
+def _python_values(**params):
+    """``params`` with NumPy scalars (``np.int64`` from a grid built with
+    ``np.arange``, ``np.bool_``), alone or in a tuple, as Python values:
+    the parameter checks accept them as integers and booleans, and torch's
+    layers do not."""
+
+    def plain(value):
+        if isinstance(value, tuple):
+            return tuple(plain(v) for v in value)
+        return value.item() if isinstance(value, np.generic) else value
+
+    return {name: plain(value) for name, value in params.items()}
 
 
 def _same_value(a, b):

@@ -17,7 +17,7 @@ import torch
 from sklearn.base import _fit_context
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._base import BaseRecurrent, Targets
+from ._base import BaseRecurrent, Targets, _python_values
 from ._modules import IGNORE_INDEX, CTCLoss, TimestepCrossEntropy, TimestepNetwork
 
 
@@ -92,14 +92,16 @@ class _SequenceOutputs(BaseRecurrent):
         return TimestepNetwork(
             n_features=n_features,
             n_outputs=n_outputs,
-            cell=self.cell,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
-            fc_size=self.fc_size,
-            patch_size=patch_size,
             expand_patches=self._expand_patches,
+            **_python_values(
+                cell=self.cell,
+                hidden_size=self.hidden_size,
+                num_layers=self.num_layers,
+                bidirectional=self.bidirectional,
+                dropout=self.dropout,
+                fc_size=self.fc_size,
+                patch_size=patch_size,
+            ),
         )
 
     def _store_targets(self, targets):

@@ -17,7 +17,12 @@ from sklearn.model_selection import (
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_rnn import LSTMClassifier, LSTMRegressor, SlidingWindowTransformer
+from sklearn_rnn import (
+    LSTMClassifier,
+    LSTMRegressor,
+    LSTMTagger,
+    SlidingWindowTransformer,
+)
 
 data = partial(sequence_data, n=60, m=8, noise=0, labels="int")
 
@@ -70,6 +75,27 @@ def test_a_pickle_from_a_gpu_unpickles_on_the_cpu(monkeypatch):
         restored = pickle.loads(pickled)
     assert restored.net_.device == "cpu"
     np.testing.assert_array_equal(restored.predict(X), expected)
+
+
+@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor, LSTMTagger])
+def test_numpy_scalars_build_the_network(Estimator):
+    """A grid from np.arange gives np.int64, which the parameter checks
+    accept as integers: torch's layers must get Python values."""
+    X, y = data(Estimator if Estimator is not LSTMTagger else LSTMClassifier)
+    params = dict(
+        hidden_size=np.int64(4),
+        num_layers=np.int64(1),
+        bidirectional=np.bool_(True),
+        max_iter=1,
+        random_state=0,
+        device="cpu",
+    )
+    if Estimator is LSTMTagger:
+        y = np.where(X[..., 0] > 0, "up", "down")  # a label per timestep
+    else:
+        params["conv_channels"] = (np.int64(2), np.int64(3))
+    est = Estimator(**params).fit(X, y)
+    assert est.net_.module_.rnn.hidden_size == 4
 
 
 def test_pickle_holds_the_weights_once():
