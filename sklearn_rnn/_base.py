@@ -33,6 +33,8 @@ from ._validation import (
     check_allocation,
     check_column_names,
     check_sequences,
+    column_names,
+    record_column_names,
     warn_if_transposed,
 )
 
@@ -274,7 +276,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             )
         y = self._check_fit_targets(y, sequences)
         y, weights, rows = self._check_sample_weight(sample_weight, y, len(sequences))
-        check_column_names(self, X, reset=True)  # once X and y are accepted
+        # Recorded once the fit succeeds: a failed fit keeps the fitted model.
+        names = column_names(X)
         targets = self._encode_targets(y, warm, weights)
         random_state = self.random_state
         if random_state is None:
@@ -304,6 +307,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             )
             self._check_finite_outputs(module, sequences, device)
         self._set_fitted(result, sequences, targets, patch_size, valid is not None)
+        record_column_names(self, names)
         if not warm:
             self._built_with_ = self._network_signature()
         self._partial_ = None  # a later partial_fit starts its own optimizer

@@ -622,6 +622,27 @@ def _timestep_labels(X):
     return None
 
 
+def column_names(X):
+    """The column names that ``fit`` records for ``X``, validated (sklearn's
+    error for names of mixed types), without touching any estimator: fit
+    records them only once it has succeeded."""
+    from sklearn.utils.validation import _get_feature_names
+
+    features = _get_feature_names(X) if _is_panel_frame(X) else None
+    return features, _timestep_labels(X)
+
+
+def record_column_names(estimator, names):
+    """Set what :func:`column_names` returned on a fitted ``estimator``, as
+    sklearn's ``_check_feature_names(reset=True)`` sets its own."""
+    features, timesteps = names
+    if features is not None:
+        estimator.feature_names_in_ = features
+    elif hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
+    estimator._timestep_names_in = timesteps
+
+
 def check_column_names(estimator, X, *, reset):
     """Record (``reset=True``, in fit) or check the column names of ``X``.
 
@@ -637,12 +658,11 @@ def check_column_names(estimator, X, *, reset):
     """
     from sklearn.utils.validation import _check_feature_names
 
+    if reset:
+        record_column_names(estimator, column_names(X))
+        return
     panel = _is_panel_frame(X)
     timesteps = _timestep_labels(X)
-    if reset:
-        _check_feature_names(estimator, X if panel else None, reset=True)
-        estimator._timestep_names_in = timesteps
-        return
     # Features: sklearn's warnings and errors (names absent from a 2-D
     # frame or an array give its "does not have valid feature names").
     _check_feature_names(estimator, X if panel else None, reset=False)

@@ -349,6 +349,22 @@ def test_a_refused_warm_start_leaves_the_column_names():
         reg.predict(renamed)
 
 
+def test_a_failed_fit_keeps_the_column_names_of_the_fitted_model():
+    import pandas as pd
+
+    X, y = sequence_data(LSTMClassifier, n=20, m=4, p=1)
+    named = pd.DataFrame(X[:, :, 0], columns=[f"t{i}" for i in range(4)])
+    clf = fast(LSTMClassifier).fit(named, y)
+    renamed = named.set_axis([f"u{i}" for i in range(4)], axis=1)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        clf.fit(renamed, np.full(len(y), y[0]))  # one class: refused
+    clf.predict(named)  # still the names of the fitted model
+    with pytest.raises(ValueError, match="feature names should match"):
+        clf.predict(renamed)
+    clf.fit(X, y)  # a successful fit on an array forgets the names
+    clf.predict(renamed)
+
+
 def test_a_custom_modules_own_parameters_are_its_network():
     """With module=, module__<name> parameters build the network; the
     built-in network's sizes are unused and may change."""
