@@ -822,8 +822,28 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         with torch.inference_mode(), _torch_threads(n_threads):
             for lo in range(0, len(sequences), _PREDICT_BATCH):
                 batch = slice(lo, lo + _PREDICT_BATCH)
-                outputs.append(_module_outputs(module, sequences, batch, device))
+                out = _module_outputs(module, sequences, batch, device)
+                row = _first_non_finite(out)
+                if row is not None:
+                    self._raise_non_finite(sequences, lo + row)
+                outputs.append(out)
         return outputs, sequences
+
+    def _raise_non_finite(self, sequences, i):
+        """Predictions must never be NaN: name the sequence that overflowed.
+
+        Finite inputs far outside the training data's range (1e38 where
+        training saw values near 1) overflow float32 inside the network.
+        """
+        x, _ = sequences.batch(np.array([i]))
+        with np.errstate(invalid="ignore"):
+            peak = np.nanmax(np.abs(x)) if np.isfinite(x).any() else np.nan
+        raise ValueError(
+            f"{type(self).__name__}'s network outputs for sequence {i} of X are "
+            f"not finite: its values (up to {peak:.3g} in absolute value) lie "
+            "too far outside the range of the training data for float32 "
+            "arithmetic. Check the scale and units of X."
+        )
 
     def _n_threads(self, module, batch_size):
         """Torch intra-op threads for running ``module`` on batches of a size.
@@ -1020,6 +1040,29 @@ def _resolve_device(device, owner):
 # that overlap in threads would restore each other's seeded states. They are
 # serialised instead (they are short, except training with dropout).
 _GLOBAL_RNG_LOCK = threading.RLock()
+
+
+def _first_non_finite(out):
+    """Position in the batch of the first sequence with a non-finite output
+    (for per-step outputs ``(logits, lengths)``, at its observed steps), or
+    None."""
+    values = out[0] if isinstance(out, tuple) else out
+    # The common case in one reduction; NumPy's costs a third of torch's on
+    # the small batches of single-sequence predictions.
+    if values.device.type == "cpu":
+        finite = np.isfinite(values.numpy()).all()
+    else:
+        finite = torch.isfinite(values).all()
+    if finite:
+        return None
+    if isinstance(out, tuple):
+        logits, lengths = out
+        observed = torch.arange(logits.shape[1]) < lengths.cpu()[:, None]
+        bad = ~torch.isfinite(logits).all(dim=-1) & observed.to(logits.device)
+    else:
+        bad = ~torch.isfinite(out.reshape(len(out), -1))
+    rows = bad.any(dim=1).nonzero()
+    return int(rows[0, 0]) if len(rows) else None
 
 
 def _module_outputs(module, sequences, index, device):

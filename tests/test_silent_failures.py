@@ -6,7 +6,7 @@ Each test failed before its fix: it shows the wrong result, not just an error.
 import numpy as np
 import pandas as pd
 import pytest
-from _helpers import ESTIMATORS, fast, interrupt_at, sequence_data
+from _helpers import ESTIMATORS, fast, interrupt_at, outputs, sequence_data
 from sklearn.metrics import r2_score
 
 from sklearn_rnn import (
@@ -331,6 +331,19 @@ def test_a_fit_whose_last_step_overflows_raises(Estimator):
     with pytest.raises(ValueError, match=r"diverged.*outputs are not finite"):
         estimator.fit(X, y)
     assert not hasattr(estimator, "net_")
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_inputs_that_overflow_the_network_raise_at_predict(Estimator):
+    """Finite, but far outside the training data's range: float32 overflows
+    inside the network, and NaN must not come back as a prediction."""
+    X, y = sequence_data(Estimator, n=20)
+    est = fast(Estimator).fit(X, y)
+    wild = X[:3].copy()
+    wild[2] *= 1e38
+    with pytest.raises(ValueError, match=r"outputs for sequence 2 of X are not"):
+        est.predict(wild)
+    assert np.isfinite(outputs(est, X[:2])).all()
 
 
 @pytest.mark.parametrize("weights", [[np.nan], [-1.0], [0, 0], ["heavy"]])
