@@ -862,11 +862,22 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
                 random_state=rng,
             )
         except ValueError as exc:
+            # Each part needs a sample of every class that can be split.
+            n_classes, n = np.count_nonzero(counts >= 2), len(index)
+            n_valid = math.ceil(n * self.validation_fraction)
+            if n_classes == 0:
+                remedy = "every class has a single sample, so none can be held out:"
+            elif n_valid < n_classes:
+                remedy = f"use validation_fraction >= {n_classes / n:.2g}, or"
+            elif n - n_valid < n_classes:
+                remedy = "use a smaller validation_fraction, or"
+            else:
+                remedy = "use more samples, or"
             raise ValueError(
                 f"Early stopping could not hold out a stratified "
                 f"validation_fraction={self.validation_fraction} of the "
-                f"{len(targets)} samples ({exc}). Use more samples, a larger "
-                "validation_fraction, or early_stopping=False."
+                f"{len(targets)} samples ({exc}): {remedy} set "
+                "early_stopping=False."
             ) from exc
         singletons = np.flatnonzero(counts[targets] < 2)
         return np.sort(np.concatenate([train, singletons])), np.sort(valid)
@@ -1457,6 +1468,16 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
                 f"Early stopping would hold out all {n} samples "
                 f"(validation_fraction={self.validation_fraction}). Use more "
                 "samples or early_stopping=False."
+            )
+        if n_valid < 2:
+            # R² of one sample is undefined (NaN validation_scores_), and the
+            # mean of one target predicts it exactly: every fit would be
+            # reported as having learned nothing.
+            raise ValueError(
+                f"Early stopping would hold out 1 of the {n} samples "
+                f"(validation_fraction={self.validation_fraction}); the "
+                "validation score (R²) needs at least 2. Use more samples, "
+                f"validation_fraction >= {2 / n:.2g}, or early_stopping=False."
             )
         return np.arange(n - n_valid), np.arange(n - n_valid, n)
 

@@ -187,6 +187,30 @@ def test_classifier_validation_split_is_stratified():
         fast(LSTMClassifier, early_stopping=True).fit(np.zeros((4, 3, 1)), [0, 0, 1, 1])
 
 
+@pytest.mark.parametrize(
+    ("fraction", "y", "remedy"),
+    [
+        (0.95, [0, 1] * 10, "use a smaller validation_fraction, or set"),
+        (0.05, [0, 1] * 10, r"use validation_fraction >= 0\.1, or set"),
+        (0.1, [0, 1, 2], "every class has a single sample, so none can be held"),
+    ],
+)
+def test_a_stratified_split_that_fails_says_which_way_to_go(fraction, y, remedy):
+    X = np.zeros((len(y), 3, 1))
+    clf = fast(LSTMClassifier, early_stopping=True, validation_fraction=fraction)
+    with pytest.raises(ValueError, match=remedy):
+        clf.fit(X, y)
+
+
+def test_regression_early_stopping_needs_two_held_out_samples():
+    """R² of one sample is undefined, and its mean predicts it exactly."""
+    X, y = regression_data(n=10)
+    with pytest.raises(ValueError, match=r"hold out 1 of the 10 samples.*>= 0\.2"):
+        fast(LSTMRegressor, early_stopping=True).fit(X, y)
+    reg = fast(LSTMRegressor, early_stopping=True, validation_fraction=0.2).fit(X, y)
+    assert np.isfinite(reg.validation_scores_).all()
+
+
 def test_early_stopping_auto_depends_on_the_sample_count():
     assert not LSTMRegressor()._early_stopping_on(999)
     assert LSTMRegressor()._early_stopping_on(1000)
