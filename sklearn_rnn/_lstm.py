@@ -489,7 +489,9 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         as in skorch; a name of the estimator's own callbacks raises an
         error. Each fit trains deep copies, as :func:`~sklearn.base.clone`
         makes: the parameter is left unchanged and the fitted callbacks are
-        in ``net_.callbacks_``. See :ref:`callbacks`.
+        in ``net_.callbacks_``. skorch's scoring callbacks see the
+        network's raw outputs (logits, standardised targets), not those of
+        ``predict``. See :ref:`callbacks`.
 
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the cross-entropy loss, as in
@@ -1172,7 +1174,9 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         as in skorch; a name of the estimator's own callbacks raises an
         error. Each fit trains deep copies, as :func:`~sklearn.base.clone`
         makes: the parameter is left unchanged and the fitted callbacks are
-        in ``net_.callbacks_``. See :ref:`callbacks`.
+        in ``net_.callbacks_``. skorch's scoring callbacks see the
+        network's raw outputs (logits, standardised targets), not those of
+        ``predict``. See :ref:`callbacks`.
 
     **module_params : dict
         The ``module__<name>=value`` parameters, passed to the constructor

@@ -327,7 +327,9 @@ class LSTMTagger(_SequenceOutputs):
         as in skorch; a name of the estimator's own callbacks raises an
         error. Each fit trains deep copies, as :func:`~sklearn.base.clone`
         makes: the parameter is left unchanged and the fitted callbacks are
-        in ``net_.callbacks_``. See :ref:`callbacks`.
+        in ``net_.callbacks_``. skorch's scoring callbacks see the
+        network's raw outputs (logits, standardised targets), not those of
+        ``predict``. See :ref:`callbacks`.
 
     Attributes
     ----------
@@ -762,7 +764,9 @@ class LSTMTranscriber(_SequenceOutputs):
         as in skorch; a name of the estimator's own callbacks raises an
         error. Each fit trains deep copies, as :func:`~sklearn.base.clone`
         makes: the parameter is left unchanged and the fitted callbacks are
-        in ``net_.callbacks_``. See :ref:`callbacks`.
+        in ``net_.callbacks_``. skorch's scoring callbacks see the
+        network's raw outputs (logits, standardised targets), not those of
+        ``predict``. See :ref:`callbacks`.
 
     Attributes
     ----------

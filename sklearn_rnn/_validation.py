@@ -686,15 +686,19 @@ def check_column_names(estimator, X, *, reset):
         if (fitted == timesteps).all():
             return
         fitted_set, seen = set(fitted), set(timesteps)
-        if fitted_set == seen:
-            detail = "Column names must be in the same order as they were in fit."
-        else:
+        if fitted_set != seen:
             unseen = [c for c in timesteps if c not in fitted_set][:5]
             missing = [c for c in fitted if c not in seen][:5]
-            detail = (
-                f"Column names unseen at fit time: {unseen}; seen at fit time, "
-                f"yet now missing: {missing}."
+            raise ValueError(
+                "The feature names should match those that were passed during "
+                f"fit.\nColumn names unseen at fit time: {unseen}; seen at fit "
+                f"time, yet now missing: {missing}. The columns of a 2-D "
+                "DataFrame are the timesteps of univariate sequences, and "
+                f"these are not the timesteps {name} was fitted on. Pass the "
+                "columns of fit (X[fitted_columns]), or a NumPy array if the "
+                "labels differ on purpose."
             )
+        detail = "Column names must be in the same order as they were in fit."
     else:
         # Sequences of another length: the shared labels keep their order.
         position = {c: i for i, c in enumerate(fitted)}

@@ -222,8 +222,11 @@ def test_2d_frames_columns_are_timesteps_and_their_order_is_checked(named):
         clf.predict(shuffled)
     if named:
         renamed = frame.rename(columns={"t0": "u0"})
-        with pytest.raises(ValueError, match=r"unseen at fit time: \['u0'\]"):
+        with pytest.raises(ValueError, match=r"unseen at fit time: \['u0'\]") as info:
             clf.predict(renamed)
+        # Other labels, not another order: the message says so.
+        assert "not the timesteps LSTMClassifier was fitted on" in str(info.value)
+        assert "different order" not in str(info.value)
         with pytest.warns(UserWarning, match="does not have valid column names") as w:
             np.testing.assert_allclose(clf.predict_proba(X), proba, rtol=1e-5)
         assert w[0].filename == __file__  # points at the user's call
