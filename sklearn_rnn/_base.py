@@ -648,8 +648,16 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         return float(value), 1
 
     def _resolve_patch_size(self, sequences):
+        longest = sequences.max_length()
         if self.patch_size == "auto":
-            return max(1, math.ceil(sequences.max_length() / _MAX_AUTO_STEPS))
+            return max(1, math.ceil(longest / _MAX_AUTO_STEPS))
+        if self.patch_size > longest:
+            # The padding of one such patch is allocated at every step.
+            raise ValueError(
+                f"patch_size={self.patch_size} is longer than the longest "
+                f"sequence of X ({longest} timesteps): the patch would be mostly "
+                f"padding. Use patch_size <= {longest}, or 'auto'."
+            )
         return self.patch_size
 
     def _build_network(self, n_features, n_outputs, patch_size):
@@ -680,10 +688,18 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
     def _size_parameters(self, patch_size):
         """The parameters that set the network's size, and how to shrink it,
         for error messages."""
+        sizes = {
+            "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "patch_size": patch_size,
+            "fc_size": self.fc_size,
+            # The stem, where the estimator has one.
+            "conv_channels": getattr(self, "conv_channels", None),
+        }
+        given = {name: value for name, value in sizes.items() if value is not None}
         return (
-            f"hidden_size={self.hidden_size}, num_layers={self.num_layers}, "
-            f"patch_size={patch_size}",
-            "Use a smaller hidden_size, num_layers or patch_size.",
+            ", ".join(f"{name}={value}" for name, value in given.items()),
+            f"Use smaller values of {', '.join(given)}.",
         )
 
     def _init_module(self, sequences, train, targets, patch_size):

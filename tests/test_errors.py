@@ -39,6 +39,21 @@ def test_a_tensor_requiring_grad_names_the_remedy():
         fast(LSTMRegressor).fit(X, torch.tensor(y, requires_grad=True))
 
 
+def test_a_patch_longer_than_every_sequence_is_refused():
+    X, y = sequence_data(LSTMClassifier, n=10, m=10)
+    with pytest.raises(ValueError, match=r"patch_size=100000000 is longer than"):
+        fast(LSTMClassifier, patch_size=10**8).fit(X, y)
+    fast(LSTMClassifier, patch_size=10).fit(X, y)  # one patch: the whole sequence
+
+
+def test_the_size_error_names_every_size_parameter():
+    X, y = sequence_data(LSTMRegressor, n=10)
+    with pytest.raises(
+        ValueError, match=r"fc_size=1000000000.*smaller values of .*fc_size"
+    ):
+        fast(LSTMRegressor, fc_size=10**9).fit(X, y)
+
+
 def test_regression_targets_of_different_lengths_name_the_rows():
     X, _ = sequence_data(LSTMRegressor, n=10)
     y = [[1.0, 2.0]] * 4 + [[1.0]] + [[1.0, 2.0]] * 5
