@@ -652,11 +652,17 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         if self.patch_size == "auto":
             return max(1, math.ceil(longest / _MAX_AUTO_STEPS))
         if self.patch_size > longest:
-            # The padding of one such patch is allocated at every step.
-            raise ValueError(
-                f"patch_size={self.patch_size} is longer than the longest "
-                f"sequence of X ({longest} timesteps): the patch would be mostly "
-                f"padding. Use patch_size <= {longest}, or 'auto'."
+            # Valid (one patch per sequence, and a stem dilated further), but
+            # each batch is padded to a whole patch, which the weights' size
+            # check does not see.
+            channels = getattr(self, "conv_channels", None) or 1
+            width = max(np.max(channels), sequences.n_features)
+            rows = self._batch_size(len(sequences))
+            check_allocation(
+                2 * 4 * rows * self.patch_size * width,  # values and gradients
+                f"A batch padded to patch_size={self.patch_size} (the longest "
+                f"sequence of X has {longest} timesteps)",
+                f"Use patch_size <= {longest}, or 'auto'.",
             )
         return self.patch_size
 

@@ -205,12 +205,13 @@ def check_sequences(X, *, estimator=None, n_features=None):
             "train their own network and cannot backpropagate into X. Pass "
             "X.detach() (or X.detach().cpu().numpy())."
         )
+    panel = _is_panel_frame(X)
     if isinstance(X, pd.DataFrame):
         X = _frame_to_arrays(X)
     elif isinstance(X, pd.Series):
         X = X.to_numpy()
     if isinstance(X, (list, tuple)):
-        seqs = _check_list(X, name)
+        seqs = _check_list(X, name, panel=panel)
     else:
         seqs = _check_array(X, name)
     if len(seqs) == 0:
@@ -364,6 +365,15 @@ def as_numeric(X, name="X"):
             f"{name} must be numeric. Complex data not supported (got an "
             f"array of dtype {X.dtype})."
         )
+    if X.dtype == object and X.size and _is_array_like(X.flat[0]):
+        # np.asarray of sequences of different lengths (or a Series of
+        # them): NumPy's message would speak of "setting an array element
+        # with a sequence".
+        raise ValueError(
+            f"{name} is an object array of {type(X.flat[0]).__name__} items, "
+            "sequences of different lengths. Pass them as a list of arrays, "
+            f"list({name}), which holds ragged sequences."
+        )
     if X.dtype.kind in "OUSb":
         try:
             X = X.astype(np.float64)
@@ -377,6 +387,10 @@ def as_numeric(X, name="X"):
     elif X.dtype.kind not in "fiu":
         raise ValueError(f"{name} must be numeric, got an array of dtype {X.dtype}.")
     return X
+
+
+def _is_array_like(value):
+    return isinstance(value, (np.ndarray, list, tuple, pd.Series))
 
 
 def as_sequence_list(sequences, name="X"):
@@ -540,11 +554,12 @@ def _pad_bounds(isnan, offset, lengths, starts):
     starts[:] = first
 
 
-def _check_list(X, name):
+def _check_list(X, name, panel=False):
     """A list holds its sequences' lengths: every value must be observed.
 
     The rule does not depend on whether the sequences happen to share one
-    shape: NaN in a list is always an error, never padding.
+    shape: NaN in a list is always an error, never padding. ``panel``: the
+    list comes from an sktime panel DataFrame, whose rows give the lengths.
     """
     arrays = as_sequence_list(X)
     for i, a in enumerate(arrays):
@@ -552,11 +567,18 @@ def _check_list(X, name):
             _check_float32_range(a[None], offset=i)
             t = np.argwhere(~np.isfinite(a))[0][0]
             what = "NaN" if np.isnan(a).any() else "infinity"
+            given = (
+                "an instance of a panel DataFrame must be fully observed, "
+                "since its rows give its length. Impute missing values, or "
+                "drop the rows of unobserved timesteps, first."
+                if panel
+                else "a sequence given in a list must be fully observed, since "
+                "the list gives its length. Impute missing values first, or "
+                "pass a 3-D array whose NaN rows at the start or end mark "
+                "padding."
+            )
             raise ValueError(
-                f"Sequence {i} of X contains {what} (timestep {t}); a sequence "
-                "given in a list must be fully observed, since the list gives "
-                "its length. Impute missing values first, or pass a 3-D array "
-                "whose NaN rows at the start or end mark padding."
+                f"Sequence {i} of X contains {what} (timestep {t}); {given}"
             )
     if len({a.shape for a in arrays}) == 1:
         # Equal shapes: the same as the stacked array (no padding to find).
@@ -586,6 +608,15 @@ def _frame_to_arrays(X):
         return [g.to_numpy() for _, g in groups]
     if len(X) and X.dtypes.eq(object).all() and isinstance(X.iat[0, 0], pd.Series):
         # nested_univ: each cell is a Series over time.
+        for i, row in enumerate(X.values):
+            lengths = [len(cell) for cell in row]
+            if len(set(lengths)) > 1:
+                raise ValueError(
+                    f"Instance {i} of X (sktime's nested_univ format) has "
+                    f"features of different lengths {lengths}: the features of "
+                    "one instance must cover the same timesteps. Truncate or "
+                    "resample them to one length first."
+                )
         return [np.column_stack([cell.to_numpy() for cell in row]) for row in X.values]
     return X.to_numpy()
 

@@ -151,6 +151,26 @@ def test_sktime_panel_formats(Estimator):
     np.testing.assert_allclose(outputs(est, nested), expected, rtol=1e-5)
 
 
+def test_malformed_panels_and_ragged_arrays_get_a_remedy():
+    """Errors in the terms of the format given, not NumPy's."""
+    X, y = make_data(n=6, m=5, p=2)
+    clf = fast(LSTMClassifier)
+    multiindex, nested = panel_frames(X, ["a", "b"])
+    multiindex.iloc[7, 0] = np.nan
+    with pytest.raises(ValueError, match="an instance of a panel DataFrame must be"):
+        clf.fit(multiindex, y)
+    nested.iat[0, 1] = nested.iat[0, 1].iloc[:4]
+    with pytest.raises(ValueError, match=r"Instance 0 .* different lengths \[5, 4\]"):
+        clf.fit(nested, y)
+    ragged = [x[: 3 + i % 2] for i, x in enumerate(X)]
+    as_object = np.empty(len(ragged), dtype=object)
+    as_object[:] = ragged
+    for wrapped in (as_object, pd.Series(ragged)):
+        with pytest.raises(ValueError, match=r"Pass them as a list of arrays, list"):
+            clf.fit(wrapped, y)
+    clf.fit(ragged, y)
+
+
 def panel_frames(X, columns):
     """``X`` (N, M, P) as sktime's pd-multiindex and nested_univ frames."""
     n, m, p = X.shape

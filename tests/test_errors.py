@@ -39,11 +39,11 @@ def test_a_tensor_requiring_grad_names_the_remedy():
         fast(LSTMRegressor).fit(X, torch.tensor(y, requires_grad=True))
 
 
-def test_a_patch_longer_than_every_sequence_is_refused():
+def test_a_patch_too_long_for_memory_fails_before_allocating():
     X, y = sequence_data(LSTMClassifier, n=10, m=10)
-    with pytest.raises(ValueError, match=r"patch_size=100000000 is longer than"):
-        fast(LSTMClassifier, patch_size=10**8).fit(X, y)
-    fast(LSTMClassifier, patch_size=10).fit(X, y)  # one patch: the whole sequence
+    with pytest.raises(ValueError, match=r"padded to patch_size=10000000000 .*<= 10"):
+        fast(LSTMClassifier, patch_size=10**10).fit(X, y)
+    fast(LSTMClassifier, patch_size=16).fit(X, y)  # one patch per sequence
 
 
 def test_the_size_error_names_every_size_parameter():
