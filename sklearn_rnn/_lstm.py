@@ -47,15 +47,10 @@ _STEM_CONSTRAINTS = {
 
 # Constructor keyword arguments of the user's module, as in skorch.
 _MODULE_PREFIX = "module__"
-# Parameters of the built-in network, unused with module=.
+# Parameters of the built-in network, unused with module=: the recurrent
+# network's, and those of the stem and the read-out.
 _BUILT_IN = (
-    "cell",
-    "hidden_size",
-    "num_layers",
-    "bidirectional",
-    "dropout",
-    "fc_size",
-    "patch_size",
+    *BaseRecurrent._network_params,
     "conv_channels",
     "kernel_size",
     "readout",
@@ -225,14 +220,7 @@ class _ManyToOne(BaseRecurrent):
         crop = ("random_crop",)  # both networks crop
         if self.module is not None:  # the built-in network's sizes are unused
             return ("module", *self._module_params, *crop)
-        return (
-            *BaseRecurrent._network_params,
-            "conv_channels",
-            "kernel_size",
-            "readout",
-            "instance_norm",
-            *crop,
-        )
+        return (*_BUILT_IN, *crop)
 
     def _build_network(self, n_features, n_outputs, patch_size):
         if self.module is None:

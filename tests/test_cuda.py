@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from _helpers import sequence_data
+from sklearn.base import clone
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
 
@@ -168,13 +169,7 @@ def test_sample_weight_and_partial_fit_on_cuda():
     # Without sample weights the class weights live in the criterion, which
     # skorch moves to the device; the constant baseline of the "did not learn"
     # warning is computed on the CPU, before that move.
-    unweighted = LSTMClassifier(
-        hidden_size=8,
-        max_iter=5,
-        random_state=0,
-        device="cuda",
-        class_weight="balanced",
-    ).fit(X, labels)
+    unweighted = clone(clf).set_params(early_stopping=False).fit(X, labels)
     assert unweighted.predict(X).shape == (len(X),)
     partial = LSTMClassifier(
         hidden_size=8, random_state=0, device="cuda", class_weight="balanced"
