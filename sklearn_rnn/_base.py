@@ -676,20 +676,20 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             n_outputs=n_outputs,
             random_crop=fraction,
             min_crop=min_steps,
+            **self._recurrent_kwargs(patch_size),
             **_python_values(
-                cell=self.cell,
-                hidden_size=self.hidden_size,
-                num_layers=self.num_layers,
-                bidirectional=self.bidirectional,
-                dropout=self.dropout,
-                fc_size=self.fc_size,
-                patch_size=patch_size,
                 conv_channels=self.conv_channels,
                 kernel_size=self.kernel_size,
                 readout=self.readout,
                 instance_norm=self.instance_norm,
             ),
         )
+
+    def _recurrent_kwargs(self, patch_size):
+        """Constructor arguments of the recurrent layers and the head, which
+        every built-in network takes, with the fit's ``patch_size``."""
+        params = {name: getattr(self, name) for name in BaseRecurrent._network_params}
+        return _python_values(**{**params, "patch_size": patch_size})
 
     def _size_parameters(self, patch_size):
         """The parameters that set the network's size, and how to shrink it,

@@ -17,7 +17,7 @@ import torch
 from sklearn.base import _fit_context
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._base import BaseRecurrent, Targets, _python_values
+from ._base import BaseRecurrent, Targets
 from ._modules import IGNORE_INDEX, CTCLoss, TimestepCrossEntropy, TimestepNetwork
 
 
@@ -93,15 +93,7 @@ class _SequenceOutputs(BaseRecurrent):
             n_features=n_features,
             n_outputs=n_outputs,
             expand_patches=self._expand_patches,
-            **_python_values(
-                cell=self.cell,
-                hidden_size=self.hidden_size,
-                num_layers=self.num_layers,
-                bidirectional=self.bidirectional,
-                dropout=self.dropout,
-                fc_size=self.fc_size,
-                patch_size=patch_size,
-            ),
+            **self._recurrent_kwargs(patch_size),
         )
 
     def _store_targets(self, targets):
