@@ -644,10 +644,9 @@ class RNNForecaster(BaseForecaster):
     def update(self, y, X=None, update_params=True):
         """Add new observations and, by default, train the networks further.
 
-        As sktime's :meth:`~sktime.forecasting.base.BaseForecaster.update`,
-        except that an update that fails leaves the forecaster as it was:
-        sktime moves the cutoff and stores the new data before this
-        forecaster checks them.
+        As sktime's ``BaseForecaster.update``, except that an update that
+        fails leaves the forecaster as it was: sktime moves the cutoff and
+        stores the new data before this forecaster checks them.
 
         Parameters
         ----------
