@@ -449,6 +449,9 @@ def test_exogenous_X_at_fit_may_cover_more_than_y():
 
 
 def test_recursive_predict_needs_X_at_the_last_step_and_update_needs_X():
+    """sktime's convention: X covers the horizon. Each step reads X up to the
+    time before it, as its training windows did, so the value at the last
+    forecast time does not change the forecasts."""
     rng = np.random.RandomState(0)
     y = series(np.cumsum(rng.normal(size=45)) + 10)
     X = pd.DataFrame({"x": rng.normal(size=45)}, index=y.index)
@@ -456,8 +459,29 @@ def test_recursive_predict_needs_X_at_the_last_step_and_update_needs_X():
     rec.fit(y.iloc[:40], X=X.iloc[:40])
     with pytest.raises(ValueError, match="no values at 2003-07"):
         rec.predict(fh=[1, 2, 3], X=X.iloc[40:41])
+    changed = X.iloc[40:43].copy()
+    changed.iloc[-1] = 1e6
+    pd.testing.assert_series_equal(
+        rec.predict(fh=[1, 2, 3], X=changed), rec.predict(fh=[1, 2, 3], X=X.iloc[40:43])
+    )
     with pytest.raises(ValueError, match="update needs X"):
         rec.update(y.iloc[40:42], update_params=False)
+
+
+def test_recursive_panel_predict_names_a_series_missing_from_X():
+    rng = np.random.RandomState(0)
+    y = panel({k: series(np.cumsum(rng.normal(size=30)) + 10) for k in ("a", "b")})
+    X = pd.DataFrame({"x": rng.normal(size=len(y))}, index=y.index)
+    rec = small(window_length=5, strategy="recursive", calibration_fraction=0)
+    rec.fit(y, X=X)
+    future = pd.DataFrame(
+        {"x": [0.0, 0.0]},
+        index=pd.MultiIndex.from_product([["a"], series(np.zeros(2), "2002-07").index]),
+    )
+    with pytest.raises(
+        ValueError, match="X passed to predict has no rows for series b"
+    ):
+        rec.predict(fh=[1, 2], X=future)
 
 
 def test_constant_series_get_constant_forecasts():
@@ -519,6 +543,44 @@ def test_a_series_far_from_zero_forecasts_as_well_as_at_zero():
     # build (an H200 machine's), of a series whose swings are 10. Float32
     # windows would give steps of 64 and a flat forecast.
     np.testing.assert_allclose(preds[1], preds[0], atol=0.25)
+
+
+def test_update_with_negative_data_lifts_the_zero_floor():
+    y = series(np.linspace(20, 0.5, 80))
+    forecaster = small(window_length=6).fit(y, fh=[1, 2, 3])
+    assert forecaster.nonnegative_.all()
+    later = pd.Series(
+        np.linspace(-1, -10, 10), index=series(np.zeros(10), "2006-09").index
+    )
+    forecaster.update(later)
+    assert not forecaster.nonnegative_.any()
+    assert (forecaster.predict().to_numpy() < 0).all()  # not held at zero
+
+
+def test_an_update_that_only_revises_keeps_the_cutoff_at_the_series_end():
+    """sktime sets the cutoff to the update's last time point; revised values
+    alone would move it back, and absolute horizons would be mislabelled."""
+    y = series(np.sin(np.arange(60) / 3) + 5)
+    forecaster = small(window_length=6, calibration_fraction=0).fit(y, fh=[1, 2])
+    before = forecaster.predict()
+    forecaster.update(y.iloc[40:42] + 1, update_params=False)
+    assert forecaster.cutoff[0] == y.index[-1]
+    pd.testing.assert_index_equal(forecaster.predict().index, before.index)
+
+
+def test_exogenous_X_far_from_zero_keeps_its_resolution():
+    """X is shifted by its fit mean in float64 before float32: a column of
+    timestamps in seconds (1e9 + t) is the column t to the network."""
+    rng = np.random.RandomState(0)
+    y = series(np.cumsum(rng.normal(size=60)) + 10)
+    t = np.arange(60.0)
+    preds = []
+    for offset in (0.0, 1e9):
+        X = pd.DataFrame({"x": t + offset}, index=y.index)
+        forecaster = small(window_length=6, calibration_fraction=0, max_iter=10)
+        forecaster.fit(y.iloc[:57], X=X.iloc[:57], fh=[1, 2, 3])
+        preds.append(forecaster.predict(X=X.iloc[57:]).to_numpy())
+    np.testing.assert_allclose(preds[1], preds[0], rtol=1e-6)
 
 
 def test_non_negative_data_get_non_negative_forecasts():

@@ -140,8 +140,9 @@ class RNNForecaster(BaseForecaster):
         Steps the direct model outputs (1 for the recursive strategy).
 
     nonnegative_ : ndarray of shape (n_columns,) of bool
-        Columns never below zero in the training data (counts, amounts):
-        their forecasts and interval bounds are kept at or above zero.
+        Columns never below zero in the data seen by ``fit`` and ``update``
+        (counts, amounts): their forecasts and interval bounds are kept at
+        or above zero.
 
     network_weight_ : ndarray of shape (n_columns,)
         Share, between 0 and 1, of the network's predicted change from the
@@ -199,10 +200,11 @@ class RNNForecaster(BaseForecaster):
     tail; horizons longer than the tail are extrapolated from that fit.
 
     With the direct strategy, exogenous ``X`` is read up to the forecast
-    origin; with the recursive strategy, up to each forecast step, so the
-    future ``X`` passed to :meth:`predict` is used. It must hold the last
-    forecast time point; values missing for earlier steps (``fh=[2, 5]``
-    needs steps 1 to 5) are carried forward from the last known ones.
+    origin; with the recursive strategy, each step reads it up to the time
+    before that step, so the future ``X`` passed to :meth:`predict` is used.
+    As sktime's convention has it, ``X`` must hold the last forecast time
+    point (whose value is not read); values missing for earlier times are
+    carried forward from the last known ones.
     Columns of ``y`` and ``X`` are matched by name. ``X`` passed to
     :meth:`predict` by a forecaster fitted without it is ignored, with a
     warning.
@@ -334,11 +336,13 @@ class RNNForecaster(BaseForecaster):
             # Without a known cycle the network's change is an extrapolated
             # trend: damp it over the horizon (see _reduction._DAMPING).
             damping=1.0 if self._period() else _DAMPING,
+            exog_offset=(
+                None
+                if X is None
+                else np.mean(np.concatenate([s.X for s in series]), axis=0)
+            ),
         )
-        # Data that never go below zero (counts, amounts) get forecasts that
-        # do not either; NaN leaves a column unbounded.
-        observed_min = np.min([s.y.min(axis=0) for s in series], axis=0)
-        floor = np.where(observed_min >= 0, 0.0, np.nan)
+        floor = _floor_of(series)
         regressors, error_variance, weight, unconverged = self._train(
             series, geometry, tails, floor, fh
         )
@@ -577,13 +581,22 @@ class RNNForecaster(BaseForecaster):
         freq = self._freq()
         rows = []
         for s, (steps, _) in zip(self._series, plans, strict=True):
+            name = f"series {_key_label(s.key)}" if s.key else "the series"
+            if s.key and s.key not in X.index:
+                raise ValueError(
+                    f"X passed to predict has no rows for {name}; the recursive "
+                    "strategy needs its exogenous values after its last "
+                    "observation."
+                )
             frame = X.loc[s.key] if s.key else X
             ahead = ForecastingHorizon(range(1, n_steps + 1), is_relative=True)
             times = ahead.to_absolute_index(_series_cutoff(s, freq))
             known = frame.reindex(times).to_numpy(dtype=np.float64)
+            # sktime's convention: X covers the horizon. (The X of the last
+            # forecast time is not read: the X of a forecast time joins the
+            # window after its step, and informs the next one.)
             last = int(steps.max())
             if np.isnan(known[last - 1]).any():
-                name = f"series {s.key}" if s.key else "the series"
                 raise ValueError(
                     f"X passed to predict has no values at {times[last - 1]}, the "
                     f"last forecast time of {name}; the recursive strategy needs "
@@ -672,11 +685,17 @@ class RNNForecaster(BaseForecaster):
             if hasattr(self, name)
         }
         try:
-            return super().update(y, X=X, update_params=update_params)
+            super().update(y, X=X, update_params=update_params)
         except BaseException:
             for name, value in state.items():
                 setattr(self, name, value)
             raise
+        # sktime sets the cutoff to the last time point of the update's y:
+        # revised values alone would move it back, before the series' end.
+        latest = max(self._series, key=lambda s: s.times[-1])
+        if self.cutoff[0] < latest.times[-1]:
+            self._set_cutoff(_series_cutoff(latest, self._freq()))
+        return self
 
     def _update(self, y, X=None, update_params=True):
         if self._layout.exog_columns is not None and X is None:
@@ -709,6 +728,9 @@ class RNNForecaster(BaseForecaster):
         ]
         _check_regular_times(merged)  # new points must keep the series' steps
         self._series = merged
+        # Data that turn negative lift the zero floor of their column.
+        self._floor = _floor_of(merged)
+        self.nonnegative_ = ~np.isnan(self._floor)
         if update_params:
             # Continue training from the current weights on all windows.
             data = training_set(
@@ -826,7 +848,7 @@ def _merge(s, times, y, x, freq):
             _series_cutoff(s, freq)
         )[0]
         if later[0] != expected:
-            name = f"series {s.key}" if s.key else "the series"
+            name = f"series {_key_label(s.key)}" if s.key else "the series"
             raise ValueError(
                 f"The data passed to update leave a gap: {name} ends at "
                 f"{s.times[-1]}, the new observations start at {later[0]} "
@@ -900,7 +922,7 @@ def _check_regular_times(series):
     """
     for s in series:
         times = s.times
-        name = f" (series {s.key})" if s.key else ""
+        name = f" (series {_key_label(s.key)})" if s.key else ""
         duplicated = times.duplicated()
         if duplicated.any():
             raise ValueError(
@@ -947,6 +969,18 @@ def _check_regular_times(series):
             f"of consecutive observations would span different lengths of "
             f"time. {remedy}"
         )
+
+
+def _key_label(key):
+    """A series' key as users wrote it: 'b', not ('b',)."""
+    return key[0] if len(key) == 1 else key
+
+
+def _floor_of(series):
+    """Per column, 0 where the data never go below zero (counts, amounts),
+    whose forecasts then do not either; NaN (unbounded) elsewhere."""
+    observed_min = np.min([s.y.min(axis=0) for s in series], axis=0)
+    return np.where(observed_min >= 0, 0.0, np.nan)
 
 
 def _index_freq(series):

@@ -102,6 +102,10 @@ class Geometry:
     level_span: int = 1
     seasonal_anchor: bool = True
     damping: float = 1.0
+    # Subtracted from the exogenous columns in float64 before the cast to
+    # float32 (their mean in fit), so that X far from zero (a timestamp in
+    # seconds) keeps its resolution; the regressor then standardises them.
+    exog_offset: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -176,7 +180,8 @@ def normalise(windows, scale, geometry):
 
     ``windows`` is float64 (n, length, K + Q); ``scale`` is (K,) or (n, K).
     The level of a window (:func:`normalise_level`) is subtracted from the
-    target columns, in float64, and the result divided by ``scale``. Returns
+    target columns, in float64, and the result divided by ``scale``; the
+    exogenous columns are shifted by ``geometry.exog_offset``. Returns
     the float32 windows and the float64 levels (n, K).
     """
     k = geometry.n_targets
@@ -184,6 +189,8 @@ def normalise(windows, scale, geometry):
     scale = scale[:, None] if np.ndim(scale) == 2 else scale
     out = np.array(windows, dtype=np.float64)
     out[..., :k] = (out[..., :k] - level[:, None]) / scale
+    if geometry.exog_offset is not None:
+        out[..., k:] -= geometry.exog_offset
     return out.astype(np.float32), level
 
 
