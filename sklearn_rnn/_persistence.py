@@ -264,7 +264,11 @@ def save_estimator(estimator, path):
             + pickle_remedy.lower(),
         ),
         "fitted": _encode_named(
-            {k: v for k, v in vars(estimator).items() if _is_fitted_name(k, params)},
+            {
+                k: v
+                for k, v in vars(estimator).items()
+                if _is_fitted_name(k, params, type(estimator))
+            },
             "fitted attribute",
             pickle_remedy,
         ),
@@ -304,11 +308,13 @@ def save_estimator(estimator, path):
 _NOT_STORED = {"net_", "_metadata_request", "_partial_"}
 
 
-def _is_fitted_name(name, params):
+def _is_fitted_name(name, params, cls):
     return (
         name not in _NOT_STORED
         and name not in params
         and _ATTRIBUTE.fullmatch(name) is not None
+        # A method or class attribute (predict, score) would be replaced.
+        and not hasattr(cls, name)
     )
 
 
@@ -520,7 +526,7 @@ def _read_document(text, path):
         raise ValueError(
             f"{path} has a damaged sklearn_rnn header ({exc}); it cannot be loaded."
         ) from None
-    if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
+    if not _is_count(version) or not 1 <= version <= FORMAT_VERSION:
         raise ValueError(
             f"{path} uses format version {version!r} (written by sklearn_rnn "
             f"{library}), but this sklearn_rnn {_library_version()} reads format "
@@ -561,12 +567,28 @@ def _read_document(text, path):
             f"{path} sets parameters {unknown} that {name} does not have "
             f"({document.versions()}). Load it with the version that saved it."
         )
-    bad = [k for k in fitted if not _is_fitted_name(k, known)]
+    bad = [k for k in fitted if not _is_fitted_name(k, known, cls)]
     sizes = [fitted.get(k) for k in ("n_features_in_", "n_outputs_", "patch_size_")]
-    if bad or not all(isinstance(n, int) and n >= 1 for n in sizes):
+    if bad or not all(_is_count(n) and n >= 1 for n in sizes):
         raise ValueError(
             f"{path} has a damaged sklearn_rnn header (fitted attributes "
             f"{sorted(fitted)}); it cannot be loaded."
+        )
+    if name in _EXTRA_OUTPUTS:
+        # The network has one output per class (and CTC's blank): classes
+        # that do not match it would load and predict wrong labels.
+        classes = fitted.get("classes_")
+        expected = fitted["n_outputs_"] - _EXTRA_OUTPUTS[name]
+        if not isinstance(classes, np.ndarray) or len(classes) != expected:
+            raise ValueError(
+                f"{path} has a damaged sklearn_rnn header: its network has "
+                f"{fitted['n_outputs_']} outputs, which needs {expected} classes_, "
+                f"but it holds {classes!r}. It cannot be loaded."
+            )
+    if not isinstance(history, list):
+        raise ValueError(
+            f"{path} has a damaged sklearn_rnn header (a history that is not "
+            "a list of epochs); it cannot be loaded."
         )
     if _major(document.torch_version) != _major(torch.__version__):
         # The weights are plain tensors and load the same; kernels of another
@@ -578,6 +600,19 @@ def _read_document(text, path):
             stacklevel=caller_stacklevel(),
         )
     return document
+
+
+# Network outputs beyond the classes, for the estimators with classes_.
+_EXTRA_OUTPUTS = {
+    "LSTMClassifier": 0,
+    "LSTMTagger": 0,
+    "LSTMTranscriber": 1,  # CTC's blank
+}
+
+
+def _is_count(value):
+    """An int, not a bool (JSON's true is not a version or a size)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _major(version):

@@ -326,6 +326,33 @@ def test_damaged_or_foreign_files_are_rejected(tmp_path):
         sklearn_rnn.load(path)
 
 
+def _one_class(document, tensors):
+    document["fitted"]["classes_"].update(shape=[1], data=["down"])
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        _one_class,  # would predict one label for every sequence
+        lambda document, tensors: document["fitted"].pop("classes_"),
+        lambda document, tensors: document["fitted"].update(predict=1),
+        lambda document, tensors: document["fitted"].update(n_outputs_=True),
+        lambda document, tensors: document.update(format_version=True),
+        lambda document, tensors: document.update(history="abc"),
+    ],
+)
+def test_a_hand_edited_header_is_rejected_with_a_value_error(tmp_path, edit):
+    """Edits that loaded into a model which failed later, or predicted
+    wrong labels silently: a method shadowed by a stored value, classes
+    that do not match the network's outputs, JSON true as a size or a
+    version, a history that is not a list."""
+    model, _, _ = fitted_model("classifier")
+    path = model.save(tmp_path / "model.safetensors")
+    rewrite(path, edit)
+    with pytest.raises(ValueError, match=r"damaged sklearn_rnn header|format version"):
+        sklearn_rnn.load(path)
+
+
 @pytest.mark.parametrize("value", [0.0, np.nan])
 def test_a_file_that_would_predict_nan_is_rejected(tmp_path, value):
     """Zeroed or NaN bytes in a tensor load into a model that predicts NaN:
