@@ -433,9 +433,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 out = _module_outputs(module, sequences, slice(0, 8), device)
         finally:
             module.train(training)
-        if isinstance(out, tuple):  # sequence outputs: (outputs, lengths)
-            out = out[0]
-        if not bool(torch.isfinite(out).all()):
+        if _first_non_finite(out) is not None:
             raise _skorch.diverged(
                 "the trained network's outputs are not finite",
                 self.learning_rate_init,
