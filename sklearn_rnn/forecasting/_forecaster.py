@@ -312,8 +312,7 @@ class RNNForecaster(BaseForecaster):
             _Series(key, times, values, x, scale=step_scale(values))
             for key, times, values, x in _split_frames(y, X, layout)
         ]
-        _check_regular_times(series)
-        self._time_freq = _index_freq(series)
+        self._time_freq = _check_regular_times(series)
         if self.strategy == "recursive":
             horizon = 1
         else:
@@ -373,7 +372,7 @@ class RNNForecaster(BaseForecaster):
             )
 
     def _freq(self):
-        """The frequency horizons count in (see ``_index_freq``)."""
+        """The frequency horizons count in (see ``_check_regular_times``)."""
         # Forecasters pickled before it was stored: the cutoff's.
         return getattr(self, "_time_freq", getattr(self.cutoff, "freq", None))
 
@@ -912,17 +911,24 @@ def _check_values(frame, name):
 
 
 def _check_regular_times(series):
-    """Raise unless each series' time index is unique and regular.
+    """Raise unless each series' time index is unique and regular; return
+    the frequency that horizons count in.
 
     Windows take consecutive observations as equally spaced, and sktime
     counts horizons in steps of the index: a gap in the index would make
     some windows span more time than others, silently. A DatetimeIndex
     also needs a frequency for the horizons, or fit would succeed and
-    predict fail.
+    predict fail. The frequency is the index's own, or the one pandas
+    infers: an index parsed from a file often has none set, and the time
+    level of a panel never has one, yet it gives the seasonal cycle and
+    places the forecasts in time. None for an integer index.
     """
+    freq = None
     for s in series:
         times = s.times
         name = f" (series {_key_label(s.key)})" if s.key else ""
+        if freq is None:
+            freq = getattr(times, "freq", None)
         duplicated = times.duplicated()
         if duplicated.any():
             raise ValueError(
@@ -933,7 +939,9 @@ def _check_regular_times(series):
         if len(times) < 3:
             continue
         if isinstance(times, pd.DatetimeIndex):
-            if times.freq is not None or pd.infer_freq(times) is not None:
+            inferred = times.freq or pd.infer_freq(times)
+            if inferred is not None:
+                freq = freq or to_offset(inferred)
                 continue
             remedy = "Resample y to a regular frequency first (for instance "
             remedy += "y.resample('D').mean())."
@@ -969,6 +977,7 @@ def _check_regular_times(series):
             f"of consecutive observations would span different lengths of "
             f"time. {remedy}"
         )
+    return freq
 
 
 def _key_label(key):
@@ -981,24 +990,6 @@ def _floor_of(series):
     whose forecasts then do not either; NaN (unbounded) elsewhere."""
     observed_min = np.min([s.y.min(axis=0) for s in series], axis=0)
     return np.where(observed_min >= 0, 0.0, np.nan)
-
-
-def _index_freq(series):
-    """The frequency that horizons count in: the index's own, or the one
-    pandas infers from it. An index parsed from a file often has none set,
-    and the time level of a panel never has one; without it, the seasonal
-    cycle would go unseen and the forecasts of a panel could not be placed
-    in time. None for an integer index."""
-    for s in series:
-        times = s.times
-        if isinstance(times, pd.PeriodIndex):
-            return times.freq
-        if isinstance(times, pd.DatetimeIndex):
-            if times.freq is not None:
-                return times.freq
-            if len(times) >= 3:
-                return to_offset(pd.infer_freq(times))
-    return None
 
 
 def _index_kind(times):
