@@ -221,10 +221,11 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
     # -- hooks for the subclasses ------------------------------------------
 
     @abstractmethod
-    def _encode_targets(self, y, warm, weights=None):
+    def _encode_targets(self, y, warm, weights=None, left_out=None):
         """Validated ``y`` -> :class:`Targets`; ``warm``: keep the fitted
         encoding (classes, target scaling); ``weights``: positive sample
-        weights or None."""
+        weights or None; ``left_out``: the targets of the rows of zero
+        sample weight, which ``y`` no longer holds (or None)."""
 
     @abstractmethod
     def _store_targets(self, targets):
@@ -275,10 +276,12 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 "warm_start=True needs the same features."
             )
         y = self._check_fit_targets(y, sequences)
-        y, weights, rows = self._check_sample_weight(sample_weight, y, len(sequences))
+        y, weights, rows, left_out = self._check_sample_weight(
+            sample_weight, y, len(sequences)
+        )
         # Recorded once the fit succeeds: a failed fit keeps the fitted model.
         names = column_names(X)
-        targets = self._encode_targets(y, warm, weights)
+        targets = self._encode_targets(y, warm, weights, left_out)
         random_state = self.random_state
         if random_state is None:
             # Data-parallel processes must split and shuffle alike.
@@ -344,10 +347,12 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         # The first call records the column names, later ones check them.
         check_column_names(self, X, reset=first)
         y = self._check_fit_targets(y, sequences)
-        y, weights, rows = self._check_sample_weight(sample_weight, y, len(sequences))
+        y, weights, rows, left_out = self._check_sample_weight(
+            sample_weight, y, len(sequences)
+        )
         # The classifier's first call knows classes_ already (classes=).
         known = not first or getattr(self, "classes_", None) is not None
-        targets = self._encode_targets(y, known, weights)
+        targets = self._encode_targets(y, known, weights, left_out)
         state = getattr(self, "_partial_", None)
         seed = None
         if self.random_state is not None:
@@ -380,7 +385,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             settings = self._settings(
                 device, seed, state.batch_size, 1, score_kind, plateau=False
             )
-            weights = _normalised_weights(targets.weights, (slice(None),))
+            weights = _call_weights(targets.weights, weights)
             if net is not None:
                 net.criterion_ = criterion.to(device)  # this call's class weights
             # The epoch trains the fitted network in place (no copy per
@@ -454,8 +459,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         return self._check_targets(y, sequences)
 
     def _check_sample_weight(self, sample_weight, y, n_samples):
-        """``(y, weights, rows)``: the targets and weights to train on, and
-        the rows of ``X`` they belong to (None: all rows).
+        """``(y, weights, rows, left_out)``: the targets and weights to train
+        on, the rows of ``X`` they belong to (None: all rows), and the
+        targets of the rows left out (None: none).
 
         sklearn's check rejects negative, non-finite and all-zero weights and
         a wrong shape. Rows of zero weight are left out, as if they had been
@@ -463,20 +469,21 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         other rows. Equal weights change nothing and become None.
         """
         if sample_weight is None:
-            return y, None, None
+            return y, None, None, None
         weights = _check_sample_weight(
             sample_weight,
             np.empty((n_samples, 0)),
             dtype=np.float64,
             ensure_non_negative=True,
         )
-        rows = None
+        rows = left_out = None
         if not weights.all():
             rows = np.flatnonzero(weights)
+            left_out = _safe_indexing(y, np.flatnonzero(weights == 0))
             y, weights = _safe_indexing(y, rows), weights[rows]
         if np.all(weights == weights[0]):
             weights = None
-        return y, weights, rows
+        return y, weights, rows, left_out
 
     def _check_targets(self, y, sequences):
         """Check that ``y`` matches the sequences; return it as encoded next.
@@ -1004,6 +1011,21 @@ def _normalised_weights(weights, parts):
         if part is not None:
             normalised[part] = w[part] / w[part].mean()
     return torch.from_numpy(normalised.astype(np.float32))
+
+
+def _call_weights(weights, sample_weights):
+    """The loss weights of one ``partial_fit`` call, as a float32 tensor (or
+    None): ``weights`` (sample times class weights) divided by the mean of
+    the call's ``sample_weights`` alone.
+
+    The sample weights are normalised within each call, as ``fit``
+    normalises them over its data; the class weights are not, so that they
+    keep their effect between calls whose chunks hold different classes.
+    """
+    if weights is None:
+        return None
+    mean = 1.0 if sample_weights is None else float(np.mean(sample_weights))
+    return torch.from_numpy((np.asarray(weights) / mean).astype(np.float32))
 
 
 def _reject_booleans(estimator):

@@ -58,6 +58,19 @@ _BUILT_IN = (
 )
 
 
+def _zero_weight_note(classes, left_out):
+    """The part of a "one class" message that blames zero sample weights."""
+    if left_out is None:
+        return ""
+    lost = np.setdiff1d(np.asarray(left_out), classes)
+    if not lost.size:
+        return ""
+    return (
+        f" The samples of {[_python(c) for c in lost]} all have "
+        "sample_weight 0, and samples of weight 0 are left out of training."
+    )
+
+
 def _check_conv_channels(value, name):
     """A tuple of conv_channels must hold the two convolutions' channels."""
     if isinstance(value, tuple) and not (
@@ -482,8 +495,15 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         ``predict``. See :ref:`callbacks`.
 
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the cross-entropy loss, as in
-        :class:`~sklearn.linear_model.LogisticRegression`.
+        Weights of the classes in the loss, as in
+        :class:`~sklearn.linear_model.LogisticRegression`: the weight of a
+        sample's class multiplies its sample weight, so ``class_weight`` is
+        the same as ``sample_weight=class_weight[y]`` (normalised as
+        described in :meth:`fit`). "balanced" weighs each class by
+        ``n_samples / (n_classes * count)``, the count summing the sample
+        weights. A dict may leave classes out (weight 1), and may name
+        labels whose samples all have sample weight 0. :meth:`partial_fit`
+        takes a dict only.
 
     label_smoothing : float, default=0.1
         Share of each target's probability spread evenly over all classes
@@ -536,7 +556,8 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
     loss_curve_ : list of float
         Mean training loss of each epoch (over the batches it completed, for
         an epoch interrupted by Ctrl-C).
-        The loss is the cross-entropy, weighted by ``class_weight``.
+        The loss is the cross-entropy with ``label_smoothing``, weighted
+        by the sample and class weights.
 
     validation_scores_ : list of float or None
         Score (accuracy) on the held-out data after each epoch; None without
@@ -722,7 +743,9 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
             Class labels, among ``classes``.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample in the loss, normalised to
-            mean 1 over this call's samples (see :meth:`fit`).
+            mean 1 over this call's samples (see :meth:`fit`) before the
+            class weights multiply it: a dict ``class_weight`` keeps its
+            effect between calls that hold different classes.
         classes : array-like of shape (n_classes,), default=None
             All the class labels of the stream, at least 2. Required on the
             first call, optional later (it must then be the same); ``y`` of
@@ -733,6 +756,15 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         self : object
             The estimator, trained one more epoch.
         """
+        if isinstance(self.class_weight, str):  # "balanced", as SGDClassifier
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: the "
+                "class frequencies of one call are not those of the stream. "
+                "Compute the weights from all the labels (or a large sample) "
+                "with sklearn.utils.class_weight.compute_class_weight("
+                "'balanced', classes=classes, y=y) and pass "
+                "class_weight=dict(zip(classes, weights))."
+            )
         first = not hasattr(self, "net_")
         _check_partial_fit_first_call(self, classes)
         if first and len(self.classes_) < 2:
@@ -751,7 +783,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
                 del self.classes_
             raise
 
-    def _encode_targets(self, y, warm, weights=None):
+    def _encode_targets(self, y, warm, weights=None, left_out=None):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -771,12 +803,15 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes "
                     f"in the data, but the data contains only one class: "
-                    f"{_python(classes[0])!r}."
+                    f"{_python(classes[0])!r}." + _zero_weight_note(classes, left_out)
                 )
         encoded = np.searchsorted(classes, y).astype(np.int64)
-        if weights is not None and self.class_weight is not None:
-            # As in sklearn: the class weight multiplies the sample weight.
-            weights = weights * self._class_weights(classes, encoded)[encoded]
+        if self.class_weight is not None:
+            # As in sklearn, the class weight multiplies the sample weight:
+            # class_weight is exactly sample_weight=class_weight[y], the
+            # same per-sample loss, normalised the same way.
+            class_weight = self._class_weights(classes, encoded, weights, left_out)
+            weights = class_weight[encoded] * (1.0 if weights is None else weights)
         return Targets(
             torch.from_numpy(encoded),
             n_outputs=len(classes),
@@ -788,18 +823,15 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         self.classes_ = targets.classes
 
     def _criterion(self, targets):
-        if targets.weights is not None:
-            # Per-sample losses, which the sample weights (class weights
-            # included) multiply.
-            loss = nn.CrossEntropyLoss(
-                reduction="none", label_smoothing=self.label_smoothing
-            )
-            return loss, "accuracy"
-        weight = None
-        if self.class_weight is not None:
-            weight = self._class_weights(targets.classes, targets.values.numpy())
-            weight = torch.as_tensor(weight, dtype=torch.float32)
-        loss = nn.CrossEntropyLoss(weight=weight, label_smoothing=self.label_smoothing)
+        # With weights, per-sample losses that the sample weights (class
+        # weights included) multiply. Not CrossEntropyLoss(weight=...): it
+        # divides each batch by the sum of its own class weights (a batch of
+        # one class would ignore them) and weighs the smoothed part of the
+        # targets by every class's weight.
+        reduction = "mean" if targets.weights is None else "none"
+        loss = nn.CrossEntropyLoss(
+            reduction=reduction, label_smoothing=self.label_smoothing
+        )
         return loss, "accuracy"
 
     def _constant_output(self, values, n_outputs, weights=None):
@@ -807,15 +839,21 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         counts = torch.bincount(values, weights=weights, minlength=n_outputs).double()
         return torch.log(counts.clamp_min(0.5) / counts.sum()).float()
 
-    def _class_weights(self, classes, encoded):
+    def _class_weights(self, classes, encoded, weights=None, left_out=None):
         """Weight of each of ``classes`` in the loss, from ``class_weight``.
 
         Over all ``classes``, also those absent from this fit's y (a warm
         start on part of the classes): such classes get weight 1, as do the
-        classes that a dict does not name.
+        classes that a dict does not name. A dict may also name labels whose
+        samples all have sample weight 0 (``left_out``), as a bootstrap of
+        BaggingClassifier leaves out a rare class. "balanced" counts the
+        samples by their ``weights``, as scikit-learn does.
         """
         if isinstance(self.class_weight, dict):
-            unknown = [k for k in self.class_weight if k not in classes]
+            known = set(classes.tolist())
+            if left_out is not None:
+                known.update(np.asarray(left_out).tolist())
+            unknown = [k for k in self.class_weight if k not in known]
             if unknown:
                 raise ValueError(
                     f"class_weight has labels {unknown} that are not in "
@@ -833,10 +871,12 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
                     f"all 0; got {self.class_weight!r}."
                 )
             return weight
-        # "balanced": from the frequencies of the classes present.
+        # "balanced": from the (weighted) frequencies of the classes present.
         present = np.unique(encoded)
         weight = np.ones(len(classes))
-        weight[present] = compute_class_weight("balanced", classes=present, y=encoded)
+        weight[present] = compute_class_weight(
+            "balanced", classes=present, y=encoded, sample_weight=weights
+        )
         return weight
 
     def _validation_split(self, targets, rng):
@@ -1394,7 +1434,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         """
         return self._partial_fit(X, y, sample_weight)
 
-    def _encode_targets(self, y, warm, weights=None):
+    def _encode_targets(self, y, warm, weights=None, left_out=None):
         if isinstance(y, (list, tuple)):
             # NumPy's own message for rows of different lengths speaks of an
             # "inhomogeneous shape"; say which rows and what is expected.

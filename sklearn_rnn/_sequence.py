@@ -480,7 +480,7 @@ class LSTMTagger(_SequenceOutputs):
             starts,
         )
 
-    def _encode_targets(self, y, warm, weights=None):
+    def _encode_targets(self, y, warm, weights=None, left_out=None):
         flat = np.concatenate(y)
         check_classification_targets(flat)
         if warm:
@@ -929,7 +929,7 @@ class LSTMTranscriber(_SequenceOutputs):
             labels.append(yi)
         return labels
 
-    def _encode_targets(self, y, warm, weights=None):
+    def _encode_targets(self, y, warm, weights=None, left_out=None):
         flat = [label for yi in y for label in yi]
         if warm:
             classes = self.classes_

@@ -105,6 +105,74 @@ def test_class_weight_multiplies_sample_weight():
     )
 
 
+@pytest.mark.parametrize("batch_size", [8, 200])
+def test_class_weight_is_the_sample_weight_of_its_class(batch_size):
+    """Without sample weights too: torch's CrossEntropyLoss(weight=...)
+    would divide each batch by its own sum of class weights and weigh the
+    smoothed targets by every class's weight."""
+    X, y = sequence_data(LSTMClassifier, n=60)
+    by_class = fast(LSTMClassifier, batch_size=batch_size, class_weight={"up": 3.0})
+    by_sample = fast(LSTMClassifier, batch_size=batch_size)
+    by_class.fit(X, y)
+    by_sample.fit(X, y, sample_weight=np.where(y == "up", 3.0, 1.0))
+    assert_allclose(by_class.loss_curve_, by_sample.loss_curve_, rtol=1e-6)
+    assert_allclose(outputs(by_class, X), outputs(by_sample, X), atol=1e-6)
+
+
+def test_balanced_counts_the_samples_by_their_weights():
+    X, y = sequence_data(LSTMClassifier, n=60)
+    weights = np.where(y == "up", 3.0, 1.0)
+    up = (y == "up").sum()
+    # The weighted counts of the classes, as scikit-learn counts them.
+    counts = {"up": 3.0 * up, "down": float(len(y) - up)}
+    total = sum(counts.values())
+    per_class = {c: total / (2 * n) for c, n in counts.items()}
+    balanced = fast(LSTMClassifier, class_weight="balanced")
+    balanced.fit(X, y, sample_weight=weights)
+    explicit = fast(LSTMClassifier, class_weight=per_class)
+    explicit.fit(X, y, sample_weight=weights)
+    assert_allclose(balanced.loss_curve_, explicit.loss_curve_, rtol=1e-6)
+
+
+def test_partial_fit_keeps_class_weights_between_chunks_of_one_class():
+    X, y = sequence_data(LSTMClassifier, n=60)
+    order = np.argsort(y == "up", kind="stable")  # all "down", then all "up"
+    X, y = X[order], y[order]
+    split = int((y == "down").sum())
+
+    def stream(class_weight):
+        clf = fast(LSTMClassifier, class_weight=class_weight)
+        for _ in range(3):
+            clf.partial_fit(X[:split], y[:split], classes=["down", "up"])
+            clf.partial_fit(X[split:], y[split:])
+        return clf.predict_proba(X)[:, 1]
+
+    # Normalised within each call, they would change nothing here.
+    weighted, plain = stream({"up": 10.0}), stream(None)
+    assert not np.allclose(weighted, plain)
+    assert weighted.mean() > plain.mean()
+    with pytest.raises(ValueError, match="'balanced' is not supported by partial_fit"):
+        fast(LSTMClassifier, class_weight="balanced").partial_fit(
+            X, y, classes=["down", "up"]
+        )
+
+
+def test_a_class_whose_samples_all_weigh_zero():
+    X, y = sequence_data(LSTMClassifier, n=60)
+    y = y.astype(object)
+    y[:3] = "flat"
+    weights = np.r_[np.zeros(3), np.ones(57)]
+    # A class weight may name it, as BaggingClassifier's bootstraps need.
+    clf = fast(LSTMClassifier, class_weight={"flat": 5.0, "up": 2.0})
+    assert list(clf.fit(X, y, sample_weight=weights).classes_) == ["down", "up"]
+    with pytest.raises(ValueError, match=r"labels \['sideways'\] that are not"):
+        clf.set_params(class_weight={"sideways": 5.0}).fit(X, y, sample_weight=weights)
+    # Weights that leave one class say so.
+    only_up = (y == "up").astype(float)
+    with pytest.raises(ValueError, match=r"only one class: 'up'. The samples of"):
+        fast(LSTMClassifier).fit(X, y, sample_weight=only_up)
+
+
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 @pytest.mark.parametrize(
     ("weights", "match"),
