@@ -10,6 +10,7 @@ connectionist temporal classification (CTC).
 
 import contextlib
 import math
+from collections.abc import Hashable
 
 import numpy as np
 import pandas as pd
@@ -130,16 +131,13 @@ class _SequenceOutputs(BaseRecurrent):
             outputs.extend(logits[i, :n] for i, n in enumerate(lengths.tolist()))
         return outputs, sequences
 
-    def _check_labels_known(self, labels, remedy=None):
+    def _check_labels_known(self, labels, remedy):
         """Raise if ``labels`` (1-D) holds a label not seen in training;
-        ``remedy`` ends the message (by default, for scoring)."""
+        ``remedy`` ends the message."""
         if isinstance(labels, np.ndarray):
             labels = labels.tolist()  # Python values: readable in the message
         unseen = set(labels) - set(self.classes_.tolist())
         if unseen:
-            remedy = (
-                remedy or "Score on labels of the training set, or refit with them."
-            )
             shown = ", ".join(sorted(map(repr, unseen))[:10])
             raise ValueError(
                 f"y contains label(s) [{shown}] never seen in "
@@ -160,6 +158,18 @@ def _observed_bounds(sequences):
 
 def _is_list(y):
     return isinstance(y, (list, tuple))
+
+
+def _holds_arrays(y):
+    """Whether ``y`` is a 1-D object array or Series of arrays (what a
+    DataFrame column of label arrays gives): a list in another container."""
+    values = y.to_numpy() if isinstance(y, pd.Series) else y
+    return (
+        isinstance(values, np.ndarray)
+        and values.dtype == object
+        and values.ndim == 1
+        and all(np.ndim(v) >= 1 for v in values)
+    )
 
 
 class LSTMTagger(_SequenceOutputs):
@@ -432,7 +442,9 @@ class LSTMTagger(_SequenceOutputs):
         y : array-like of shape (n_samples, n_timesteps) or list of arrays
             One label per timestep: an array matching ``X`` (labels at NaN
             padding steps are ignored), or one 1-D array per sequence, as
-            long as its observed part.
+            long as its observed part (a list, or a Series or object array
+            of arrays). When ``X`` is a list of different lengths, ``y`` is
+            such a list too.
 
         Returns
         -------
@@ -447,6 +459,8 @@ class LSTMTagger(_SequenceOutputs):
             raise ValueError("LSTMTagger requires y: one label per timestep.")
         n, m = len(sequences), sequences.data.shape[1]
         starts, lengths = _observed_bounds(sequences)
+        if _holds_arrays(y):  # a column of per-sequence arrays
+            y = list(y)
         if _is_list(y):
             if len(y) != n:
                 raise ValueError(
@@ -465,6 +479,15 @@ class LSTMTagger(_SequenceOutputs):
                 labels.append(yi)
             return _without_nan(labels)
         y = np.asarray(y)
+        if sequences.from_list:
+            # The list sets no padding: which cells of a row of y would be a
+            # shorter sequence's labels (its first ones? its last ones?)
+            raise ValueError(
+                f"y is an array of shape {y.shape}, but X is a list of "
+                "sequences of different lengths, which says nothing of where "
+                "each row of y is padded. Give y as a list too: one 1-D array "
+                "of labels per sequence, y[i] as long as X[i]."
+            )
         if y.ndim != 2 or y.shape != (n, m):
             raise ValueError(
                 f"y has shape {y.shape} but LSTMTagger needs one label per "
@@ -581,8 +604,9 @@ class LSTMTagger(_SequenceOutputs):
         outputs, sequences = self._sequence_outputs(X)
         labels = self._check_targets(y, sequences)
         flat = np.concatenate(labels)
-        self._check_labels_known(flat)
         pred = np.concatenate([self.classes_[o.argmax(axis=1)] for o in outputs])
+        # A label never seen in training is never predicted: an error, as in
+        # accuracy_score (a fold of a cross-validation may hold a rare one).
         return float(np.mean(pred == flat))
 
     def __sklearn_tags__(self):
@@ -909,7 +933,7 @@ class LSTMTranscriber(_SequenceOutputs):
         for i, yi in enumerate(y):
             if isinstance(yi, str):
                 yi = list(yi)
-            elif isinstance(yi, np.ndarray) and yi.ndim == 1:
+            elif isinstance(yi, (np.ndarray, pd.Series)) and yi.ndim == 1:
                 yi = yi.tolist()
             elif not isinstance(yi, (list, tuple)):
                 raise ValueError(
@@ -919,6 +943,12 @@ class LSTMTranscriber(_SequenceOutputs):
                     "LSTMClassifier."
                 )
             yi = list(yi)
+            unhashable = [label for label in yi if not isinstance(label, Hashable)]
+            if unhashable:
+                raise TypeError(
+                    f"The labels of y must be hashable; y[{i}] holds "
+                    f"{unhashable[0]!r}. Use tuples instead of lists as labels."
+                )
             missing = [j for j, label in enumerate(yi) if _is_nan(label)]
             if missing:
                 raise ValueError(
@@ -1043,12 +1073,13 @@ class LSTMTranscriber(_SequenceOutputs):
         """
         outputs, sequences = self._sequence_outputs(X)
         refs = self._check_targets(y, sequences)
-        self._check_labels_known([label for r in refs for label in r])
         index = {label: i + 1 for i, label in enumerate(self.classes_.tolist())}
         edits = total = 0
         for o, ref in zip(outputs, refs, strict=True):
+            # A label never seen in training (-1) is never predicted: an
+            # error, as the tagger and accuracy_score count it.
             edits += _edit_distance(
-                _greedy(o.argmax(axis=1)), [index[label] for label in ref]
+                _greedy(o.argmax(axis=1)), [index.get(label, -1) for label in ref]
             )
             total += len(ref)
         return float(1.0 - edits / max(total, 1))
@@ -1092,13 +1123,7 @@ def _is_nan(label):
 def _unique_labels(labels):
     """Distinct labels as an array: sorted when they are mutually comparable,
     else in order of first appearance (say, tuples and integers together)."""
-    try:
-        distinct = list(dict.fromkeys(labels))
-    except TypeError as exc:
-        raise TypeError(
-            f"The labels of y must be hashable; got {exc}. Use tuples instead of "
-            "lists as labels."
-        ) from exc
+    distinct = list(dict.fromkeys(labels))  # hashable: see _check_targets
     with contextlib.suppress(TypeError):
         distinct = sorted(distinct)
     try:

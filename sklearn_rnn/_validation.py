@@ -55,11 +55,15 @@ class Sequences:
         Observed length of each sequence; None when all have length M.
     starts : ndarray of shape (N,) or None
         First observed timestep of each sequence; None when all start at 0.
+    from_list : bool
+        Whether the sequences came as a list of different lengths, padded
+        here: ``data`` then has no padding that the caller chose.
     """
 
     data: np.ndarray
     lengths: np.ndarray | None = None
     starts: np.ndarray | None = None
+    from_list: bool = False
 
     def __len__(self):
         return self.data.shape[0]
@@ -587,7 +591,7 @@ def _check_list(X, name, panel=False):
     data = np.full((len(arrays), lengths.max(), arrays[0].shape[1]), np.nan, np.float32)
     for i, a in enumerate(arrays):
         data[i, : len(a)] = a
-    return Sequences(data, lengths, None)
+    return Sequences(data, lengths, None, from_list=True)
 
 
 def _frame_to_arrays(X):
