@@ -363,7 +363,14 @@ def as_numeric(X, name="X"):
     """
     if _is_out_of_memory(X):
         return X
-    X = np.asarray(X)
+    try:
+        X = np.asarray(X)
+    except ValueError as exc:  # nested lists of different lengths
+        raise ValueError(
+            f"{name} is not a rectangular array: its rows have different "
+            f"lengths (numpy: {exc}). Sequences of different lengths go in a "
+            "list of 2-D arrays, one per sequence."
+        ) from exc
     if np.iscomplexobj(X):
         raise ValueError(
             f"{name} must be numeric. Complex data not supported (got an "

@@ -246,11 +246,7 @@ def _as_float_table(series, dtype):
     if isinstance(series, pd.Series):
         series = series.to_frame()
     if isinstance(series, pd.DataFrame):
-        _check_numeric_columns(series)
-        for position in range(series.shape[1]):
-            _check_representable(
-                series.iloc[:, position].to_numpy(), dtype, "series", "dtype=np.float64"
-            )
+        _check_frame_values(series, dtype, "series", "dtype=np.float64")
         # na_value maps pandas' nullable missing values (pd.NA) to NaN.
         data = series.to_numpy(dtype=dtype, na_value=np.nan)
         columns = series.columns
@@ -264,7 +260,25 @@ def _as_float_table(series, dtype):
     return data, columns
 
 
-def _check_numeric_columns(frame):
+def _check_frame_values(frame, dtype, name, remedy):
+    """Refuse non-numeric columns, and values that the cast to ``dtype``
+    would change silently, column by column: each keeps its own dtype here,
+    where a cast of the whole frame would first make them all float64."""
+    _check_numeric_columns(frame, name)
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if pd.api.types.is_integer_dtype(column.dtype):
+            # A nullable integer column with missing values would give floats
+            # (or objects): check its integers as integers.
+            column = column.dropna()
+            integers = getattr(column.dtype, "numpy_dtype", column.dtype)
+            values = column.to_numpy(dtype=integers)
+        else:
+            values = column.to_numpy()
+        _check_representable(values, dtype, name, remedy)
+
+
+def _check_numeric_columns(frame, name="series"):
     """Raise a ValueError naming the DataFrame columns that are not numeric."""
     bad = [
         name
@@ -274,13 +288,15 @@ def _check_numeric_columns(frame):
     ]
     if bad:
         raise ValueError(
-            f"series must be numeric; the column(s) {bad} are not. Encode or "
+            f"{name} must be numeric; the column(s) {bad} are not. Encode or "
             f"drop them before windowing."
         )
 
 
 def _as_float_array(series, dtype):
     """Cast an array-like to ``dtype`` (no copy if possible); check it is 1-D or 2-D."""
+    # Before as_numeric: an object array of integers becomes float64 there.
+    _check_representable(series, dtype, "series", "dtype=np.float64")
     array = as_numeric(series, "series")
     if array.ndim not in (1, 2):
         raise ValueError(
@@ -301,13 +317,27 @@ def _check_representable(values, dtype, name, remedy):
     selects a wider dtype. The scan costs one pass over the values, without
     a copy.
     """
-    values = np.asarray(values)
+    if not isinstance(values, np.ndarray):
+        try:
+            values = np.asarray(values)
+        except ValueError:  # ragged: as_numeric names the problem
+            return
     if values.size == 0 or values.dtype == dtype:
         return
     info = np.finfo(dtype)
-    if values.dtype.kind in "iu":
+    if values.dtype.kind in "iuO":
         exact = 2 ** (info.nmant + 1)
-        largest = max(abs(int(values.max())), abs(int(values.min())))
+        if values.dtype.kind == "O":
+            # Python or pandas integers among other objects (pd.NA of a
+            # nullable integer column, floats): the integers must be exact.
+            integers = [
+                abs(int(v))
+                for v in values.ravel()
+                if isinstance(v, Integral) and not isinstance(v, bool | np.bool_)
+            ]
+            largest = max(integers, default=0)
+        else:
+            largest = max(abs(int(values.max())), abs(int(values.min())))
         if largest > exact:
             raise ValueError(
                 f"{name} holds the integer {largest}, beyond 2**{info.nmant + 1}"
@@ -356,11 +386,16 @@ def _column_position(target, columns, n_features):
             f"target={target!r} is not an int column position; column names "
             f"are only available for pandas DataFrames and Series."
         )
-    hits = np.flatnonzero(columns == target) if _hashable(target) else []
+    # Label by label: ``columns == target`` compares a tuple element-wise
+    # with a flat Index of as many columns.
+    hits = np.flatnonzero([c == target for c in columns]) if _hashable(target) else []
     if len(hits) != 1:
         problem = "is not a column" if len(hits) == 0 else "is ambiguous (repeated)"
+        hint = ""
+        if isinstance(target, tuple) and not isinstance(columns, pd.MultiIndex):
+            hint = " A tuple names a MultiIndex column; a list selects several."
         raise ValueError(
-            f"target={target!r} {problem} of series; columns are {list(columns)}."
+            f"target={target!r} {problem} of series; columns are {list(columns)}.{hint}"
         )
     return int(hits[0])
 
@@ -546,9 +581,6 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validate_table(X, reset=False)
         dtype = _check_window_dtype(self.dtype)
-        _check_representable(
-            X, dtype, "X", "SlidingWindowTransformer(dtype=np.float64)"
-        )
         n_rows, n_features = X.shape
         _check_padded_size(
             (n_rows + self.window_length - 1) * n_features * dtype.itemsize,
@@ -586,6 +618,14 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
                     f"a single row of features."
                 )
             X = X.to_frame() if isinstance(X, pd.Series) else np.asarray(X)[:, None]
+        # On X as given: validate_data makes a frame of mixed columns, or of
+        # datetimes, float64, which would pass the float32 check below.
+        dtype = _check_window_dtype(self.dtype)
+        remedy = f"{type(self).__name__}(dtype=np.float64)"
+        if isinstance(X, pd.DataFrame):
+            _check_frame_values(X, dtype, "X", remedy)
+        else:
+            _check_representable(X, dtype, "X", remedy)
         return validate_data(
             self, X, reset=reset, dtype="numeric", ensure_all_finite="allow-nan"
         )

@@ -142,6 +142,39 @@ def test_sliding_window_transformer_refuses_a_lossy_float32_cast(table):
     np.testing.assert_array_equal(Xt[1, :, 0], table[:2, 0])
 
 
+BIG = 2**25 + 1  # float32 rounds it
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        # validate_data would make these float64 before a check of the result
+        pd.DataFrame({"id": [BIG, BIG + 2, BIG + 4], "x": [0.5, 1.5, 2.5]}),
+        pd.DataFrame({"id": pd.array([BIG, None, 3], dtype="Int64")}),
+        np.array([[BIG], [2], [3]], dtype=object),
+    ],
+    ids=["mixed frame", "nullable with NA", "object array"],
+)
+def test_the_float32_check_sees_integers_in_every_container(table):
+    with pytest.raises(ValueError, match=r"the integer 3355443\d, beyond 2\*\*24"):
+        SlidingWindowTransformer(2).fit_transform(table)
+    series = table.iloc[:, 0] if isinstance(table, pd.DataFrame) else table
+    with pytest.raises(ValueError, match=r"series holds the integer 3355443\d"):
+        make_windows(series, 1, target=None)
+    exact = SlidingWindowTransformer(2, dtype=np.float64).fit_transform(table)
+    assert exact[0, 1, 0] == BIG
+
+
+def test_windows_refuse_non_numeric_columns_by_name():
+    dates = pd.DataFrame({"when": pd.date_range("2020", periods=3), "x": [1.0, 2, 3]})
+    with pytest.raises(
+        ValueError, match=r"X must be numeric; the column\(s\) \['when'\]"
+    ):
+        SlidingWindowTransformer(2).fit_transform(dates)
+    with pytest.raises(ValueError, match=r"the column\(s\) \['a'\]"):
+        SlidingWindowTransformer(2).fit_transform(pd.DataFrame({"a": ["x", "y"]}))
+
+
 # -- 8. NaN in lists -----------------------------------------------------------------
 
 

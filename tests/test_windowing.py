@@ -322,6 +322,26 @@ def test_make_windows_names_unknown_and_non_numeric_columns():
         make_windows(frame, 3)
 
 
+@pytest.mark.parametrize("target", [("price", "nothing"), ("price", "volume")])
+def test_a_tuple_target_is_one_label_not_a_comparison_per_column(target):
+    """A tuple as long as a flat Index was compared element-wise with it:
+    ("price", "nothing") selected price, ("price", "volume") was "repeated"."""
+    frame = pd.DataFrame({"price": np.arange(10.0), "volume": np.arange(10.0) * 10})
+    with pytest.raises(ValueError, match=r"is not a column .* a list selects several"):
+        make_windows(frame, 3, target=target)
+    _, y = make_windows(frame, 3, target=list(target[:1]))
+    assert_array_equal(y[:, 0], np.arange(3.0, 10.0))
+    multi = frame.set_axis(pd.MultiIndex.from_tuples([("a", "x"), ("a", "y")]), axis=1)
+    assert_array_equal(
+        make_windows(multi, 3, target=("a", "y"))[1], np.arange(3, 10) * 10
+    )
+
+
+def test_ragged_nested_lists_are_named():
+    with pytest.raises(ValueError, match="series is not a rectangular array"):
+        make_windows([[1.0, 2.0], [3.0]], 1)
+
+
 # ---------------------------------------------------------------------------
 # SlidingWindowTransformer
 # ---------------------------------------------------------------------------
