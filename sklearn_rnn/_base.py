@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import (
     InvalidParameterError,
     StrOptions,
 )
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
@@ -892,9 +893,20 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
     _score_name = "valid_score"
 
     # What the ONNX graph outputs: "proba" (classifiers) or "regression";
-    # None where there is no export.
+    # None where there is no export: to_onnx is then not an attribute.
     _onnx_kind = None
 
+    def _has_onnx_export(self):
+        if self._onnx_kind is None:
+            # available_if raises its own "has no attribute" from this one,
+            # which then says why.
+            raise AttributeError(
+                f"{type(self).__name__} has no to_onnx: its outputs per "
+                "timestep have no ONNX export. Pickle it or use save."
+            )
+        return True
+
+    @available_if(_has_onnx_export)
     def to_onnx(self, path):
         """Export the fitted predictor to an ONNX file.
 
@@ -919,10 +931,6 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             ``path``, for chaining.
         """
         check_is_fitted(self)
-        if self._onnx_kind is None:
-            raise NotImplementedError(
-                f"to_onnx is not available for {type(self).__name__}."
-            )
         from ._persistence import export_onnx
 
         export_onnx(self, path, self._onnx_kind)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from _helpers import fast, sequence_data
 
-from sklearn_rnn import LSTMClassifier, LSTMRegressor
+from sklearn_rnn import LSTMClassifier, LSTMRegressor, LSTMTagger, LSTMTranscriber
 
 ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
@@ -77,3 +77,13 @@ def test_to_onnx_needs_a_fitted_estimator(tmp_path):
 
     with pytest.raises(NotFittedError):
         LSTMRegressor().to_onnx(tmp_path / "reg.onnx")
+
+
+@pytest.mark.parametrize("Estimator", [LSTMTagger, LSTMTranscriber])
+def test_estimators_without_an_onnx_export_have_no_to_onnx(Estimator):
+    """hasattr tells, as for any method that sklearn's available_if hides."""
+    assert not hasattr(Estimator(), "to_onnx")
+    with pytest.raises(AttributeError, match="to_onnx") as caught:
+        Estimator().to_onnx("model.onnx")
+    assert "no ONNX export" in str(caught.value.__cause__)
+    assert hasattr(LSTMClassifier(), "to_onnx")
