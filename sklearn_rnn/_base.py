@@ -580,14 +580,17 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         )
         if stalled:
             monitor = "validation" if early else "training"
-            constant = (
-                ""
-                if baseline is None
-                else f" or than that of a constant prediction ({baseline:.4g})"
-            )
+            # Name the bound that the loss did not beat.
+            if baseline is not None and baseline < first:
+                bound = (
+                    f"that of a constant prediction ({baseline:.4g}; after the "
+                    f"first epoch: {first:.4g})"
+                )
+            else:
+                bound = f"after its first epoch ({first:.4g})"
             parts.append(
                 f"training ended with a {monitor} loss of {loss:.4g}, no "
-                f"lower than after its first epoch ({first:.4g}){constant}: the "
+                f"lower than {bound}: the "
                 f"network did not learn. If the learning rate is too high, "
                 f"lower learning_rate_init (currently "
                 f"{self.learning_rate_init:g}), for instance to "

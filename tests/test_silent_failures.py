@@ -395,3 +395,36 @@ def test_a_good_learning_rate_does_not_warn_that_nothing_was_learnt():
         warnings.simplefilter("always")
         fast(LSTMRegressor, max_iter=10, learning_rate_init=0.01).fit(X, y)
     assert not [w for w in caught if "did not learn" in str(w.message)]
+
+
+@pytest.mark.parametrize(
+    ("baseline", "expected"),
+    [
+        # Below the first epoch's loss, and not beaten: the baseline is named.
+        (1.0, "9.2e+06, no lower than that of a constant prediction (1; after"),
+        # Above it: the first epoch is the bound the loss did not beat.
+        (5e11, "3e+11, no lower than after its first epoch (2e+11): the"),
+    ],
+)
+def test_the_did_not_learn_warning_names_the_bound_not_beaten(baseline, expected):
+    """A loss of 9.2e6 is lower than a first epoch's 2e11: the warning must
+    not say otherwise when the constant prediction is the bound."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklearn_rnn._skorch import TrainingResult
+
+    last = 9.2e6 if baseline == 1.0 else 3e11
+    curve = [2e11, 5e11, last]
+    result = TrainingResult(
+        net=None,
+        loss_curve=curve,
+        validation_scores=None,
+        valid_losses=None,
+        converged=True,
+        interrupted=False,
+        monitored=curve,
+        kept=len(curve),
+    )
+    with pytest.warns(ConvergenceWarning, match="did not learn") as caught:
+        fast(LSTMRegressor)._warn_if_not_converged(result, baseline, early=False)
+    assert expected in str(caught[0].message)
