@@ -509,8 +509,10 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     ``T * window_length * P``. Copy it (``np.array(Xt)``) before writing into
     it.
 
-    Because the output is 3-D, ``set_output`` and
-    ``get_feature_names_out`` are not available.
+    Because the output is 3-D, ``get_feature_names_out`` is not available,
+    and ``set_output`` leaves the output an array: it exists so that
+    ``Pipeline.set_output(transform="pandas")`` configures the steps before
+    this one, whose column names this transformer then checks.
 
     Examples
     --------
@@ -535,6 +537,32 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     def __init__(self, window_length=10, dtype=np.float32):
         self.window_length = window_length
         self.dtype = dtype
+
+    def set_output(self, *, transform=None):
+        """Accept an output configuration; the windows stay an array.
+
+        Windows of shape (T, window_length, P) have no DataFrame form.
+        The method lets :meth:`sklearn.pipeline.Pipeline.set_output`
+        configure the other steps of a pipeline that holds this one (the
+        estimators after it read 3-D arrays anyway).
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            The output asked for; this transformer's output is always a
+            NumPy array.
+
+        Returns
+        -------
+        self : object
+            The transformer, unchanged.
+        """
+        if transform not in (None, "default", "pandas", "polars"):
+            raise ValueError(
+                "transform must be 'default', 'pandas', 'polars' or None; got "
+                f"{transform!r}."
+            )
+        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

@@ -657,3 +657,18 @@ def test_docstring_examples_run():
 
     assert results.attempted > 10
     assert results.failed == 0
+
+
+def test_a_pipeline_holding_the_transformer_takes_set_output():
+    """Pipeline.set_output configures every step: the steps before the
+    windows then pass frames, whose names the transformer checks."""
+    from sklearn.preprocessing import StandardScaler
+
+    X = pd.DataFrame(np.arange(40.0).reshape(20, 2), columns=["a", "b"])
+    pipe = make_pipeline(StandardScaler(), SlidingWindowTransformer(3))
+    windows = pipe.set_output(transform="pandas").fit_transform(X)
+    assert isinstance(windows, np.ndarray)
+    assert windows.shape == (20, 3, 2)
+    assert list(pipe[-1].feature_names_in_) == ["a", "b"]
+    with pytest.raises(ValueError, match="transform must be"):
+        SlidingWindowTransformer().set_output(transform="arrow")
