@@ -5,6 +5,7 @@ import math
 import re
 import threading
 import warnings
+import weakref
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -843,7 +844,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
     def _forward_batches(self, X):
         """The module's outputs for ``X``, one per predict batch, and ``X``
         validated as :class:`Sequences`."""
-        check_is_fitted(self)
+        if not hasattr(self, "net_"):
+            # sklearn's check reads the tags first: a tenth of the overhead of
+            # a single-sequence predict, for the error alone.
+            check_is_fitted(self)
         # Before the count of features: the names say more.
         check_column_names(self, X, reset=False)
         sequences = check_sequences(X, estimator=self, n_features=self.n_features_in_)
@@ -885,7 +889,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         """
         budget = torch.get_num_threads()
         if self.n_jobs is None:
-            work = batch_size * sum(p.numel() for p in module.parameters())
+            work = batch_size * _n_weights(module)
             return 1 if work < _THREAD_WORK else budget
         if self.n_jobs < 0:  # joblib's meaning: -1 is all, -2 all but one...
             return max(1, budget + 1 + self.n_jobs)
@@ -1005,6 +1009,20 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
+
+
+# The weight count of each module that _n_threads has seen: counting walks
+# the module tree, a tenth of a single-sequence predict's own overhead. A
+# network's count is fixed once it is built (warm starts and partial_fit
+# keep its shape); weak keys let the modules go.
+_WEIGHT_COUNTS = weakref.WeakKeyDictionary()
+
+
+def _n_weights(module):
+    count = _WEIGHT_COUNTS.get(module)
+    if count is None:
+        count = _WEIGHT_COUNTS[module] = sum(p.numel() for p in module.parameters())
+    return count
 
 
 def _normalised_weights(weights, parts):

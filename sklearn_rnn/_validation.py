@@ -706,8 +706,11 @@ def check_column_names(estimator, X, *, reset):
     panel = _is_panel_frame(X)
     timesteps = _timestep_labels(X)
     # Features: sklearn's warnings and errors (names absent from a 2-D
-    # frame or an array give its "does not have valid feature names").
-    _check_feature_names(estimator, X if panel else None, reset=False)
+    # frame or an array give its "does not have valid feature names"). With
+    # no names on either side it has nothing to say: skip its call, a
+    # twentieth of a single-sequence predict's own overhead.
+    if panel or hasattr(estimator, "feature_names_in_"):
+        _check_feature_names(estimator, X if panel else None, reset=False)
     fitted = getattr(estimator, "_timestep_names_in", None)
     name = type(estimator).__name__
     if fitted is None:
