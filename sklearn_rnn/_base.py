@@ -317,11 +317,18 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             self._built_with_ = self._network_signature()
         self._partial_ = None  # a later partial_fit starts its own optimizer
         if result.interrupted:
+            epoch = len(result.loss_curve)
+            # Without a validation loss nothing is restored: the weights are
+            # those of the last batch, maybe in the middle of an epoch.
+            weights = (
+                f"the weights of epoch {result.kept}, its lowest validation loss"
+                if valid is not None and result.valid_losses
+                else f"the weights it had reached in epoch {epoch}"
+            )
             raise KeyboardInterrupt(
-                f"{type(self).__name__}.fit was interrupted at epoch "
-                f"{len(result.loss_curve)}; the estimator is fitted with the "
-                f"weights of epoch {result.kept} (interrupted_=True) and can be "
-                "used or trained further."
+                f"{type(self).__name__}.fit was interrupted at epoch {epoch}; "
+                f"the estimator is fitted with {weights} (interrupted_=True) "
+                "and can be used or trained further."
             )
         self._warn_if_not_converged(result, baseline, valid is not None)
         return self

@@ -424,9 +424,13 @@ def _vote(forward, x, lengths, crop, n_crops):
 
 
 # Standard deviation below which a sequence counts as constant (in units of
-# the training set's): its own standardisation is then its deviations
-# from its mean, unscaled, which are zero.
+# the training set's), plus this share of its mean's size: float32 rounds
+# the mean of a constant sequence by up to a few units of its last place,
+# and dividing that residue by its own tiny spread gave an "own copy" of
+# order 1 that also varied with the padding of the batch. Such sequences'
+# own copy is zero.
 _MIN_OWN_STD = 1e-6
+_MIN_OWN_STD_RELATIVE = 2.0**-18  # 32 units in the last place of float32
 
 
 def _own_standardised(x, lengths):
@@ -442,14 +446,21 @@ def _own_standardised(x, lengths):
     downstream).
     """
     if lengths is None:
-        centred = x - x.mean(1, keepdim=True)
+        mean = x.mean(1, keepdim=True)
+        centred = x - mean
         var = (centred**2).mean(1, keepdim=True)
     else:
         inside = _mask(lengths.to(x.device), x.shape[1])[..., None]
         n = lengths.to(x.device, x.dtype)[:, None, None]
-        centred = x - x.masked_fill(~inside, 0).sum(1, keepdim=True) / n
+        mean = x.masked_fill(~inside, 0).sum(1, keepdim=True) / n
+        centred = x - mean
         var = (centred.masked_fill(~inside, 0) ** 2).sum(1, keepdim=True) / n
-    return centred / var.sqrt().clamp_min(_MIN_OWN_STD)
+    std = var.sqrt()
+    # Moments that overflowed are not flat: their NaN reaches the outputs,
+    # where predict names the sequence.
+    flat = (std <= _MIN_OWN_STD + _MIN_OWN_STD_RELATIVE * mean.abs()) & std.isfinite()
+    scaled = centred / std.clamp_min(_MIN_OWN_STD)
+    return torch.where(flat, torch.zeros_like(scaled), scaled)
 
 
 def _mask(lengths, time):

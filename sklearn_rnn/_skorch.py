@@ -26,7 +26,7 @@ import torch
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import accuracy_score, r2_score
 from skorch import NeuralNet
-from skorch.callbacks import Callback, PrintLog, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, PrintLog, ProgressBar
 from skorch.history import History
 from skorch.utils import noop, to_tensor
 from tabulate import tabulate
@@ -90,7 +90,10 @@ class Net(NeuralNet):
         except _StopTraining:
             raise
         except KeyboardInterrupt:
-            self.interrupted_ = True
+            # skorch's own EarlyStopping also stops with a KeyboardInterrupt:
+            # an end of training the user asked for, not a Ctrl-C.
+            if not _early_stopping_fired(self):
+                self.interrupted_ = True
             raise
 
     def _set_training(self, training=True):
@@ -419,6 +422,18 @@ class FiniteLoss(Callback):
                 self.learning_rate_init,
                 self.clip_grad_norm,
             )
+        valid = net.history[-1].get("valid_loss")
+        if valid is not None and not math.isfinite(valid):
+            # The plateaus would compare infinities: the rate would be cut
+            # and no epoch ever kept as the best.
+            raise ValueError(
+                f"The validation loss is {valid} at epoch {len(net.history)}, "
+                f"while the training loss is finite ({loss:.4g}): the network's "
+                "outputs for held-out samples are not finite. Their values lie "
+                "too far outside the range of the training part for float32 "
+                "arithmetic. Check the scale and units of X and y, or set "
+                "early_stopping=False."
+            )
 
 
 def diverged(what, learning_rate_init, clip_grad_norm):
@@ -565,6 +580,15 @@ class ValidationScore(Callback):
                 score = r2_score(true, pred, sample_weight=weights)
         net.history.record(self.name, float(score))
         self.preds_, self.targets_, self.weights_ = [], [], []
+
+
+def _early_stopping_fired(net):
+    """Whether a skorch EarlyStopping callback has just ended training."""
+    return any(
+        isinstance(callback, EarlyStopping)
+        and getattr(callback, "misses_", 0) >= callback.patience
+        for _, callback in getattr(net, "callbacks_", [])
+    )
 
 
 class _StopTraining(KeyboardInterrupt):

@@ -6,7 +6,7 @@ import pytest
 from _helpers import ESTIMATORS, fast, outputs, sequence_data
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
-from skorch.callbacks import Callback, Checkpoint
+from skorch.callbacks import Callback, Checkpoint, EarlyStopping
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
 
@@ -94,3 +94,13 @@ def test_save_names_the_callbacks_parameter(tmp_path):
     with pytest.raises(TypeError, match="parameter 'callbacks'"):
         reg.save(tmp_path / "model.safetensors")
     reg.set_params(callbacks=None).save(tmp_path / "model.safetensors")
+
+
+def test_skorchs_early_stopping_ends_fit_normally():
+    """skorch's EarlyStopping stops with a KeyboardInterrupt of its own, which
+    must not pass for a Ctrl-C (re-raised, interrupted_=True)."""
+    X, y = sequence_data(LSTMRegressor, n=40)
+    stop = EarlyStopping(monitor="train_loss", patience=2, threshold=10.0)
+    reg = fast(LSTMRegressor, max_iter=50, callbacks=[stop]).fit(X, y)
+    assert not reg.interrupted_
+    assert reg.n_iter_ == 3  # no improvement by 10 after the first epoch

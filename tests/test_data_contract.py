@@ -395,6 +395,36 @@ def test_own_standardisation_is_per_sequence_over_its_observed_steps():
     assert torch.equal(flat, torch.zeros(1, 4, 1))
 
 
+@pytest.mark.parametrize("value", [3.1, -2.2, 5.0, 1e3])
+@pytest.mark.parametrize("length", [7, 13, 33])
+def test_a_constant_sequence_is_zero_whatever_its_batch(value, length):
+    """float32 rounds a constant sequence's mean by a unit in its last place;
+    divided by the residue's own spread, that was an own copy of order 1,
+    which also changed with the padding of the batch."""
+    from sklearn_rnn._modules import _own_standardised
+
+    constant = torch.full((1, length, 1), value, dtype=torch.float32)
+    padded = torch.zeros(2, 50, 1)
+    padded[0, :length], padded[1] = value, torch.randn(50, 1)
+    alone = _own_standardised(constant, None)
+    in_batch = _own_standardised(padded, torch.tensor([length, 50]))[:1, :length]
+    assert torch.equal(alone, torch.zeros_like(alone))
+    assert torch.equal(in_batch, torch.zeros_like(in_batch))
+
+
+def test_a_constant_sequence_is_predicted_alike_alone_and_in_a_batch():
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(rng.randint(5, 60), 1)) for _ in range(40)]
+    clf = fast(LSTMClassifier, max_iter=3).fit(X, np.arange(40) % 2)
+    other = rng.normal(size=(50, 1))
+    for value in [3.1, 2.0, 5.0, -2.2]:
+        for length in [7, 13, 33]:
+            constant = np.full((length, 1), value)
+            alone = clf.predict_proba([constant])
+            in_batch = clf.predict_proba([constant, other])[:1]
+            np.testing.assert_allclose(in_batch, alone, atol=1e-7)
+
+
 @pytest.mark.parametrize("instance_norm", [True, False])
 def test_instance_norm_doubles_the_inputs(instance_norm):
     X = np.random.RandomState(0).normal(size=(12, 30, 3))

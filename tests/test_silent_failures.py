@@ -428,3 +428,14 @@ def test_the_did_not_learn_warning_names_the_bound_not_beaten(baseline, expected
     with pytest.warns(ConvergenceWarning, match="did not learn") as caught:
         fast(LSTMRegressor)._warn_if_not_converged(result, baseline, early=False)
     assert expected in str(caught[0].message)
+
+
+def test_an_infinite_validation_loss_is_an_error():
+    """Held-out samples whose outputs overflow made the plateaus compare
+    infinities: the rate was cut, no epoch was kept, and fit returned."""
+    X, y = sequence_data(LSTMRegressor, n=40)
+    X[-1] *= 1e36  # the regressor holds out the last samples
+    reg = fast(LSTMRegressor, early_stopping=True)
+    with pytest.raises(ValueError, match=r"validation loss is inf at epoch 1"):
+        reg.fit(X, y)
+    assert not hasattr(reg, "net_")

@@ -706,8 +706,10 @@ def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
     X, y = regression_data(n=200)
     interrupt_at(monkeypatch, 3 * 9 + 2)  # 7 train + 2 valid batches per epoch
     reg = fast(LSTMRegressor, max_iter=50, batch_size=26, early_stopping=True)
-    with pytest.raises(KeyboardInterrupt, match="weights of epoch"):
+    with pytest.raises(KeyboardInterrupt) as caught:
         reg.fit(X, y)
+    best = 1 + int(np.argmin(reg.net_.history[:3, "valid_loss"]))
+    assert f"weights of epoch {best}, its lowest validation loss" in str(caught.value)
     assert reg.interrupted_
     assert reg.n_iter_ == 4  # three full epochs and the interrupted one
     assert len(reg.validation_scores_) == 3
@@ -720,12 +722,26 @@ def test_keyboard_interrupt_in_the_first_epoch_keeps_the_current_weights(monkeyp
     X, y = regression_data(n=200)
     interrupt_at(monkeypatch, 4)
     reg = fast(LSTMRegressor, max_iter=50, batch_size=10, early_stopping=True)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt, match="weights it had reached in epoch 1"):
         reg.fit(X, y)
     assert reg.n_iter_ == 1
     assert reg.best_loss_ == reg.loss_curve_[0]  # mean of the 3 batches done
     assert reg.validation_scores_ is None
     assert np.isfinite(reg.predict(X)).all()
+
+
+def test_keyboard_interrupt_without_a_held_out_set_keeps_the_last_weights(
+    monkeypatch,
+):
+    """Nothing is restored: the message must not name an earlier epoch."""
+    X, y = regression_data(n=40)
+    kept = fast(LSTMRegressor, max_iter=2, batch_size=8).fit(X, y)
+    interrupt_at(monkeypatch, 2 * 5 + 3)  # 5 batches per epoch, 2 done
+    reg = fast(LSTMRegressor, max_iter=10, batch_size=8)
+    with pytest.raises(KeyboardInterrupt, match="weights it had reached in epoch 3"):
+        reg.fit(X, y)
+    assert reg.n_iter_ == 3
+    assert not np.allclose(reg.predict(X), kept.predict(X))  # not epoch 2's
 
 
 def test_skorch_still_has_the_private_names_we_rely_on():
