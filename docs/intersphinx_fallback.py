@@ -204,6 +204,7 @@ INVENTORIES = {
             ("py:class", "skorch.net.NeuralNet"): None,
             ("py:class", "skorch.history.History"): None,
             ("py:module", "skorch.callbacks"): "callbacks.html#module-skorch.callbacks",
+            ("py:class", "skorch.callbacks.EarlyStopping"): None,
             ("py:class", "skorch.callbacks.Checkpoint"): None,
             ("py:class", "skorch.callbacks.EpochScoring"): None,
             ("py:class", "skorch.callbacks.BatchScoring"): None,
