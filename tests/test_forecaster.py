@@ -756,3 +756,60 @@ def test_networks_get_distinct_reproducible_seeds():
     assert len({r.random_state for r in forecaster.regressors_}) == 3
     with pytest.raises(InvalidParameterError, match="n_estimators"):
         RNNForecaster(n_estimators=0).fit(y, fh=[1])
+
+
+def test_predicting_part_of_the_fitted_horizon_keeps_it():
+    """A peek at step 1 must not make step 1 the horizon of later calls."""
+    forecaster = small(max_iter=5).fit(load_airline(), fh=range(1, 7))
+    assert len(forecaster.predict(fh=[1])) == 1
+    assert len(forecaster.predict()) == 6
+    assert len(forecaster.predict_interval()) == 6
+    assert list(forecaster.fh) == list(range(1, 7))
+    # sktime's message would advise a refit, which cannot forecast them either.
+    for in_sample in ([0], [-1, 2]):
+        with pytest.raises(ValueError, match="forecasts only steps after it"):
+            forecaster.predict(fh=in_sample)
+
+
+@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+def test_a_horizon_of_durations_counts_steps_of_the_frequency(strategy):
+    y = pd.Series(
+        np.arange(60.0) + 1, index=pd.date_range("2020-01-01", periods=60, freq="D")
+    )
+    by_duration = small(max_iter=5, strategy=strategy).fit(
+        y, fh=pd.to_timedelta(["1D", "2D"])
+    )
+    by_steps = small(max_iter=5, strategy=strategy).fit(y, fh=[1, 2])
+    pd.testing.assert_series_equal(by_duration.predict(), by_steps.predict())
+    with pytest.raises(ValueError, match="does not fall on steps of the series'"):
+        small(max_iter=5).fit(y, fh=pd.to_timedelta(["12h"]))
+
+
+def test_predict_var_is_the_calibrated_variance_despite_the_zero_floor():
+    """sktime's default reads the variance from the 50 % interval, which the
+    zero floor of counts narrows near 0; predict_proba inherits it."""
+    y = series(np.tile([0.0, 1, 0, 0, 2, 0, 0, 0, 1, 0], 10))
+    forecaster = small(max_iter=5).fit(y, fh=[1, 2, 3])
+    assert forecaster.nonnegative_.all()
+    variance = forecaster.predict_var().iloc[:, 0].to_numpy()
+    a, b = forecaster.error_variance_[0]
+    scale = forecaster._series[0].scale[0]
+    np.testing.assert_allclose(variance, (a + b * np.arange(1, 4)) * scale**2)
+    q95 = forecaster.predict_quantiles(alpha=[0.95]).iloc[:, 0].to_numpy()
+    proba = forecaster.predict_proba().quantile([0.95]).iloc[:, 0].to_numpy()
+    np.testing.assert_allclose(proba, q95, rtol=1e-6)  # above the floor
+
+
+def test_an_update_rescales_a_series_that_was_constant_and_warns():
+    y = series([0.0] * 48 + [4, 2, 0, 6, 3, 3, 5, 1, 2, 3, 4, 3])
+    forecaster = small(max_iter=5).fit(y.iloc[:48], fh=[1, 2, 3])
+    placeholder = forecaster._series[0].scale[0]
+    with pytest.warns(UserWarning, match="was constant when fitted and varies"):
+        forecaster.update(y.iloc[48:])
+    scale = forecaster._series[0].scale[0]
+    assert placeholder < 1e-6
+    assert scale == pytest.approx(np.std(np.diff(y.to_numpy())))
+    kept = small(max_iter=5).fit(y.iloc[:48], fh=[1, 2, 3])
+    with pytest.warns(UserWarning, match="was constant"):
+        kept.update(y.iloc[48:], update_params=False)  # the origin only
+    assert kept._series[0].scale[0] == placeholder

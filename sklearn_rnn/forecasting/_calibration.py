@@ -106,6 +106,17 @@ def variance_model(errors):
     return np.array(coef)
 
 
+def error_variance(steps, scale, coef):
+    """Variance (n, K) of the forecast errors, in the series' units.
+
+    ``steps`` (n,) are the steps ahead, ``scale`` (n, K) the scales of the
+    series, ``coef`` the (K, 2) variance model ``a + b * h`` of the errors in
+    scaled units (see :func:`variance_model`).
+    """
+    a, b = coef.T
+    return (a + b * steps[:, None]) * scale**2
+
+
 def gaussian_bounds(point, steps, scale, coef, alpha, floor=None):
     """Quantiles ``alpha`` of Gaussian errors around ``point``.
 
@@ -113,8 +124,7 @@ def gaussian_bounds(point, steps, scale, coef, alpha, floor=None):
     ``coef`` the (K, 2) variance model. Returns {quantile: (n, K)} bounds,
     floored like the point forecast where ``floor`` (K,) is not NaN.
     """
-    a, b = coef.T
-    std = np.sqrt(a + b * steps[:, None]) * scale
+    std = np.sqrt(error_variance(steps, scale, coef))
     bounds = {}
     for q in alpha:
         bound = point + norm.ppf(q) * std

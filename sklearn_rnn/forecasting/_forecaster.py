@@ -27,6 +27,7 @@ from sktime.utils.validation.forecasting import check_fh
 from .._lstm import LSTMRegressor
 from .._validation import _FLOAT32_MAX, caller_stacklevel
 from ._calibration import (
+    error_variance,
     forecast_errors,
     gaussian_bounds,
     network_weight,
@@ -502,24 +503,33 @@ class RNNForecaster(BaseForecaster):
             and self.strategy == "direct"
             and self.is_fitted
             and self._fh is not None
-            and self._covers(fh)
         ):
-            fitted_fh, self._fh = self._fh, None
-            try:
-                return super()._check_fh(fh, pred_int=pred_int)
-            except Exception:
-                self._fh = fitted_fh
-                raise
+            steps = self._fh_steps(fh)
+            if steps is not None and steps.size and not (steps >= 1).all():
+                raise ValueError(
+                    f"fh holds steps {sorted(set(steps[steps < 1].tolist()))} "
+                    "at or before the cutoff: RNNForecaster forecasts only "
+                    "steps after it (1 and beyond)."
+                )
+            if steps is not None and steps.size and steps.max() <= self.horizon_:
+                # Served from the fitted steps: the fitted fh stays the
+                # default of a later predict().
+                fitted_fh, self._fh = self._fh, None
+                try:
+                    return super()._check_fh(fh, pred_int=pred_int)
+                finally:
+                    self._fh = fitted_fh
         return super()._check_fh(fh, pred_int=pred_int)
 
-    def _covers(self, fh):
-        """Whether the direct model's steps 1..horizon_ include ``fh``."""
+    def _fh_steps(self, fh):
+        """The steps ahead of ``fh`` over every series (None if ``fh`` cannot
+        be read here: sktime's check then says why)."""
         try:
             fh = check_fh(fh, freq=self._cutoff)
             steps = [_steps(fh, _series_cutoff(s, self._freq())) for s in self._series]
         except (ValueError, TypeError, AttributeError):
-            return False
-        return all(((st >= 1) & (st <= self.horizon_)).all() for st in steps)
+            return None
+        return np.concatenate(steps)
 
     def _predict(self, fh, X):
         return self._frame(*self._point_forecast(fh, X))
@@ -623,7 +633,9 @@ class RNNForecaster(BaseForecaster):
         )
         return pd.DataFrame(np.concatenate(values), index=index, columns=columns)
 
-    def _predict_quantiles(self, fh, X, alpha):
+    def _error_model(self, fh, X):
+        """The point forecast frame, and the steps ahead (n,) and scales
+        (n, K) of its rows, which the calibrated variance model reads."""
         if self.error_variance_ is None:
             raise ValueError(
                 "Prediction intervals need calibration_fraction > 0 at fit time."
@@ -637,6 +649,20 @@ class RNNForecaster(BaseForecaster):
                 for s, (st, _) in zip(self._series, plans, strict=True)
             ]
         )
+        return point, steps, scale
+
+    def _predict_var(self, fh, X=None, cov=False):
+        # The calibrated variance itself: sktime's default would read it back
+        # from the width of the 50 % interval, which the zero floor of
+        # non-negative data narrows near 0 (and predict_proba with it).
+        if cov:
+            return super()._predict_var(fh, X, cov=True)
+        point, steps, scale = self._error_model(fh, X)
+        variance = error_variance(steps, scale, self.error_variance_)
+        return pd.DataFrame(variance, index=point.index, columns=point.columns)
+
+    def _predict_quantiles(self, fh, X, alpha):
+        point, steps, scale = self._error_model(fh, X)
         bounds = gaussian_bounds(
             point.to_numpy(), steps, scale, self.error_variance_, alpha, self._floor
         )
@@ -726,6 +752,14 @@ class RNNForecaster(BaseForecaster):
             _merge(s, *new[s.key], freq) if s.key in new else s for s in self._series
         ]
         _check_regular_times(merged)  # new points must keep the series' steps
+        _warn_if_no_longer_constant(self._series, merged)
+        if update_params:
+            # The networks go on learning from all the data: in its scale,
+            # which the intervals then follow too. (A series constant in fit
+            # had a placeholder scale at float32 resolution: its windows
+            # after new, varying data were 1e7 units wide, and its intervals
+            # had no width.)
+            merged = [replace(s, scale=step_scale(s.y)) for s in merged]
         self._series = merged
         # Data that turn negative lift the zero floor of their column.
         self._floor = _floor_of(merged)
@@ -755,8 +789,8 @@ class RNNForecaster(BaseForecaster):
         -------
         params : list of dict
             Parameters of one tiny direct and one tiny recursive forecaster,
-            each a valid argument for ``RNNForecaster(**params)``. The
-            Each trains one network, and the recursive one skips the
+            each a valid argument for ``RNNForecaster(**params)``. Each
+            trains one network, and the recursive one skips the
             calibration (and has no intervals), so that the checks do not
             fit every model several times.
         """
@@ -786,9 +820,9 @@ class _Layout:
 class _Series:
     """One series of a (possibly panel or hierarchical) y, with its exogenous X.
 
-    ``scale`` is fixed in fit (the size of a typical one-step change of each
-    column): updates replace the observations, not the scale the regressor
-    learnt in.
+    ``scale`` is the size of a typical one-step change of each column, set
+    in fit: an update that trains the networks further sets it again from
+    all the data (they learn in it), one that does not keeps it.
     """
 
     key: tuple
@@ -799,6 +833,23 @@ class _Series:
 
     def values(self):
         return self.y if self.X is None else np.hstack([self.y, self.X])
+
+
+def _warn_if_no_longer_constant(before, after):
+    """Warn when a series that was constant now varies: the calibration saw
+    no error in it, so its intervals have no width, until a refit."""
+    for old, new in zip(before, after, strict=True):
+        if ((np.ptp(old.y, axis=0) == 0) & (np.ptp(new.y, axis=0) > 0)).any():
+            name = "y" if old.key == () else f"series {_key_label(old.key)}"
+            warnings.warn(
+                f"RNNForecaster: {name} was constant when fitted and varies "
+                "after this update. The networks and the prediction intervals "
+                "learnt nothing of its changes (the intervals have no width): "
+                "refit to forecast it.",
+                UserWarning,
+                stacklevel=caller_stacklevel(),
+            )
+            return
 
 
 def _fit_each(regressors, data, **kwargs):
@@ -1015,4 +1066,18 @@ def _series_cutoff(s, freq):
 
 def _steps(fh, cutoff):
     """Steps ahead of the cutoff (sktime rejects in-sample fh for us)."""
-    return np.asarray(fh.to_relative(cutoff), dtype=np.int64)
+    relative = fh.to_relative(cutoff).to_pandas()
+    if not isinstance(relative, pd.TimedeltaIndex):
+        return np.asarray(relative, dtype=np.int64)
+    # A horizon of durations ("1D", "2D"): count the index's steps to each
+    # forecast time.
+    times = fh.to_absolute_index(cutoff)
+    end = max(times.max(), cutoff[0])
+    steps = pd.date_range(cutoff[0], end, freq=cutoff.freq).get_indexer(times)
+    if (steps < 0).any():
+        raise ValueError(
+            f"fh={[str(t) for t in relative]} does not fall on steps of the "
+            f"series' frequency {cutoff.freqstr}: give durations that are "
+            "whole steps, or fh as numbers of steps."
+        )
+    return steps.astype(np.int64)
