@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import training_result
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
@@ -481,22 +482,10 @@ def test_a_loss_no_lower_than_the_first_epochs_warns_without_a_constant_baseline
     """
     from sklearn.exceptions import ConvergenceWarning
 
-    from sklearn_rnn._skorch import TrainingResult
-
     model = make(max_iter=10, learning_rate_init=10.0)
     _, y = _data(make)
     assert model._constant_output(y, 2) is None
-    curve = [26.4, 79.9, 49.2, 33.7]
-    result = TrainingResult(
-        net=None,
-        loss_curve=curve,
-        validation_scores=None,
-        valid_losses=None,
-        converged=True,
-        interrupted=False,
-        monitored=curve,
-        kept=len(curve),
-    )
+    result = training_result([26.4, 79.9, 49.2, 33.7])
     with pytest.warns(ConvergenceWarning, match="did not learn") as caught:
         model._warn_if_not_converged(result, baseline=None, early=False)
     (message,) = [str(w.message) for w in caught]

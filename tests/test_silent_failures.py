@@ -6,7 +6,14 @@ Each test failed before its fix: it shows the wrong result, not just an error.
 import numpy as np
 import pandas as pd
 import pytest
-from _helpers import ESTIMATORS, fast, interrupt_at, outputs, sequence_data
+from _helpers import (
+    ESTIMATORS,
+    fast,
+    interrupt_at,
+    outputs,
+    sequence_data,
+    training_result,
+)
 from sklearn.metrics import r2_score
 
 from sklearn_rnn import (
@@ -411,20 +418,8 @@ def test_the_did_not_learn_warning_names_the_bound_not_beaten(baseline, expected
     not say otherwise when the constant prediction is the bound."""
     from sklearn.exceptions import ConvergenceWarning
 
-    from sklearn_rnn._skorch import TrainingResult
-
     last = 9.2e6 if baseline == 1.0 else 3e11
-    curve = [2e11, 5e11, last]
-    result = TrainingResult(
-        net=None,
-        loss_curve=curve,
-        validation_scores=None,
-        valid_losses=None,
-        converged=True,
-        interrupted=False,
-        monitored=curve,
-        kept=len(curve),
-    )
+    result = training_result([2e11, 5e11, last])
     with pytest.warns(ConvergenceWarning, match="did not learn") as caught:
         fast(LSTMRegressor)._warn_if_not_converged(result, baseline, early=False)
     assert expected in str(caught[0].message)
