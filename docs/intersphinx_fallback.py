@@ -143,6 +143,9 @@ INVENTORIES = {
         "rule": _sklearn,
         "names": {
             ("py:class", "sklearn.linear_model.LogisticRegression"): None,
+            ("py:class", "sklearn.linear_model.SGDClassifier"): None,
+            ("py:function", "sklearn.utils.class_weight.compute_class_weight"): None,
+            ("py:function", "sklearn.metrics.accuracy_score"): None,
             ("py:class", "sklearn.neural_network.MLPClassifier"): None,
             ("py:class", "sklearn.exceptions.ConvergenceWarning"): None,
             ("py:class", "sklearn.pipeline.Pipeline"): None,
