@@ -488,7 +488,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         rows = left_out = None
         if not weights.all():
             rows = np.flatnonzero(weights)
-            left_out = _safe_indexing(y, np.flatnonzero(weights == 0))
+            left_out = np.ravel(_safe_indexing(y, np.flatnonzero(weights == 0)))
             y, weights = _safe_indexing(y, rows), weights[rows]
         if np.all(weights == weights[0]):
             weights = None

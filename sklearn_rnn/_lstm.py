@@ -497,9 +497,11 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in
         :class:`~sklearn.linear_model.LogisticRegression`: the weight of a
-        sample's class multiplies its sample weight, so ``class_weight`` is
-        the same as ``sample_weight=class_weight[y]`` (normalised as
-        described in :meth:`fit`). "balanced" weighs each class by
+        sample's class multiplies its sample weight, so a positive
+        ``class_weight`` is the same as ``sample_weight=class_weight[y]``
+        (normalised as described in :meth:`fit`; a class weight of 0 keeps
+        its samples in the split and the batches, where a sample weight of
+        0 leaves them out). "balanced" weighs each class by
         ``n_samples / (n_classes * count)``, the count summing the sample
         weights. A dict may leave classes out (weight 1), and may name
         labels whose samples all have sample weight 0. :meth:`partial_fit`
@@ -560,8 +562,8 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         by the sample and class weights.
 
     validation_scores_ : list of float or None
-        Score (accuracy) on the held-out data after each epoch; None without
-        early stopping.
+        Score (accuracy, weighted by the sample and class weights) on the
+        held-out data after each epoch; None without early stopping.
 
     best_loss_ : float
         Lowest validation loss with early stopping (the restored epoch), else

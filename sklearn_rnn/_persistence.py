@@ -2,7 +2,8 @@
 
 Safe format (:func:`save_estimator`, :func:`load`): one safetensors file.
 Its tensors are the network's weights (``module.*``) and the loss's buffers
-(``criterion.*``, the class weights); its string metadata holds, under the
+(``criterion.*``: none for the built-in losses; files of earlier versions hold
+class weights there, which loading ignores); its string metadata holds, under the
 key "sklearn_rnn", a JSON document with the format and library versions,
 the estimator's class name, ``get_params()`` and the fitted attributes.
 
@@ -452,7 +453,7 @@ def load(path, *, device=None):
     module = module.to_empty(device="cpu")
     module.load_state_dict(state_of("module"), strict=True)
     # The loss as the estimator builds it, for its buffers' names and
-    # shapes; the saved buffers (the class weights) then replace the values.
+    # shapes; the saved buffers then replace the values.
     criterion, _ = estimator._criterion(
         Targets(
             values=torch.arange(estimator.n_outputs_),
@@ -460,8 +461,13 @@ def load(path, *, device=None):
             classes=getattr(estimator, "classes_", None),
         )
     )
-    _check_state(criterion, state_of("criterion"), f"{name}'s loss", document, path)
-    criterion.load_state_dict(state_of("criterion"), strict=True)
+    saved = state_of("criterion")
+    if "weight" not in criterion.state_dict():
+        # Files of earlier versions hold the class weights in the loss; they
+        # are sample weights now, which each fit computes from class_weight.
+        saved.pop("weight", None)
+    _check_state(criterion, saved, f"{name}'s loss", document, path)
+    criterion.load_state_dict(saved, strict=True)
     estimator.net_ = _skorch.restore_net(
         module, criterion, _resolve_device(target, name), document.history
     )

@@ -10,11 +10,11 @@ connectionist temporal classification (CTC).
 
 import contextlib
 import math
-from collections.abc import Hashable
 
 import numpy as np
 import pandas as pd
 import torch
+from pandas.api.types import is_numeric_dtype
 from sklearn.base import _fit_context
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -158,6 +158,27 @@ def _observed_bounds(sequences):
 
 def _is_list(y):
     return isinstance(y, (list, tuple))
+
+
+def _hashable(label):
+    # isinstance(label, Hashable) is true of a tuple that holds a list.
+    try:
+        hash(label)
+    except TypeError:
+        return False
+    return True
+
+
+def _label_values(y):
+    """A 2-D ``y`` as an array; a frame of nullable numbers (Int64, boolean)
+    as numbers, with NaN where pandas has pd.NA (padding), not as the
+    objects that ``np.asarray`` gives and the label checks call "unknown"."""
+    if isinstance(y, pd.DataFrame) and all(is_numeric_dtype(t) for t in y.dtypes):
+        if y.isna().to_numpy().any():
+            return y.to_numpy(dtype=np.float64, na_value=np.nan)
+        dtypes = [getattr(t, "numpy_dtype", t) for t in y.dtypes]
+        return y.to_numpy(dtype=np.result_type(*dtypes))
+    return np.asarray(y)
 
 
 def _holds_arrays(y):
@@ -478,7 +499,7 @@ class LSTMTagger(_SequenceOutputs):
                     )
                 labels.append(yi)
             return _without_nan(labels)
-        y = np.asarray(y)
+        y = _label_values(y)
         if sequences.from_list:
             # The list sets no padding: which cells of a row of y would be a
             # shorter sequence's labels (its first ones? its last ones?)
@@ -943,7 +964,7 @@ class LSTMTranscriber(_SequenceOutputs):
                     "LSTMClassifier."
                 )
             yi = list(yi)
-            unhashable = [label for label in yi if not isinstance(label, Hashable)]
+            unhashable = [label for label in yi if not _hashable(label)]
             if unhashable:
                 raise TypeError(
                     f"The labels of y must be hashable; y[{i}] holds "

@@ -30,12 +30,14 @@ import itertools
 import os
 import sys
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import sklearn.base
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 # Elements per chunk when scanning large arrays: bounds temporary memory.
 _CHUNK_ELEMENTS = 1 << 22
@@ -209,6 +211,11 @@ def check_sequences(X, *, estimator=None, n_features=None):
             "train their own network and cannot backpropagate into X. Pass "
             "X.detach() (or X.detach().cpu().numpy())."
         )
+    if isinstance(X, Iterator):
+        raise TypeError(
+            f"Expected sequences as input{name}, got a {type(X).__name__}, "
+            "which can be read only once. Pass a list or an array: list(X)."
+        )
     panel = _is_panel_frame(X)
     if isinstance(X, pd.DataFrame):
         X = _frame_to_arrays(X)
@@ -363,6 +370,12 @@ def as_numeric(X, name="X"):
     """
     if _is_out_of_memory(X):
         return X
+    if str(getattr(X, "dtype", "")) == "torch.bfloat16":
+        X = X.float()  # NumPy has no bfloat16; float32 holds it exactly
+    if isinstance(X, pd.DataFrame):  # a sequence given as a frame
+        X = _frame_values(X)
+    elif isinstance(X, pd.Series):
+        X = _frame_values(X.to_frame())[:, 0]
     try:
         X = np.asarray(X)
     except ValueError as exc:  # nested lists of different lengths
@@ -614,9 +627,17 @@ def _frame_to_arrays(X):
                 ".to_flat_index(), X.index.get_level_values(-1)]))."
             )
         # pd-multiindex: level 0 is the instance, the last level the time.
+        missing = pd.isna(X.index.get_level_values(0))
+        if missing.any():
+            # groupby would drop those rows, and their instance with them.
+            raise ValueError(
+                f"X's instance level has missing labels (row "
+                f"{int(np.argmax(missing))} of X): every row of a pd-multiindex "
+                "frame must name its instance."
+            )
         _check_time_increasing(X.index)
         groups = X.groupby(level=0, sort=False)
-        return [g.to_numpy() for _, g in groups]
+        return [_frame_values(g) for _, g in groups]
     if len(X) and X.dtypes.eq(object).all() and isinstance(X.iat[0, 0], pd.Series):
         # nested_univ: each cell is a Series over time.
         for i, row in enumerate(X.values):
@@ -629,7 +650,23 @@ def _frame_to_arrays(X):
                     "resample them to one length first."
                 )
         return [np.column_stack([cell.to_numpy() for cell in row]) for row in X.values]
-    return X.to_numpy()
+    if len(X) and any(_is_array_like(v) for v in X.iloc[0]):
+        raise ValueError(
+            "X is a DataFrame whose cells hold arrays. As sequences, give a "
+            "list with one (n_timesteps, n_features) array per row, such as "
+            "[np.column_stack(list(row)) for row in X.itertuples(index=False)], "
+            "or sktime's nested_univ format, whose cells are pd.Series."
+        )
+    return _frame_values(X)
+
+
+def _frame_values(frame):
+    """The values of a frame as an array: pandas' missing values (pd.NA of
+    nullable dtypes) become NaN, which the checks then name, where a plain
+    ``to_numpy`` would give objects that fail as "not numeric"."""
+    if all(is_numeric_dtype(t) and not is_bool_dtype(t) for t in frame.dtypes):
+        return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+    return frame.to_numpy()
 
 
 def _is_panel_frame(X):

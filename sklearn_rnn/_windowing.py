@@ -279,18 +279,30 @@ def _check_frame_values(frame, dtype, name, remedy):
 
 
 def _check_numeric_columns(frame, name="series"):
-    """Raise a ValueError naming the DataFrame columns that are not numeric."""
+    """Raise a ValueError naming the DataFrame columns that are not numeric
+    (object columns count as numeric when they hold only numbers, as the
+    estimators read them)."""
     bad = [
-        name
-        for name, col_dtype in frame.dtypes.items()
-        if not pd.api.types.is_numeric_dtype(col_dtype)
-        or pd.api.types.is_complex_dtype(col_dtype)
+        label
+        for label, column in frame.items()
+        if pd.api.types.is_complex_dtype(column.dtype)
+        or not (pd.api.types.is_numeric_dtype(column.dtype) or _holds_numbers(column))
     ]
     if bad:
         raise ValueError(
             f"{name} must be numeric; the column(s) {bad} are not. Encode or "
             f"drop them before windowing."
         )
+
+
+def _holds_numbers(column):
+    """Whether an object column holds only real numbers (or missing values)."""
+    if column.dtype != object:
+        return False
+    return all(
+        (isinstance(v, Real) and not isinstance(v, bool | np.bool_)) or pd.isna(v)
+        for v in column
+    )
 
 
 def _as_float_array(series, dtype):

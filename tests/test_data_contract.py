@@ -171,6 +171,41 @@ def test_malformed_panels_and_ragged_arrays_get_a_remedy():
     clf.fit(ragged, y)
 
 
+def test_containers_of_pandas_and_torch_values():
+    """pd.NA is a missing value, not a non-number; nullable numbers, bfloat16
+    tensors and frames are read as the arrays they hold; an unnamed instance
+    of a panel is an error, not a dropped instance."""
+    X, y = make_data(n=6, m=5, p=2)
+    clf = fast(LSTMClassifier).fit(X, y)
+    univariate = pd.DataFrame(X[:, :, 0]).astype("Float64")
+    proba = fast(LSTMClassifier).fit(univariate, y).predict_proba(univariate)
+    np.testing.assert_allclose(
+        proba, fast(LSTMClassifier).fit(X[:, :, 0], y).predict_proba(X[:, :, 0])
+    )
+    univariate.iloc[1, 2] = pd.NA
+    with pytest.raises(ValueError, match=r"contains NaN \(sequence 1, timestep 2\)"):
+        fast(LSTMClassifier).fit(univariate, y)
+    frames = [pd.DataFrame(x).astype("Float64") for x in X]
+    np.testing.assert_allclose(clf.predict_proba(frames), clf.predict_proba(X))
+    bf16 = torch.from_numpy(X).bfloat16()
+    np.testing.assert_allclose(
+        clf.predict_proba(bf16), clf.predict_proba(bf16.float().numpy())
+    )
+    multiindex, _ = panel_frames(X, ["a", "b"])
+    labels = multiindex.index.get_level_values(0).to_numpy(dtype=float)
+    labels[5:10] = np.nan
+    multiindex.index = pd.MultiIndex.from_arrays(
+        [labels, multiindex.index.get_level_values(1)]
+    )
+    with pytest.raises(ValueError, match=r"instance level has missing labels \(row 5"):
+        clf.predict(multiindex)
+    with pytest.raises(TypeError, match="got a generator, which can be read only"):
+        clf.predict(x for x in X)
+    cells = pd.DataFrame({"a": list(X[:, :, 0]), "b": list(X[:, :, 1])})
+    with pytest.raises(ValueError, match="DataFrame whose cells hold arrays"):
+        clf.predict(cells)
+
+
 def panel_frames(X, columns):
     """``X`` (N, M, P) as sktime's pd-multiindex and nested_univ frames."""
     n, m, p = X.shape

@@ -783,6 +783,12 @@ def test_a_horizon_of_durations_counts_steps_of_the_frequency(strategy):
     pd.testing.assert_series_equal(by_duration.predict(), by_steps.predict())
     with pytest.raises(ValueError, match="does not fall on steps of the series'"):
         small(max_iter=5).fit(y, fh=pd.to_timedelta(["12h"]))
+    # At predict too, in our words rather than sktime's advice to refit.
+    with pytest.raises(ValueError, match="does not fall on steps of the series'"):
+        by_duration.predict(fh=pd.to_timedelta(["12h"]))
+    if strategy == "direct":
+        with pytest.raises(ValueError, match="forecasts only steps after it"):
+            by_duration.predict(fh=pd.to_timedelta(["-1D", "1D"]))
 
 
 def test_predict_var_is_the_calibrated_variance_despite_the_zero_floor():
@@ -798,6 +804,7 @@ def test_predict_var_is_the_calibrated_variance_despite_the_zero_floor():
     q95 = forecaster.predict_quantiles(alpha=[0.95]).iloc[:, 0].to_numpy()
     proba = forecaster.predict_proba().quantile([0.95]).iloc[:, 0].to_numpy()
     np.testing.assert_allclose(proba, q95, rtol=1e-6)  # above the floor
+    assert forecaster.predict_var(cov=True).shape == (3, 1)  # sktime's own
 
 
 def test_an_update_rescales_a_series_that_was_constant_and_warns():

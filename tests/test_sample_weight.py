@@ -167,6 +167,12 @@ def test_a_class_whose_samples_all_weigh_zero():
     assert list(clf.fit(X, y, sample_weight=weights).classes_) == ["down", "up"]
     with pytest.raises(ValueError, match=r"labels \['sideways'\] that are not"):
         clf.set_params(class_weight={"sideways": 5.0}).fit(X, y, sample_weight=weights)
+    # A column vector y too (its left-out labels are rows).
+    clf.set_params(class_weight={"flat": 5.0})
+    assert list(clf.fit(X, y[:, None], sample_weight=weights).classes_) == [
+        "down",
+        "up",
+    ]
     # Weights that leave one class say so.
     only_up = (y == "up").astype(float)
     with pytest.raises(ValueError, match=r"only one class: 'up'. The samples of"):

@@ -129,12 +129,22 @@ def test_a_file_saved_before_instance_norm_loads_without_it(tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
 
 
-def test_class_weights_and_regression_scaling_are_restored(tmp_path):
-    clf, X, y = fitted_model("classifier")
-    loaded = round_trip(clf, tmp_path)
-    torch.testing.assert_close(
-        loaded.net_.criterion_.weight, clf.net_.criterion_.weight
+def test_a_file_holding_class_weights_in_its_loss_loads(tmp_path):
+    """Files of earlier versions stored the class weights as a buffer of the
+    loss. They are now sample weights that each fit computes from
+    class_weight, which the file's parameters keep: the buffer is ignored."""
+    clf, X, _ = fitted_model("classifier")
+    path = clf.save(tmp_path / "old.safetensors")
+    weights = torch.arange(1.0, 1.0 + len(clf.classes_))
+    rewrite(
+        path, lambda document, tensors: tensors.update({"criterion.weight": weights})
     )
+    loaded = sklearn_rnn.load(path)
+    assert loaded.class_weight == clf.class_weight
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_regression_scaling_is_restored(tmp_path):
     reg, X, y = fitted_model("regressor")
     loaded = round_trip(reg, tmp_path)
     assert loaded.predict(X).shape == (len(X), 2)

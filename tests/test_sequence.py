@@ -567,3 +567,22 @@ def test_transcriber_score_names_an_unhashable_label():
     for method in (fitted.score, transcriber().fit):
         with pytest.raises(TypeError, match=r"y\[0\] holds \['a'\]"):
             method(X, unhashable)
+    # A tuple is hashable only if what it holds is.
+    with pytest.raises(TypeError, match=r"y\[0\] holds \('a', \['x'\]\)"):
+        transcriber().fit(X, [[("a", ["x"])]] + [["b"]] * (len(X) - 1))
+
+
+def test_tagger_takes_a_frame_of_nullable_integer_labels():
+    """np.asarray of an Int64 frame is an array of objects, which the label
+    checks called "unknown"; pd.NA at padding steps is padding."""
+    X, y = tagging_data(n=12, m=8)
+    codes = (y == "up").astype(int)
+    reference = tagger().fit(X, codes)
+    nullable = tagger().fit(X, pd.DataFrame(codes).astype("Int64"))
+    assert nullable.classes_.tolist() == [0, 1]
+    assert nullable.loss_curve_ == reference.loss_curve_
+    padded_X = X.copy()
+    padded_X[0, :3] = np.nan
+    labels = pd.DataFrame(codes).astype("Int64")
+    labels.iloc[0, :3] = pd.NA
+    assert tagger().fit(padded_X, labels).classes_.tolist() == [0, 1]

@@ -172,6 +172,19 @@ def test_the_float32_check_sees_integers_in_every_container(table):
     assert exact[0, 1, 0] == BIG
 
 
+def test_windows_read_object_columns_of_numbers():
+    """As the estimators read them; strings or booleans among them are not
+    numbers."""
+    numbers = pd.DataFrame({"a": pd.Series([1, 2.5, 3], dtype=object)})
+    windows = SlidingWindowTransformer(2).fit_transform(numbers)
+    np.testing.assert_array_equal(windows[:, -1, 0], [1, 2.5, 3])
+    np.testing.assert_array_equal(make_windows(numbers, 1)[1], [2.5, 3])
+    for mixed in (["x", 2], [True, 2]):
+        frame = pd.DataFrame({"a": pd.Series(mixed, dtype=object)})
+        with pytest.raises(ValueError, match=r"the column\(s\) \['a'\] are not"):
+            SlidingWindowTransformer(2).fit_transform(frame)
+
+
 def test_windows_refuse_non_numeric_columns_by_name():
     dates = pd.DataFrame({"when": pd.date_range("2020", periods=3), "x": [1.0, 2, 3]})
     with pytest.raises(

@@ -526,10 +526,12 @@ class RNNForecaster(BaseForecaster):
         be read here: sktime's check then says why)."""
         try:
             fh = check_fh(fh, freq=self._cutoff)
-            steps = [_steps(fh, _series_cutoff(s, self._freq())) for s in self._series]
         except (ValueError, TypeError, AttributeError):
             return None
-        return np.concatenate(steps)
+        freq = self._freq()
+        return np.concatenate(
+            [_steps(fh, _series_cutoff(s, freq)) for s in self._series]
+        )
 
     def _predict(self, fh, X):
         return self._frame(*self._point_forecast(fh, X))
@@ -656,7 +658,7 @@ class RNNForecaster(BaseForecaster):
         # from the width of the 50 % interval, which the zero floor of
         # non-negative data narrows near 0 (and predict_proba with it).
         if cov:
-            return super()._predict_var(fh, X, cov=True)
+            return super()._predict_var(fh=fh, X=X, cov=True)
         point, steps, scale = self._error_model(fh, X)
         variance = error_variance(steps, scale, self.error_variance_)
         return pd.DataFrame(variance, index=point.index, columns=point.columns)
@@ -1072,12 +1074,14 @@ def _steps(fh, cutoff):
     # A horizon of durations ("1D", "2D"): count the index's steps to each
     # forecast time.
     times = fh.to_absolute_index(cutoff)
-    end = max(times.max(), cutoff[0])
-    steps = pd.date_range(cutoff[0], end, freq=cutoff.freq).get_indexer(times)
+    grid = pd.date_range(
+        min(times.min(), cutoff[0]), max(times.max(), cutoff[0]), freq=cutoff.freq
+    )
+    steps = grid.get_indexer(times)
     if (steps < 0).any():
         raise ValueError(
             f"fh={[str(t) for t in relative]} does not fall on steps of the "
             f"series' frequency {cutoff.freqstr}: give durations that are "
             "whole steps, or fh as numbers of steps."
         )
-    return steps.astype(np.int64)
+    return (steps - grid.get_loc(cutoff[0])).astype(np.int64)
