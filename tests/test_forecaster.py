@@ -820,3 +820,13 @@ def test_an_update_rescales_a_series_that_was_constant_and_warns():
     with pytest.warns(UserWarning, match="was constant"):
         kept.update(y.iloc[48:], update_params=False)  # the origin only
     assert kept._series[0].scale[0] == placeholder
+
+
+def test_intervals_from_too_few_calibration_errors_warn():
+    """10 points hold out 1 at the default fraction: one squared error."""
+    y = series(np.arange(10.0))
+    with pytest.warns(UserWarning, match="rest on 1 forecast error"):
+        small(max_iter=5).fit(y, fh=[1])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*rest on .* forecast error")
+        small(max_iter=5).fit(series(np.arange(60.0)), fh=[1])

@@ -449,6 +449,7 @@ class RNNForecaster(BaseForecaster):
         errors = forecast_errors(
             regressors, tails, ends, geometry, n_steps, floor, weight=weight
         )
+        _warn_if_few_errors(errors, self.calibration_fraction)
         for regressor in regressors:
             epochs = max(_MIN_REFIT_EPOCHS, math.ceil(regressor.n_iter_ * _REFIT_SHARE))
             fit_regressor(regressor, full, warm_start=True, max_iter=epochs)
@@ -835,6 +836,28 @@ class _Series:
 
     def values(self):
         return self.y if self.X is None else np.hstack([self.y, self.X])
+
+
+# Forecast errors of the held-out tail below which its variance, and the
+# network's share fitted on it, are guesses: the variance model has two
+# coefficients.
+_MIN_CALIBRATION_ERRORS = 3
+
+
+def _warn_if_few_errors(errors, fraction):
+    """Warn when the intervals rest on fewer than a few forecast errors (a
+    series of 10 points holds out 1 at the default fraction)."""
+    count = int(np.min(np.sum(~np.isnan(errors), axis=(0, 1))))
+    if count < _MIN_CALIBRATION_ERRORS:
+        warnings.warn(
+            f"RNNForecaster: the prediction intervals and network_weight_ rest "
+            f"on {count} forecast error(s) of the held-out tail "
+            f"(calibration_fraction={fraction}), too few to measure a "
+            "variance. Raise calibration_fraction, give longer series, or set "
+            "calibration_fraction=0 to forecast without intervals.",
+            UserWarning,
+            stacklevel=caller_stacklevel(),
+        )
 
 
 def _warn_if_no_longer_constant(before, after):
