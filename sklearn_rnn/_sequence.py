@@ -920,8 +920,8 @@ class LSTMTranscriber(_SequenceOutputs):
             end; a list may hold sequences of different lengths.
         y : list of label sequences
             One sequence of hashable labels per sequence of ``X`` (a list,
-            tuple, 1-D array or string), without alignment; a 2-D array holds
-            one label sequence per row.
+            tuple, 1-D array or string), without alignment; a 2-D array (or
+            torch tensor, or DataFrame) holds one label sequence per row.
 
         Returns
         -------
@@ -936,6 +936,8 @@ class LSTMTranscriber(_SequenceOutputs):
             raise ValueError(
                 "LSTMTranscriber requires y: one label sequence per sequence."
             )
+        if hasattr(y, "__array__") and not isinstance(y, (np.ndarray, pd.Series)):
+            y = np.asarray(y)  # a torch tensor or a DataFrame of labels
         if isinstance(y, np.ndarray) and y.ndim == 2:
             y = list(y)
         elif isinstance(y, pd.Series):

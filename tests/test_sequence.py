@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from _helpers import training_result
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -549,6 +550,16 @@ def test_tagger_takes_a_column_of_label_arrays():
         est = tagger().fit(X, given)
         assert est.loss_curve_ == reference.loss_curve_
         assert est.score(X, given) == reference.score(X, y)
+
+
+def test_transcriber_takes_a_tensor_or_frame_of_label_sequences():
+    """As the tagger and the classifier take tensors: rows of equal length."""
+    X, words = words_data()
+    same = np.array([list(w.ljust(3, "a")) for w in words])
+    codes = np.searchsorted(["a", "b"], same)
+    reference = transcriber().fit(X, codes).loss_curve_
+    assert transcriber().fit(X, torch.from_numpy(codes)).loss_curve_ == reference
+    assert transcriber().fit(X, pd.DataFrame(codes)).loss_curve_ == reference
 
 
 def test_transcriber_takes_series_as_label_sequences():
