@@ -20,6 +20,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import BaseRecurrent, Targets
 from ._modules import IGNORE_INDEX, CTCLoss, TimestepCrossEntropy, TimestepNetwork
+from ._validation import _hashable
 
 
 class _SequenceOutputs(BaseRecurrent):
@@ -158,15 +159,6 @@ def _observed_bounds(sequences):
 
 def _is_list(y):
     return isinstance(y, (list, tuple))
-
-
-def _hashable(label):
-    # isinstance(label, Hashable) is true of a tuple that holds a list.
-    try:
-        hash(label)
-    except TypeError:
-        return False
-    return True
 
 
 def _label_values(y):

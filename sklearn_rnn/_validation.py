@@ -413,6 +413,16 @@ def as_numeric(X, name="X"):
     return X
 
 
+def _hashable(value):
+    """Whether ``value`` can be hashed: isinstance(value, Hashable) is true
+    of a tuple that holds a list, which hash() refuses."""
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
 def _is_array_like(value):
     return isinstance(value, (np.ndarray, list, tuple, pd.Series))
 

@@ -28,7 +28,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import as_numeric, as_sequence_list, check_allocation
+from ._validation import _hashable, as_numeric, as_sequence_list, check_allocation
 
 __all__ = ["SlidingWindowTransformer", "equalize_lengths", "make_windows"]
 
@@ -410,14 +410,6 @@ def _column_position(target, columns, n_features):
             f"target={target!r} {problem} of series; columns are {list(columns)}.{hint}"
         )
     return int(hits[0])
-
-
-def _hashable(value):
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def _too_short_message(n_rows, window_length, lead):
