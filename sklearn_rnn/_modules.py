@@ -459,8 +459,9 @@ def _own_standardised(x, lengths):
     # Moments that overflowed are not flat: their NaN reaches the outputs,
     # where predict names the sequence.
     flat = (std <= _MIN_OWN_STD + _MIN_OWN_STD_RELATIVE * mean.abs()) & std.isfinite()
-    scaled = centred / std.clamp_min(_MIN_OWN_STD)
-    return torch.where(flat, torch.zeros_like(scaled), scaled)
+    # The (batch, 1, features) mask broadcasts over the steps: no second
+    # batch-sized tensor of zeros per forward pass.
+    return (centred / std.clamp_min(_MIN_OWN_STD)).masked_fill(flat, 0.0)
 
 
 def _mask(lengths, time):
