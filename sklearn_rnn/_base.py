@@ -396,7 +396,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             )
             weights = _call_weights(targets.weights, weights)
             if net is not None:
-                net.criterion_ = criterion.to(device)  # this call's class weights
+                # This call's loss: per-sample (weighted) or plain mean.
+                net.criterion_ = criterion.to(device)
             # The epoch trains the fitted network in place (no copy per
             # call): a call that fails, or diverges, puts its weights back.
             saved = None if first else copy.deepcopy(module.state_dict())

@@ -62,7 +62,7 @@ def _zero_weight_note(classes, left_out):
     """The part of a "one class" message that blames zero sample weights."""
     if left_out is None:
         return ""
-    lost = np.setdiff1d(np.asarray(left_out), classes)
+    lost = np.setdiff1d(left_out, classes)
     if not lost.size:
         return ""
     return (
@@ -854,7 +854,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         if isinstance(self.class_weight, dict):
             known = set(classes.tolist())
             if left_out is not None:
-                known.update(np.asarray(left_out).tolist())
+                known.update(left_out.tolist())
             unknown = [k for k in self.class_weight if k not in known]
             if unknown:
                 raise ValueError(

@@ -307,8 +307,10 @@ def _holds_numbers(column):
 
 def _as_float_array(series, dtype):
     """Cast an array-like to ``dtype`` (no copy if possible); check it is 1-D or 2-D."""
-    # Before as_numeric: an object array of integers becomes float64 there.
-    _check_representable(series, dtype, "series", "dtype=np.float64")
+    if isinstance(series, np.ndarray) and series.dtype == object:
+        # as_numeric makes it float64, which the check after would pass:
+        # check its integers first.
+        _check_representable(series, dtype, "series", "dtype=np.float64")
     array = as_numeric(series, "series")
     if array.ndim not in (1, 2):
         raise ValueError(

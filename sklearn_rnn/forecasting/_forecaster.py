@@ -506,7 +506,7 @@ class RNNForecaster(BaseForecaster):
             and self._fh is not None
         ):
             steps = self._fh_steps(fh)
-            if steps is not None and steps.size and not (steps >= 1).all():
+            if steps is not None and (steps < 1).any():
                 raise ValueError(
                     f"fh holds steps {sorted(set(steps[steps < 1].tolist()))} "
                     "at or before the cutoff: RNNForecaster forecasts only "
