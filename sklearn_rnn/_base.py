@@ -277,6 +277,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 f"{type(self).__name__} was fitted with {self.n_features_in_}; "
                 "warm_start=True needs the same features."
             )
+        if warm:
+            # The network goes on from the columns it was fitted on: checked
+            # as partial_fit and MLPClassifier(warm_start=True) check them.
+            check_column_names(self, X, reset=False)
         y = self._check_fit_targets(y, sequences)
         y, weights, rows, left_out = self._check_sample_weight(
             sample_weight, y, len(sequences)
@@ -312,8 +316,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             )
             self._check_finite_outputs(module, sequences, device)
         self._set_fitted(result, sequences, targets, patch_size, valid is not None)
-        record_column_names(self, names)
         if not warm:
+            record_column_names(self, names)
             self._built_with_ = self._network_signature()
         self._partial_ = None  # a later partial_fit starts its own optimizer
         if result.interrupted:
@@ -353,8 +357,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             X, estimator=self, n_features=None if first else self.n_features_in_
         )
         warn_if_transposed(sequences, self)
-        # The first call records the column names, later ones check them.
-        check_column_names(self, X, reset=first)
+        # Later calls check the column names; the first records them once it
+        # succeeds, so that a failed first call leaves nothing fitted.
+        if not first:
+            check_column_names(self, X, reset=False)
         y = self._check_fit_targets(y, sequences)
         y, weights, rows, left_out = self._check_sample_weight(
             sample_weight, y, len(sequences)
@@ -424,6 +430,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         state.net = result.net
         self._set_fitted(result, sequences, targets, patch_size, False)
         if first:
+            record_column_names(self, column_names(X))
             self._built_with_ = self._network_signature()
         self._partial_ = state
         if result.interrupted:
@@ -682,7 +689,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 f"sequence of X has {longest} timesteps)",
                 f"Use patch_size <= {longest}, or 'auto'.",
             )
-        return self.patch_size
+        # A Python int, as patch_size_: np.int64 from a grid would not
+        # survive the JSON header of a saved file.
+        return int(self.patch_size)
 
     def _build_network(self, n_features, n_outputs, patch_size):
         """The untrained many-to-one network (of LSTMClassifier and

@@ -1,6 +1,7 @@
 """partial_fit: MLPClassifier's contract, one epoch per call."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from _helpers import ESTIMATORS, fast, outputs, sequence_data
 from numpy.testing import assert_array_equal
@@ -171,3 +172,37 @@ def test_a_failed_first_call_leaves_no_classes():
     assert not hasattr(est, "classes_")
     with pytest.raises(ValueError, match="classes"):
         est.partial_fit(X, y)  # the first call must name them again
+
+
+def test_a_failed_first_call_records_no_feature_names():
+    X, y = sequence_data(LSTMRegressor, n=16, m=6)
+    frame = pd.DataFrame(
+        X.reshape(-1, 2),
+        index=pd.MultiIndex.from_product([range(16), range(6)]),
+        columns=["f1", "f2"],
+    )
+    est = fast(LSTMRegressor)
+    with pytest.raises(ValueError, match="NaN"):
+        est.partial_fit(frame, np.r_[np.nan, y[1:]])
+    assert not hasattr(est, "feature_names_in_")
+    est.partial_fit(frame, y)
+    assert est.feature_names_in_.tolist() == ["f1", "f2"]
+
+
+def test_warm_start_checks_feature_names_as_partial_fit_does():
+    """A warm fit trains the fitted network on the fitted columns: others
+    in another order, or renamed, are refused, and the names are kept."""
+    X, y = sequence_data(LSTMRegressor, n=16, m=6)
+    frame = pd.DataFrame(
+        X.reshape(-1, 2),
+        index=pd.MultiIndex.from_product([range(16), range(6)]),
+        columns=["f1", "f2"],
+    )
+    est = fast(LSTMRegressor, warm_start=True, max_iter=1).fit(frame, y)
+    for other in (frame[["f2", "f1"]], frame.set_axis(["f1", "z"], axis=1)):
+        with pytest.raises(ValueError, match="feature names should match"):
+            est.fit(other, y)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        est.fit(X, y)
+    assert est.feature_names_in_.tolist() == ["f1", "f2"]
+    est.predict(frame)

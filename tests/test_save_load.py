@@ -473,3 +473,14 @@ def test_unstorable_history_entries_fail_at_save(tmp_path):
     model.net_.history.record("logger", object())
     with pytest.raises(TypeError, match=r"'net_\.history' holds an object"):
         model.save(tmp_path / "model.safetensors")
+
+
+def test_numpy_integer_patch_size_from_a_grid_round_trips(tmp_path):
+    """A grid of np.arange(...) gives np.int64 parameters: patch_size_ must
+    still be a count the header stores and load accepts."""
+    X, y = sequence_data(LSTMRegressor, n=30, m=6, p=2)
+    model = fast(LSTMRegressor, patch_size=np.int64(2), max_iter=2).fit(X, y)
+    assert type(model.patch_size_) is int
+    np.testing.assert_array_equal(
+        round_trip(model, tmp_path).predict(X), model.predict(X)
+    )
