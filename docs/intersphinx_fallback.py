@@ -177,6 +177,7 @@ INVENTORIES = {
         "names": {
             ("py:class", "sktime.forecasting.base.BaseForecaster"): None,
             ("py:class", "sktime.forecasting.ets.AutoETS"): None,
+            ("py:class", "sktime.forecasting.arima.AutoARIMA"): None,
             (
                 "py:class",
                 "sktime.forecasting.model_selection.ForecastingGridSearchCV",

@@ -698,6 +698,18 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         LSTMRegressor, which have the stem's parameters); sequence-output
         estimators override it."""
         fraction, min_steps = self._crop()
+        steps = self.readout if isinstance(self.readout, Integral) else 1
+        if steps > 1 and n_outputs % steps:
+            raise ValueError(
+                f"readout={steps} reads {steps} groups of outputs, one per last "
+                f"step, but y has {n_outputs} outputs, not a multiple of {steps}."
+            )
+        if steps > 1 and fraction < 1:
+            raise ValueError(
+                f"readout={steps} reads the last {steps} steps of each sequence, "
+                f"which random crops (random_crop={self.random_crop}) would cut "
+                "off. Set random_crop=1.0."
+            )
         return RecurrentNetwork(
             n_features=n_features,
             n_outputs=n_outputs,

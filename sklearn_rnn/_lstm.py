@@ -1032,7 +1032,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         Width, in timesteps, of the stem's first convolution (unused when
         ``conv_channels`` is None).
 
-    readout : {"pool", "last"}, default="pool"
+    readout : {"pool", "last"} or int, default="pool"
         What the output layer reads. "last": the final hidden state of the
         last recurrent layer (both directions when bidirectional). "pool":
         that state concatenated with the mean and the maximum of the last
@@ -1041,6 +1041,14 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         features averaged over all steps (as the convolutional branch of
         LSTM-FCN), which summarise the whole series wherever its shapes
         occur.
+        An int ``k``: the outputs of the last ``k`` recurrent steps, each
+        through the same output layer, give ``k`` consecutive groups of the
+        targets (``n_outputs`` must be a multiple of ``k``): a many-to-many
+        read-out, where step ``j`` of the last ``k`` is read for the ``j``-th
+        group, as when the last steps of each sequence hold inputs known
+        for the values to predict (:class:`RNNForecaster` reads future
+        exogenous values so). A step is a patch when ``patch_size`` > 1;
+        ``random_crop`` must be 1.0. 1 is "last".
 
     random_crop : "auto" or float, default=1.0
         Data augmentation by window slicing: at every training step, each
@@ -1295,6 +1303,11 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
     _parameter_constraints: dict = {
         **BaseRecurrent._parameter_constraints,
         **_STEM_CONSTRAINTS,
+        # An int: a many-to-many read-out of the last steps.
+        "readout": [
+            StrOptions({"pool", "last"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
     }
     _onnx_kind = "regression"
     _score_name = "valid_r2"

@@ -52,10 +52,13 @@ class RecurrentNetwork(nn.Module):
         (an int: both); None for no stem.
     kernel_size : int
         Width of the stem's first convolution.
-    readout : {"pool", "last"}
+    readout : {"pool", "last"} or int
         "last": the final hidden state; "pool": also the mean and the max of
         the last layer's outputs over the observed steps, and the mean of
-        the stem's features over them (with a stem).
+        the stem's features over them (with a stem). An int ``k``: the last
+        layer's outputs at each of the last ``k`` observed steps, through
+        the same output layer, give ``k`` consecutive groups of
+        ``n_outputs / k`` outputs (a many-to-many read-out; 1 is "last").
     random_crop : float
         In training mode, each sequence is replaced by a random window of
         this fraction of its length (1.0: whole sequences). In eval mode,
@@ -125,6 +128,8 @@ class RecurrentNetwork(nn.Module):
         width = hidden_size * (2 if bidirectional else 1)
         if readout == "pool":
             width *= 3  # last step, mean and max
+        # The head maps each of the last k steps to its group of outputs.
+        n_outputs //= _read_steps(readout)
         # With "pool", the stem's features averaged over the steps also
         # reach the head, as the convolutional branch of LSTM-FCN (Karim et
         # al. 2017) does: statistics of the whole series, wherever its
@@ -182,12 +187,15 @@ class RecurrentNetwork(nn.Module):
                 x, lengths.cpu(), batch_first=True, enforce_sorted=False
             )
             out, state = self.rnn(packed)
+        steps = _read_steps(self.readout)
+        if steps > 1:
+            return self._read_last_steps(out, lengths, steps)
         h_n = state[0] if isinstance(state, tuple) else state  # LSTM: (h, c)
         if self.rnn.bidirectional:
             h = torch.cat((h_n[-2], h_n[-1]), dim=1)
         else:
             h = h_n[-1]
-        if self.readout == "last":
+        if self.readout != "pool":  # "last" (or 1)
             return self.head(h)
         if lengths is None:
             read = [h, out.mean(1), out.amax(1)]
@@ -206,6 +214,31 @@ class RecurrentNetwork(nn.Module):
             inside = _mask(lengths, features.shape[1])[..., None]
             read.append((features * inside).sum(1) / lengths[:, None])
         return self.head(torch.cat(read, dim=1))
+
+    def _read_last_steps(self, out, lengths, steps):
+        """The head on each of the last ``steps`` observed outputs, the
+        groups of outputs concatenated oldest first: (batch, n_outputs)."""
+        shortest = out.shape[1] if lengths is None else int(lengths.min())
+        if shortest < steps:
+            raise ValueError(
+                f"readout={steps} reads the outputs of the last {steps} steps, "
+                f"but a sequence has {shortest} (after patches of "
+                f"{self.patch_size} timesteps). Give longer sequences, a smaller "
+                "readout or patch_size=1."
+            )
+        if lengths is None:
+            last = out[:, -steps:]
+        else:
+            out, _ = pad_packed_sequence(out, batch_first=True)
+            offsets = torch.arange(-steps, 0, device=out.device)
+            where = lengths.to(out.device)[:, None] + offsets  # (batch, steps)
+            last = out.gather(1, where[..., None].expand(-1, -1, out.shape[2]))
+        return self.head(last).flatten(1)
+
+
+def _read_steps(readout):
+    """How many of the last steps the head reads (1 for "last" and "pool")."""
+    return readout if isinstance(readout, Integral) else 1
 
 
 class ConvStem(nn.Module):

@@ -86,7 +86,12 @@ def export_onnx(estimator, path, kind):
         graph = _Regressor(network, estimator._y_mean, estimator._y_scale)
         output = "predictions"
     graph.eval()
-    example = torch.zeros(2, max(estimator.patch_size_, 1) * 2, network.x_mean.numel())
+    # Two steps, or as many as an int readout reads: the trace must reach it.
+    readout = getattr(estimator, "readout", "last")
+    steps = max(2, readout if isinstance(readout, int) else 1)
+    example = torch.zeros(
+        2, max(estimator.patch_size_, 1) * steps, network.x_mean.numel()
+    )
     with warnings.catch_warnings():
         # torch's TorchScript-based exporter warns that it is deprecated in
         # favour of the torch.export-based one, which does not yet handle

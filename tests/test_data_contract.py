@@ -484,6 +484,46 @@ def test_the_pooled_readout_also_reads_the_stems_mean(params, width):
     assert clf.net_.module_.head[0].in_features == width
 
 
+def test_an_int_readout_reads_each_group_of_outputs_at_its_step():
+    """readout=k: the outputs of the last k steps, through one shared layer,
+    give k groups of outputs; a sequence's prediction stays independent of
+    its batch and of its padding."""
+    rng = np.random.RandomState(0)
+    sequences = [rng.normal(size=(n, 2)) for n in rng.randint(4, 12, size=40)]
+    y = np.stack([s[-3:, 0] for s in sequences])  # each step's own value
+    reg = fast(LSTMRegressor, conv_channels=None, readout=3, patch_size=1)
+    reg.set_params(max_iter=150, learning_rate_init=1e-2).fit(sequences, y)
+    assert reg.net_.module_.head[-1].out_features == 1  # one output per step
+    assert reg.score(sequences, y) > 0.9
+    alone = np.concatenate([reg.predict([s]) for s in sequences])
+    np.testing.assert_allclose(alone, reg.predict(sequences), rtol=1e-5, atol=1e-6)
+    # Step j of the last 3 gives output j: a change at the last step moves
+    # the last output most.
+    moved = [s.copy() for s in sequences[:5]]
+    for s in moved:
+        s[-1, 0] += 3
+    change = np.abs(reg.predict(moved) - reg.predict(sequences[:5])).mean(axis=0)
+    assert change[2] > 3 * max(change[0], change[1])
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"readout": 4}, "y has 3 outputs, not a multiple of 4"),
+        ({"readout": 3, "random_crop": 0.5}, "Set random_crop=1.0"),
+        ({"readout": 3, "patch_size": 2}, "a sequence has 2 .after patches of 2"),
+    ],
+)
+def test_an_int_readout_that_cannot_be_read_is_refused(params, match):
+    X = np.random.RandomState(0).normal(size=(10, 4, 2))
+    reg = fast(LSTMRegressor, conv_channels=None, max_iter=1, **params)
+    with pytest.raises(ValueError, match=match):
+        reg.fit(X, X[:, -3:, 0])
+    assert not hasattr(reg, "net_")
+    with pytest.raises(InvalidParameterError, match="'readout' parameter"):
+        fast(LSTMClassifier, readout=2).fit(X, np.arange(10) % 2)
+
+
 _BEYOND_FLOAT32 = r"Input X contains a value of magnitude "
 
 

@@ -35,7 +35,14 @@ ESTIMATORS = [
 ]
 # Entries that say what differs on purpose: the loss and score, the labels,
 # and the default crops (a window keeps a class, not a regression target).
-OWN = {"loss_curve_", "validation_scores_", "classes_", "patch_size", "random_crop"}
+OWN = {
+    "loss_curve_",
+    "validation_scores_",
+    "classes_",
+    "patch_size",
+    "random_crop",
+    "readout",  # the regressor's may also be an int: many-to-many
+}
 # The training parameters: the same meaning in every estimator.
 TRAINING = [
     "solver",

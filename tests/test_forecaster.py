@@ -443,29 +443,110 @@ def test_exogenous_X_at_fit_may_cover_more_than_y():
     y = series(np.cumsum(rng.normal(size=45)) + 10)
     X = pd.DataFrame({"x": rng.normal(size=45)}, index=y.index)
     params = dict(window_length=5, calibration_fraction=0)
-    longer = small(**params).fit(y.iloc[:40], X=X, fh=[1, 2]).predict()
-    exact = small(**params).fit(y.iloc[:40], X=X.iloc[:40], fh=[1, 2]).predict()
-    pd.testing.assert_series_equal(longer, exact)
+    longer = small(**params).fit(y.iloc[:40], X=X, fh=[1, 2])
+    exact = small(**params).fit(y.iloc[:40], X=X.iloc[:40], fh=[1, 2])
+    future = X.iloc[40:42]
+    pd.testing.assert_series_equal(longer.predict(X=future), exact.predict(X=future))
 
 
-def test_recursive_predict_needs_X_at_the_last_step_and_update_needs_X():
-    """sktime's convention: X covers the horizon. Each step reads X up to the
-    time before it, as its training windows did, so the value at the last
-    forecast time does not change the forecasts."""
+@pytest.mark.parametrize("X_treatment", ["concurrent", "shifted"])
+def test_recursive_predict_needs_X_at_the_last_step_and_update_needs_X(X_treatment):
+    """sktime's convention: X covers the horizon. "shifted": each step reads
+    X up to the time before it, as its training windows did, so the value
+    at the last forecast time does not change the forecasts; "concurrent"
+    reads it."""
     rng = np.random.RandomState(0)
     y = series(np.cumsum(rng.normal(size=45)) + 10)
     X = pd.DataFrame({"x": rng.normal(size=45)}, index=y.index)
-    rec = small(window_length=5, strategy="recursive", calibration_fraction=0)
+    rec = small(
+        window_length=5,
+        strategy="recursive",
+        calibration_fraction=0,
+        X_treatment=X_treatment,
+    )
     rec.fit(y.iloc[:40], X=X.iloc[:40])
     with pytest.raises(ValueError, match="no values at 2003-07"):
         rec.predict(fh=[1, 2, 3], X=X.iloc[40:41])
+    with pytest.raises(ValueError, match="recursive strategy reads X at every"):
+        rec.predict(fh=[1, 2, 3])
     changed = X.iloc[40:43].copy()
     changed.iloc[-1] = 1e6
-    pd.testing.assert_series_equal(
-        rec.predict(fh=[1, 2, 3], X=changed), rec.predict(fh=[1, 2, 3], X=X.iloc[40:43])
+    same = rec.predict(fh=[1, 2, 3], X=changed).iloc[:2]
+    pd.testing.assert_series_equal(same, rec.predict(fh=[1, 2], X=X.iloc[40:42]))
+    last = rec.predict(fh=[3], X=changed).iloc[0]
+    assert (last == rec.predict(fh=[3], X=X.iloc[40:43]).iloc[0]) == (
+        X_treatment == "shifted"
     )
     with pytest.raises(ValueError, match="update needs X"):
         rec.update(y.iloc[40:42], update_params=False)
+
+
+@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+def test_concurrent_X_informs_the_steps_it_belongs_to(strategy):
+    """Promotions known in advance lift the days they fall on: the network
+    must read them at the forecast times to forecast those days."""
+    rng = np.random.RandomState(0)
+    promo = (rng.rand(300) < 0.25).astype(float)
+    y = series(10 + 3 * promo + 0.1 * rng.normal(size=300))
+    X = pd.DataFrame({"promo": promo}, index=y.index)
+    errors = {}
+    for treatment in ("concurrent", "shifted"):
+        forecaster = small(
+            window_length=8,
+            strategy=strategy,
+            calibration_fraction=0,
+            X_treatment=treatment,
+            max_iter=100,
+        )
+        forecaster.fit(y.iloc[:290], X=X.iloc[:290], fh=np.arange(1, 11))
+        pred = forecaster.predict(X=X.iloc[290:])
+        errors[treatment] = np.abs(pred.to_numpy() - y.iloc[290:].to_numpy()).mean()
+    assert errors["concurrent"] < 0.5 * errors["shifted"], errors
+
+
+def test_direct_concurrent_X_reads_the_whole_horizon_and_shifted_none():
+    """The direct model reads X for every step up to horizon_: steps of X
+    not given are the last ones carried forward. "shifted" reads no future
+    X at all."""
+    rng = np.random.RandomState(0)
+    y = series(np.cumsum(rng.normal(size=50)) + 10)
+    X = pd.DataFrame({"x": rng.normal(size=50)}, index=y.index)
+    params = dict(window_length=5, calibration_fraction=0, max_iter=5)
+    concurrent = small(**params).fit(y.iloc[:44], X=X.iloc[:44], fh=[1, 2, 3, 4])
+    assert concurrent.regressors_[0].n_features_in_ == 3  # y, x, the flag
+    with pytest.raises(ValueError, match="X_treatment='shifted' to read X up"):
+        concurrent.predict()
+    carried = X.iloc[44:48].copy()
+    carried.iloc[2:] = carried.iloc[1].to_numpy()
+    pd.testing.assert_series_equal(
+        concurrent.predict(fh=[1, 2], X=X.iloc[44:46]),
+        concurrent.predict(X=carried).iloc[:2],
+    )
+    assert not np.allclose(
+        concurrent.predict(X=X.iloc[44:48]), concurrent.predict(X=carried)
+    )
+    shifted = small(X_treatment="shifted", **params)
+    shifted.fit(y.iloc[:44], X=X.iloc[:44], fh=[1, 2, 3, 4])
+    assert shifted.regressors_[0].n_features_in_ == 2
+    pd.testing.assert_series_equal(
+        shifted.predict(), shifted.predict(X=X.iloc[44:48] * 100)
+    )
+
+
+def test_forecasters_pickled_before_X_treatment_read_X_up_to_the_cutoff():
+    rng = np.random.RandomState(0)
+    y = series(np.cumsum(rng.normal(size=40)) + 10)
+    X = pd.DataFrame({"x": rng.normal(size=40)}, index=y.index)
+    fitted = small(window_length=5, calibration_fraction=0, max_iter=2)
+    fitted.set_params(X_treatment="shifted").fit(y, X=X, fh=[1])
+    state = copy.deepcopy(fitted.__dict__)
+    del state["X_treatment"]
+    state["_geometry"] = replace(state["_geometry"])
+    object.__delattr__(state["_geometry"], "future_exog")  # as old pickles
+    old = RNNForecaster.__new__(RNNForecaster)
+    old.__setstate__(state)
+    assert old.get_params()["X_treatment"] == "shifted"
+    pd.testing.assert_series_equal(old.predict(), fitted.predict())
 
 
 def test_recursive_panel_predict_names_a_series_missing_from_X():

@@ -50,6 +50,20 @@ def test_onnx_batch_and_time_axes_are_dynamic(tmp_path, patch_size):
         )
 
 
+def test_onnx_graph_of_an_int_readout_reads_the_last_steps(tmp_path):
+    """readout=3: the export traces at least 3 steps, and the graph reads
+    the last 3 of any length."""
+    X, _ = sequence_data(LSTMRegressor, n=40, m=8, p=2)
+    reg = fast(LSTMRegressor, conv_channels=None, readout=3, patch_size=1)
+    reg.fit(X, X[:, -3:, 0])
+    path = reg.to_onnx(tmp_path / "reg.onnx")
+    for steps in (8, 3, 20):
+        Xs = np.random.RandomState(steps).normal(size=(4, steps, 2))
+        np.testing.assert_allclose(
+            run_graph(path, Xs), reg.predict(Xs), rtol=1e-5, atol=1e-5
+        )
+
+
 def test_onnx_graph_votes_over_crops_at_any_length(tmp_path):
     """With random_crop < 1 the graph averages over windows of the given
     fraction of each input's own length, as predict does."""

@@ -43,13 +43,17 @@ def forecast_errors(
     scales, NaN past the end of a series.
     """
     contexts, scales, future_x, truth = [], [], [], []
+    # A direct model reading future X reads all of its horizon's rows.
+    x_rows = max(n_steps, geometry.horizon)
     for (values, y, scale, x), end in zip(series, ends, strict=True):
         for origin in range(max(end, 1) - 1, len(y) - 1):
             contexts.append(values[: origin + 1])
             scales.append(scale)
             truth.append(_pad_rows(y[origin + 1 : origin + 1 + n_steps], n_steps))
             if x is not None:
-                future_x.append(_pad_rows(x[origin + 1 :], n_steps, edge=True))
+                # Past the end of the series, X is carried forward, as in
+                # predict where X does not reach the horizon.
+                future_x.append(_pad_rows(x[origin + 1 :], x_rows, edge=True))
     future_x = np.stack(future_x) if future_x else None
     scales = np.stack(scales)
     predicted = forecast(

@@ -128,6 +128,18 @@ class RNNForecaster(BaseForecaster):
         ``estimator`` when None), so that they differ from each other and
         an int gives the same forecasts on every fit.
 
+    X_treatment : {"concurrent", "shifted"}, default="concurrent"
+        How exogenous ``X`` informs a forecast (sktime's name for the same
+        choice in its reduction forecasters). "concurrent": besides the
+        window, the network reads ``X`` at the time points it forecasts, so
+        values known in advance (holidays, planned promotions, prices,
+        calendar features) inform the steps they belong to; :meth:`predict`
+        then needs ``X`` up to the last forecast time. "shifted": ``X`` is
+        read up to the forecast origin only, for covariates that are not
+        known ahead; the direct strategy then needs no future ``X``. Has no
+        effect without ``X``. See the Notes, and the forecasting guide for
+        measurements.
+
     Attributes
     ----------
     window_length_ : int
@@ -200,12 +212,21 @@ class RNNForecaster(BaseForecaster):
     held-out tail (``calibration_fraction``) by the model before it saw the
     tail; horizons longer than the tail are extrapolated from that fit.
 
-    With the direct strategy, exogenous ``X`` is read up to the forecast
-    origin; with the recursive strategy, each step reads it up to the time
-    before that step, so the future ``X`` passed to :meth:`predict` is used.
-    As sktime's convention has it, ``X`` must hold the last forecast time
-    point (whose value is not read); values missing for earlier times are
-    carried forward from the last known ones.
+    Exogenous columns are extra features of every window. With
+    ``X_treatment="concurrent"``, each window is followed by ``horizon_``
+    more rows that hold the exogenous values of the steps it forecasts (0
+    in the target columns, and a flag that marks them as ahead), so the
+    network reads what is known of the future before it forecasts. The
+    direct model reads all ``horizon_`` steps ahead, whatever the steps of
+    ``fh``, and reads each step's forecast from its output at that step's
+    row (its regressors get ``readout=horizon_`` and ``patch_size=1``,
+    whatever ``estimator`` says; see :class:`LSTMRegressor`'s
+    ``readout``). With ``"shifted"``, the direct strategy reads ``X`` up to the
+    forecast origin; the recursive strategy, in both cases, appends each
+    forecast step's ``X`` to the window for the next step. ``X`` passed to
+    :meth:`predict` must hold the last forecast time point (sktime's
+    convention); values missing for other steps are carried forward from
+    the last known ones.
     Columns of ``y`` and ``X`` are matched by name. ``X`` passed to
     :meth:`predict` by a forecaster fitted without it is ignored, with a
     warning.
@@ -262,6 +283,7 @@ class RNNForecaster(BaseForecaster):
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "calibration_fraction": [Interval(Real, 0, 1, closed="left")],
         "random_state": ["random_state"],
+        "X_treatment": [StrOptions({"concurrent", "shifted"})],
     }
 
     def __init__(
@@ -272,12 +294,14 @@ class RNNForecaster(BaseForecaster):
         n_estimators=3,
         calibration_fraction=0.1,
         random_state=None,
+        X_treatment="concurrent",
     ):
         self.window_length = window_length
         self.strategy = strategy
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.calibration_fraction = calibration_fraction
+        self.X_treatment = X_treatment
         self.random_state = random_state
         super().__init__()
         self.set_tags(
@@ -341,6 +365,7 @@ class RNNForecaster(BaseForecaster):
                 if X is None
                 else np.mean(np.concatenate([s.X for s in series]), axis=0)
             ),
+            future_exog=X is not None and self.X_treatment == "concurrent",
         )
         floor = _floor_of(series)
         regressors, error_variance, weight, unconverged = self._train(
@@ -424,13 +449,13 @@ class RNNForecaster(BaseForecaster):
         if full is None:
             raise ValueError(self._too_short_message(series, geometry))
         if self.calibration_fraction == 0:
-            regressors, unconverged = self._fit_members(full)
+            regressors, unconverged = self._fit_members(full, geometry)
             return regressors, None, np.ones(geometry.n_targets), unconverged
         ends = [len(s.y) - t for s, t in zip(series, tails, strict=True)]
         head = training_set(values, scales, geometry, ends)
         if head is None:
             raise ValueError(self._too_short_message(series, geometry, ends))
-        regressors, unconverged = self._fit_members(head)
+        regressors, unconverged = self._fit_members(head, geometry)
         n_steps = self._calibration_steps(geometry, max(tails), fh, series)
         tails = [(v, s.y, s.scale, s.X) for v, s in zip(values, series, strict=True)]
         errors = forecast_errors(regressors, tails, ends, geometry, n_steps, floor)
@@ -455,11 +480,15 @@ class RNNForecaster(BaseForecaster):
             fit_regressor(regressor, full, warm_start=True, max_iter=epochs)
         return regressors, variance_model(errors), weight, unconverged
 
-    def _fit_members(self, data):
-        """``n_estimators`` new regressors fitted on the windows ``data``,
-        and whether one of them ended on ``max_iter``."""
+    def _fit_members(self, data, geometry):
+        """``n_estimators`` new regressors fitted on the windows ``data``
+        of ``geometry``, and whether one of them ended on ``max_iter``."""
         regressors = new_regressors(
-            self.estimator, len(data.X), self.random_state, self.n_estimators
+            self.estimator,
+            len(data.X),
+            self.random_state,
+            self.n_estimators,
+            geometry,
         )
         return regressors, _fit_each(regressors, data)
 
@@ -570,7 +599,9 @@ class RNNForecaster(BaseForecaster):
         return plans
 
     def _future_exog(self, X, plans, n_steps):
-        """Exogenous rows for steps 1..n_steps of each series (recursive only)."""
+        """Exogenous rows after each series' end that the networks read:
+        steps 1 to ``n_steps`` (recursive strategy) or to ``horizon_``
+        (direct strategy with future X); None where they read none."""
         if self._layout.exog_columns is None:
             if X is not None:
                 # Future values the user expects to matter; the networks
@@ -582,39 +613,44 @@ class RNNForecaster(BaseForecaster):
                     stacklevel=caller_stacklevel(),
                 )
             return None
-        if self.strategy == "direct":
+        direct = self.strategy == "direct"
+        if direct and not self._geometry.future_exog:
             return None
+        # Why the forecasts need future X, for the errors below.
+        reader = (
+            "X_treatment='concurrent' reads X at the forecast times (fit with "
+            "X_treatment='shifted' to read X up to the cutoff only)"
+            if direct
+            else "the recursive strategy reads X at every forecast step"
+        )
         if X is None:
             raise ValueError(
-                "This forecaster was fitted with exogenous X; the recursive "
-                "strategy needs X for every step up to the horizon in predict."
+                f"This forecaster was fitted with exogenous X, and {reader}: "
+                "pass X to predict, up to the last forecast time."
             )
         X = _select_columns(X, self._layout.exog_columns, "X")
         freq = self._freq()
+        n_rows = self.horizon_ if direct else n_steps
         rows = []
         for s, (steps, _) in zip(self._series, plans, strict=True):
             name = f"series {_key_label(s.key)}" if s.key else "the series"
             if s.key and s.key not in X.index:
                 raise ValueError(
-                    f"X passed to predict has no rows for {name}; the recursive "
-                    "strategy needs its exogenous values after its last "
-                    "observation."
+                    f"X passed to predict has no rows for {name}, and {reader}."
                 )
             frame = X.loc[s.key] if s.key else X
-            ahead = ForecastingHorizon(range(1, n_steps + 1), is_relative=True)
+            ahead = ForecastingHorizon(range(1, n_rows + 1), is_relative=True)
             times = ahead.to_absolute_index(_series_cutoff(s, freq))
             known = frame.reindex(times).to_numpy(dtype=np.float64)
-            # sktime's convention: X covers the horizon. (The X of the last
-            # forecast time is not read: the X of a forecast time joins the
-            # window after its step, and informs the next one.)
+            # sktime's convention: X covers the horizon.
             last = int(steps.max())
             if np.isnan(known[last - 1]).any():
                 raise ValueError(
                     f"X passed to predict has no values at {times[last - 1]}, the "
-                    f"last forecast time of {name}; the recursive strategy needs "
-                    "the exogenous values of every forecast step."
+                    f"last forecast time of {name}, and {reader}."
                 )
-            # Steps between those given (e.g. fh=[2, 5]) carry the last known
+            # Steps between those given (e.g. fh=[2, 5]), and those after the
+            # last forecast time up to horizon_, carry the last known
             # exogenous values forward, starting from the last observed row.
             known = np.vstack([s.X[-1:], known])
             rows.append(pd.DataFrame(known).ffill().to_numpy()[1:])
@@ -679,6 +715,12 @@ class RNNForecaster(BaseForecaster):
             for j, column in enumerate(columns):
                 out[(column, q)] = bounds[q][:, j]
         return out
+
+    def __setstate__(self, state):
+        # Forecasters pickled before X_treatment existed read X up to the
+        # forecast origin (their geometry has no future_exog either).
+        state.setdefault("X_treatment", "shifted")
+        self.__dict__.update(state)
 
     # -- update ------------------------------------------------------------------
 
@@ -792,10 +834,11 @@ class RNNForecaster(BaseForecaster):
         -------
         params : list of dict
             Parameters of one tiny direct and one tiny recursive forecaster,
-            each a valid argument for ``RNNForecaster(**params)``. Each
-            trains one network, and the recursive one skips the
-            calibration (and has no intervals), so that the checks do not
-            fit every model several times.
+            each a valid argument for ``RNNForecaster(**params)``, which
+            read exogenous X in both ways (``X_treatment``). Each trains
+            one network, and the recursive one skips the calibration (and
+            has no intervals), so that the checks do not fit every model
+            several times.
         """
         fast = LSTMRegressor(hidden_size=4, max_iter=2, random_state=0, device="cpu")
         return [
@@ -806,6 +849,7 @@ class RNNForecaster(BaseForecaster):
                 "estimator": fast,
                 "n_estimators": 1,
                 "calibration_fraction": 0,
+                "X_treatment": "shifted",
             },
         ]
 

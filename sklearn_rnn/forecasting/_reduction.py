@@ -93,7 +93,9 @@ class Geometry:
     columns at the start of each row. The level of a window is the mean of
     its last ``level_span`` values (see :func:`normalise`); targets are
     expressed relative to :func:`anchors` (with ``seasonal_anchor``, the
-    level plus the window's seasonal profile).
+    level plus the window's seasonal profile). With ``future_exog``, each
+    window is followed by the exogenous rows of the ``horizon`` steps it
+    forecasts (:func:`with_future_exog`).
     """
 
     length: int
@@ -106,6 +108,10 @@ class Geometry:
     # float32 (their mean in fit), so that X far from zero (a timestamp in
     # seconds) keeps its resolution; the regressor then standardises them.
     exog_offset: np.ndarray | None = None
+    # The network also reads X at the forecast times (X_treatment=
+    # "concurrent"). False in forecasters pickled before it existed, which
+    # read X up to the forecast origin only.
+    future_exog: bool = False
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,31 @@ def normalise(windows, scale, geometry):
     return out.astype(np.float32), level
 
 
+def with_future_exog(X, future, geometry):
+    """Windows followed by the exogenous rows of the steps they forecast.
+
+    ``X`` holds (n, length, K + Q) normalised windows (:func:`normalise`),
+    ``future`` the (n, horizon, Q) float64 exogenous rows of steps 1 to
+    ``geometry.horizon`` after each window. The rows ahead hold 0 in the
+    target columns (their values are what is forecast) and their exogenous
+    values shifted like the window's; a last column tells them (1) from the
+    history (0), whose target columns hold 0 at the level. A known future
+    (a holiday, a price) thus reaches the network, which reads the window
+    and then the steps ahead before its output. Returns (n, length +
+    horizon, K + Q + 1) float32.
+    """
+    k = geometry.n_targets
+    n, length, width = X.shape
+    ahead = np.asarray(future, dtype=np.float64)
+    if geometry.exog_offset is not None:
+        ahead = ahead - geometry.exog_offset
+    out = np.zeros((n, length + ahead.shape[1], width + 1), dtype=np.float32)
+    out[:, :length, :width] = X
+    out[:, length:, k:width] = ahead
+    out[:, length:, width] = 1.0
+    return out
+
+
 def anchors(windows, level, geometry, n_steps):
     """What each forecast step is expressed relative to, (n, n_steps, K).
 
@@ -245,6 +276,13 @@ def training_set(values, scales, geometry, ends=None):
         normalised, level = normalise(X, scale, geometry)
         anchor = anchors(X, level, geometry, horizon)
         X = normalised
+        if geometry.future_exog:
+            # The exogenous rows of window i's targets: rows i + length to
+            # i + length + horizon - 1.
+            ahead = np.lib.stride_tricks.sliding_window_view(
+                rows[length:, k:], horizon, axis=0
+            )
+            X = with_future_exog(X, ahead.transpose(0, 2, 1), geometry)
         y = (y.reshape(len(y), horizon, k) - anchor) / scale
         parts.append((X, y.reshape(len(y), -1).astype(np.float32)))
         # Steps between each window's last target and the end of its series.
@@ -278,21 +316,41 @@ def default_regressor(n_windows):
     )
 
 
-def new_regressors(estimator, n_windows, random_state, n_estimators):
+def new_regressors(estimator, n_windows, random_state, n_estimators, geometry):
     """``n_estimators`` fresh regressors, clones of ``estimator`` or the
     default one, each with its own seed.
 
     The seeds are drawn from ``random_state``, or, when it is None, from the
     ``random_state`` of ``estimator``: a fixed seed gives the same members
     on every fit, and members never share a seed (a shared seed would train
-    the same network n times).
+    the same network n times). A direct model that reads future X reads
+    each step's outputs at that step's row ahead (:func:`read_ahead`).
     """
     template = default_regressor(n_windows) if estimator is None else estimator
     if random_state is None:
         random_state = template.get_params()["random_state"]
     rng = check_random_state(random_state)
     seeds = rng.randint(np.iinfo(np.int32).max, size=n_estimators)
-    return [clone(template).set_params(random_state=int(s)) for s in seeds]
+    return [
+        clone(template).set_params(random_state=int(s), **read_ahead(geometry))
+        for s in seeds
+    ]
+
+
+def read_ahead(geometry):
+    """Regressor parameters for windows followed by rows ahead (none else).
+
+    With ``geometry.future_exog``, the direct model's forecast ``h`` steps
+    ahead is read from the network's output at the row of step ``h``, where
+    it has just read that step's exogenous values (``readout=horizon``),
+    not from its last state, which would have to remember them all: on
+    ``benchmarks/exogenous.py``'s promotions, the last state forecast no
+    better than X read up to the origin. The rows are read one per step
+    (``patch_size=1``).
+    """
+    if not geometry.future_exog or geometry.horizon == 1:
+        return {}
+    return {"readout": geometry.horizon, "patch_size": 1}
 
 
 def predict_mean(regressors, X):
@@ -368,7 +426,9 @@ def forecast(
     forecasts recursively, appending each forecast, and ``future_x`` then
     gives the (n, >= n_steps, Q) exogenous rows after each context.
     ``floor`` (K,) optionally bounds forecasts from below (NaN: unbounded),
-    also inside the recursion. ``weight`` (K,) optionally scales the
+    also inside the recursion. With ``geometry.future_exog``, ``future_x``
+    is needed by the direct model too, with at least ``geometry.horizon``
+    rows. ``weight`` (K,) optionally scales the
     network's output, the change it forecasts from the anchor (see
     :func:`anchors`): 0 forecasts the anchor alone. Returns (n, n_steps, K)
     float64.
@@ -376,8 +436,12 @@ def forecast(
     weight = 1.0 if weight is None else np.asarray(weight, dtype=np.float64)
     k, n = geometry.n_targets, len(contexts)
     windows = np.stack([last_rows(c, geometry.length) for c in contexts])
+    if geometry.future_exog and future_x is None:
+        raise ValueError("Forecasts that read future X need future_x.")
     if geometry.horizon >= n_steps:
         X, level = normalise(windows, scales, geometry)
+        if geometry.future_exog:
+            X = with_future_exog(X, future_x[:, : geometry.horizon], geometry)
         anchor = anchors(windows, level, geometry, geometry.horizon)
         out = predict_mean(regressors, X).reshape(n, geometry.horizon, k) * weight
         out = out * damping_factors(geometry.damping, geometry.horizon)[:, None]
@@ -390,6 +454,8 @@ def forecast(
     forecasts = []
     for step in range(n_steps):
         X, level = normalise(windows, scales, geometry)
+        if geometry.future_exog:
+            X = with_future_exog(X, future_x[:, step : step + 1], geometry)
         anchor = anchors(windows, level, geometry, 1)[:, 0]
         out = predict_mean(regressors, X).reshape(n, k) * weight
         out = out * geometry.damping ** (step + 1)
