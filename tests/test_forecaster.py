@@ -572,6 +572,22 @@ def test_constant_series_get_constant_forecasts():
         np.testing.assert_allclose(pred.predict().to_numpy(), level, rtol=1e-5)
 
 
+def test_a_straight_line_is_not_a_constant_series():
+    """Steps that are all equal have no spread but a size, the line's step,
+    which is its scale. A constant's placeholder scale gave the network of a
+    panel windows of 1e5 and more, and forecasts of the other series far
+    from their last values."""
+    line = series(np.arange(50.0) * 2 + 100)
+    np.testing.assert_allclose(_reduction.step_scale(line.to_numpy()[:, None]), [2.0])
+    rng = np.random.RandomState(0)
+    walks = {name: series(rng.normal(size=50).cumsum()) for name in "ab"}
+    forecaster = small(window_length=5, calibration_fraction=0, max_iter=20)
+    pred = forecaster.fit(panel({**walks, "line": line}), fh=[1]).predict()
+    for name, walk in walks.items():
+        assert abs(pred.loc[name].iloc[0, 0] - walk.iloc[-1]) < 3, name
+    assert abs(pred.loc["line"].iloc[0, 0] - 200) < 6
+
+
 def test_calibration_holds_out_the_tail_then_continues_the_same_model(monkeypatch):
     y = panel(
         {"long": series(np.arange(300.0)), "short": series(np.arange(30.0), "2022-07")}

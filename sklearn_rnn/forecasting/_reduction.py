@@ -160,15 +160,21 @@ def auto_window_length(period, room):
 def step_scale(y):
     """Typical size of a one-step change of each column of ``y`` (never 0).
 
-    The standard deviation of the first differences. A constant column has
-    none: a scale at float32 resolution of its level then keeps its
-    forecasts constant, whatever the network outputs for an all-zero window.
+    The standard deviation of the first differences. Steps that are all
+    equal (a straight line, a series of two points) have none: their size
+    is the scale. A constant column has no change at all: a scale at
+    float32 resolution of its level then keeps its forecasts constant,
+    whatever the network outputs for an all-zero window.
     """
     y = np.asarray(y, dtype=np.float64)
-    scale = np.std(np.diff(y, axis=0), axis=0) if len(y) > 1 else np.zeros(y.shape[1])
+    diff = np.diff(y, axis=0) if len(y) > 1 else np.zeros((1, y.shape[1]))
     level = np.maximum(np.abs(y).max(axis=0), 1.0)
-    constant = scale <= 16 * np.finfo(np.float64).eps * level
-    return np.where(constant, np.finfo(np.float32).eps * level, scale)
+    tiny = 16 * np.finfo(np.float64).eps * level
+    scale = np.std(diff, axis=0)
+    # A scale near 0 beside the series' other columns (a panel's series
+    # share one network) would give its windows values of 1e5 and more.
+    scale = np.where(scale <= tiny, np.sqrt(np.mean(diff**2, axis=0)), scale)
+    return np.where(scale <= tiny, np.finfo(np.float32).eps * level, scale)
 
 
 def normalise_level(windows, geometry):
