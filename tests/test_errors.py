@@ -1,11 +1,15 @@
 """Inputs that used to give a poor error: each now says what and how to fix it."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 from _helpers import fast, sequence_data
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
+from sktime.forecasting.base import ForecastingHorizon
 
 from sklearn_rnn import (
     LSTMClassifier,
@@ -200,3 +204,78 @@ def test_update_keeps_the_steps_of_the_series():
     assert list(fitted.predict().index) == [30]
     fitted.update(pd.Series([0.1, 0.2], index=[30, 31]))
     assert list(fitted.predict().index) == [32]
+
+
+def _panel(frames):
+    return pd.concat(
+        {k: v.to_frame("v") for k, v in frames.items()}, names=["inst", "time"]
+    )
+
+
+def test_a_panel_of_series_of_different_frequencies_is_refused():
+    """One frequency counts every series' horizon: a 2-daily series among
+    daily ones was forecast at the next day, a month-start one beside a
+    month-end one failed inside pandas."""
+    rng = np.random.RandomState(0)
+    for freqs in (("D", "2D"), ("MS", "ME")):
+        y = _panel(
+            {
+                f"s{i}": pd.Series(
+                    rng.normal(size=30), index=pd.date_range("2000", periods=30, freq=f)
+                )
+                for i, f in enumerate(freqs)
+            }
+        )
+        with pytest.raises(
+            ValueError, match=rf"frequencies: {freqs[0]} and {freqs[1]}"
+        ):
+            forecaster().fit(y, fh=[1])
+
+
+def test_panel_X_that_does_not_cover_y_names_the_series():
+    rng = np.random.RandomState(0)
+    index = pd.date_range("2000", periods=30, freq="D")
+    y = _panel({k: pd.Series(rng.normal(size=30), index=index) for k in "ab"})
+    X = y.rename(columns={"v": "x"})
+    with pytest.raises(ValueError, match="X has no rows for series b"):
+        forecaster().fit(y, X=X.loc[["a"]], fh=[1])
+    with pytest.raises(ValueError, match="series a at 5 time point"):
+        forecaster().fit(y, X=X.drop(index=index[:5], level=1), fh=[1])
+
+
+def test_an_absolute_fh_between_steps_is_refused():
+    """sktime rounds 12:00 of a daily series to a day: the forecast of that
+    day came back labelled 12:00."""
+    y = pd.Series(np.sin(np.arange(30.0)), index=pd.date_range("2000", periods=30))
+    fitted = forecaster().fit(y, fh=[1, 2])
+    between = pd.DatetimeIndex(["2000-02-01 12:00"])
+    with pytest.raises(ValueError, match="between the steps of the series'"):
+        fitted.predict(fh=ForecastingHorizon(between, is_relative=False))
+    on_grid = ForecastingHorizon(pd.DatetimeIndex(["2000-02-01"]), is_relative=False)
+    assert fitted.predict(fh=on_grid).index[0] == pd.Timestamp("2000-02-01")
+
+
+def test_estimator_parameters_need_an_estimator():
+    with pytest.raises(ValueError, match=r"estimator__hidden_size .* estimator=None"):
+        RNNForecaster().set_params(estimator__hidden_size=8)
+    given = RNNForecaster().set_params(
+        estimator=LSTMRegressor(), estimator__hidden_size=8
+    )
+    assert given.estimator.hidden_size == 8
+
+
+def test_an_update_that_raises_after_training_leaves_the_forecaster_as_it_was():
+    """The warning of an update that ends on max_iter, raised as an error,
+    left the new data and the trained networks with the old cutoff."""
+    y = pd.Series(
+        np.random.RandomState(0).normal(size=41).cumsum(),
+        index=pd.period_range("2000-01", periods=41, freq="M"),
+    )
+    fitted = forecaster().fit(y.iloc[:40], fh=[1])
+    before = fitted.predict()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.raises(ConvergenceWarning):
+            fitted.update(y.iloc[40:])
+    pd.testing.assert_series_equal(fitted.predict(), before)
+    assert len(fitted._series[0].y) == 40

@@ -5,6 +5,7 @@ update), and sktime's methods. The reduction to sequence regression lives in
 :mod:`._reduction`, the prediction intervals in :mod:`._calibration`.
 """
 
+import copy
 import math
 import warnings
 from dataclasses import dataclass, replace
@@ -85,8 +86,8 @@ class RNNForecaster(BaseForecaster):
         window to predict the next.
 
     estimator : LSTMRegressor or None, default=None
-        Unfitted regressor to train (it is cloned). Its parameters can be
-        tuned as ``estimator__hidden_size`` etc. None uses
+        Unfitted regressor to train (it is cloned). The parameters of one
+        given here can be tuned as ``estimator__hidden_size`` etc. None uses
         ``LSTMRegressor(conv_channels=None, readout="last", random_crop=1.0,
         instance_norm=False)`` (a plain LSTM reading whole windows, not the
         classification-tuned convolutional stem, pooled read-out and
@@ -117,10 +118,10 @@ class RNNForecaster(BaseForecaster):
         first, in order to measure out-of-sample forecast errors for
         :meth:`predict_interval` and :meth:`predict_quantiles`, and to
         choose ``network_weight_``. Training then continues from the same
-        weights on all data, for a quarter of the epochs already run. 0
-        trains on all data at once (about 20 % faster), uses the network's
-        forecasts unshrunk (``network_weight_`` 1) and makes interval
-        predictions unavailable.
+        weights on all data, for a quarter of the epochs already run (5 at
+        least). 0 trains on all data at once (about 20 % faster), uses the
+        network's forecasts unshrunk (``network_weight_`` 1) and makes
+        interval predictions unavailable.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the networks: the seed of each of the ``n_estimators``
@@ -439,9 +440,10 @@ class RNNForecaster(BaseForecaster):
         One training run: the regressors first learn the windows that end
         before each series' held-out tail and forecast that tail (their
         average, as in predict), then each continues, from its weights, on
-        all windows for a quarter of the epochs it has run. Returns the
-        regressors, the error variance model (None without calibration),
-        ``network_weight_`` and whether a first fit ended on ``max_iter``.
+        all windows for a quarter of the epochs it has run (5 at least).
+        Returns the regressors, the error variance model (None without
+        calibration), ``network_weight_`` and whether a first fit ended on
+        ``max_iter``.
         """
         values = [s.values() for s in series]
         scales = [s.scale for s in series]
@@ -716,6 +718,34 @@ class RNNForecaster(BaseForecaster):
                 out[(column, q)] = bounds[q][:, j]
         return out
 
+    def set_params(self, **params):
+        """Set the parameters of this forecaster and of its ``estimator``.
+
+        As sktime's ``set_params``; ``estimator__<name>`` parameters need an
+        ``estimator``: the default regressor (``estimator=None``) is built
+        at each fit.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names and their new values.
+
+        Returns
+        -------
+        self : RNNForecaster
+            This forecaster.
+        """
+        nested = sorted(k for k in params if k.startswith("estimator__"))
+        if nested and params.get("estimator", self.estimator) is None:
+            raise ValueError(
+                f"{', '.join(nested)} set(s) a parameter of the regressor, but "
+                "estimator=None: the default regressor is built at each fit, "
+                "with a batch size and epochs chosen from the number of "
+                "windows. Pass estimator=LSTMRegressor(...) to tune its "
+                "parameters (see the docstring of estimator)."
+            )
+        return super().set_params(**params)
+
     def __setstate__(self, state):
         # Forecasters pickled before X_treatment existed read X up to the
         # forecast origin (their geometry has no future_exog either).
@@ -749,11 +779,14 @@ class RNNForecaster(BaseForecaster):
         self : RNNForecaster
             The updated forecaster.
         """
+        # Everything _update may change: the networks train in place.
         state = {
             name: getattr(self, name)
-            for name in ("_cutoff", "_y", "_X")
+            for name in ("_cutoff", "_y", "_X", "_series", "_floor", "nonnegative_")
             if hasattr(self, name)
         }
+        if update_params:
+            state["regressors_"] = copy.deepcopy(self.regressors_)
         try:
             super().update(y, X=X, update_params=update_params)
         except BaseException:
@@ -950,9 +983,30 @@ def _split_frames(y, X, layout):
         times = frame.index.get_level_values(-1)
         x = None
         if X is not None:
-            x = X.loc[key].loc[times].to_numpy(dtype=np.float64)
+            x = _exog_rows(X, key, times).to_numpy(dtype=np.float64)
         parts.append((key, times, frame.to_numpy(dtype=np.float64), x))
     return parts
+
+
+def _exog_rows(X, key, times):
+    """The rows of a panel's ``X`` for series ``key`` at ``times``; raise,
+    naming the series, where ``X`` does not cover them."""
+    name = f"series {_key_label(key)}"
+    try:
+        frame = X.loc[key]
+    except KeyError:
+        raise ValueError(
+            f"X has no rows for {name} of y: X must cover every time point "
+            "of every series of y."
+        ) from None
+    missing = times.difference(frame.index)
+    if len(missing):
+        raise ValueError(
+            f"X has no values for {name} at {len(missing)} time point(s) of "
+            f"y, first {missing[0]}: X must cover every time point of every "
+            "series of y."
+        )
+    return frame.loc[times]
 
 
 def _merge(s, times, y, x, freq):
@@ -1061,7 +1115,17 @@ def _check_regular_times(series):
         if isinstance(times, pd.DatetimeIndex):
             inferred = times.freq or pd.infer_freq(times)
             if inferred is not None:
-                freq = freq or to_offset(inferred)
+                inferred = to_offset(inferred)
+                if freq is not None and inferred != freq:
+                    # One frequency counts the horizon of every series.
+                    raise ValueError(
+                        f"The series of y have different frequencies: "
+                        f"{freq.freqstr} and {inferred.freqstr}{name}. "
+                        "Windows of one model and the steps of fh need one "
+                        "frequency: resample the series to a common one first "
+                        "(for instance with y.groupby(level=0).resample(...))."
+                    )
+                freq = freq or inferred
                 continue
             remedy = "Resample y to a regular frequency first (for instance "
             remedy += "y.resample('D').mean())."
@@ -1137,7 +1201,20 @@ def _steps(fh, cutoff):
     """Steps ahead of the cutoff (sktime rejects in-sample fh for us)."""
     relative = fh.to_relative(cutoff).to_pandas()
     if not isinstance(relative, pd.TimedeltaIndex):
-        return np.asarray(relative, dtype=np.int64)
+        steps = np.asarray(relative, dtype=np.int64)
+        if not fh.is_relative and isinstance(cutoff, pd.DatetimeIndex):
+            # sktime rounds a time point between two steps to a step.
+            grid = ForecastingHorizon(steps, is_relative=True)
+            on_grid = grid.to_absolute_index(cutoff).asi8
+            given = pd.DatetimeIndex(fh.to_pandas())
+            off = given[given.asi8 != on_grid]
+            if len(off):
+                raise ValueError(
+                    f"fh holds time points between the steps of the series' "
+                    f"frequency {cutoff.freqstr}, first {off[0]}: give time "
+                    "points of the index's grid, or fh as numbers of steps."
+                )
+        return steps
     # A horizon of durations ("1D", "2D"): count the index's steps to each
     # forecast time.
     times = fh.to_absolute_index(cutoff)
