@@ -764,7 +764,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         # On one thread, whatever the caller's count: the orthogonal
         # initialisation (a QR factorisation) rounds differently on several
         # threads from 64 units on, and the same random_state must give the
-        # same network in a GridSearchCV worker (one thread) as in the
+        # same network in a GridSearchCV worker (fewer threads) as in the
         # process that refits the best candidate.
         with _torch_threads(1):
             module = build()
