@@ -128,7 +128,9 @@ def main():
             seeds = range(args.seeds) if model in RNN else [0]
             scores, seconds = [], []
             for seed in seeds:
-                pred, sec = run(model, y_train, X_train, X_test, fh, sp, seed)
+                with warnings.catch_warnings():  # the peers' notes
+                    warnings.simplefilter("ignore")
+                    pred, sec = run(model, y_train, X_train, X_test, fh, sp, seed)
                 scores.append(mase(y_test, pred, y_train=y_train))
                 seconds.append(sec)
             table[name, model] = (np.mean(scores), np.max(scores), np.mean(seconds))

@@ -255,7 +255,13 @@ def main():
             seeds = range(args.seeds) if model == "rnn" else [0]
             scores = []
             for seed in seeds:
-                with contextlib.redirect_stdout(io.StringIO()):
+                # Quiet: the peers print and warn (statsmodels, sktime's
+                # notes on its configuration), whatever filters main set.
+                with (
+                    contextlib.redirect_stdout(io.StringIO()),
+                    warnings.catch_warnings(),
+                ):
+                    warnings.simplefilter("ignore")
                     pred, sec = run_model(model, train, h, sp, seed)
                 pred = pd.Series(pred, index=test.index)
                 scores.append(

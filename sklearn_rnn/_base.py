@@ -570,11 +570,14 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 "back before saving, or fit again to train a network with the "
                 "new values."
             )
+        # Only fit without warm_start builds a new network.
+        remedy = (
+            "Call fit" if how == "partial_fit" else "Set warm_start=False and call fit"
+        )
         raise ValueError(
             f"{type(self).__name__}: {how} trains the fitted network further, "
-            f"but {changed} changed since it was built. Set warm_start=False "
-            "and call fit to train a new network with the new values, or set "
-            "them back."
+            f"but {changed} changed since it was built. {remedy} to train a "
+            "new network with the new values, or set them back."
         )
 
     def _warn_if_not_converged(self, result, baseline, early):

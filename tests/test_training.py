@@ -351,7 +351,9 @@ def test_warm_start_and_partial_fit_refuse_a_changed_network(Estimator):
         ValueError, match="warm_start=True trains the fitted .*" + match
     ):
         est.fit(X, y)
-    with pytest.raises(ValueError, match="partial_fit trains the fitted .*" + match):
+    with pytest.raises(
+        ValueError, match="partial_fit trains the fitted .*" + match + r"\. Call fit"
+    ):
         est.partial_fit(X, y)
     np.testing.assert_array_equal(outputs(est, X), before)
     est.set_params(hidden_size=8).fit(X, y)  # set back: trains further
