@@ -11,6 +11,9 @@ Two series, each with its last steps held out:
   forecast. These X are not known in advance in reality: forecasting with
   their actual values is the ex-post evaluation of a regression with
   concurrent predictors, as in Hyndman and Athanasopoulos' textbook.
+- ``noise``: sktime's airline series with a column of random noise as X,
+  which does not drive it; the last 24 months are forecast. What an
+  irrelevant X costs.
 
 Models: RNNForecaster with ``X_treatment="concurrent"`` (the default),
 ``"shifted"`` and without X (mean of ``--seeds`` seeds); with
@@ -74,6 +77,14 @@ def uschange():
     return y.set_axis(index), X.set_axis(index), 4
 
 
+def airline_with_noise():
+    from sktime.datasets import load_airline
+
+    y = load_airline().astype(float)
+    noise = np.random.RandomState(1).normal(size=len(y))
+    return y, pd.DataFrame({"noise": noise}, index=y.index), 12
+
+
 def run(model, y_train, X_train, X_test, fh, sp, seed):
     """(forecast, seconds of fit + predict)."""
     start = time.perf_counter()
@@ -117,7 +128,11 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
-    data = {"promotions": (promotions(), 28), "uschange": (uschange(), 8)}
+    data = {
+        "promotions": (promotions(), 28),
+        "uschange": (uschange(), 8),
+        "noise": (airline_with_noise(), 24),
+    }
     table = {}
     for name, ((y, X, sp), h) in data.items():
         y_train, y_test = y.iloc[:-h], y.iloc[-h:]

@@ -358,7 +358,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         )
         warn_if_transposed(sequences, self)
         # Later calls check the column names; the first records them once it
-        # succeeds, so that a failed first call leaves nothing fitted.
+        # succeeds, so that a failed first call leaves nothing fitted (read
+        # now: unreadable names must fail before training).
+        names = column_names(X) if first else None
         if not first:
             check_column_names(self, X, reset=False)
         y = self._check_fit_targets(y, sequences)
@@ -430,7 +432,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         state.net = result.net
         self._set_fitted(result, sequences, targets, patch_size, False)
         if first:
-            record_column_names(self, column_names(X))
+            record_column_names(self, names)
             self._built_with_ = self._network_signature()
         self._partial_ = state
         if result.interrupted:
@@ -572,7 +574,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             )
         # Only fit without warm_start builds a new network.
         remedy = (
-            "Call fit" if how == "partial_fit" else "Set warm_start=False and call fit"
+            "Call fit with warm_start=False"
+            if how == "partial_fit"
+            else "Set warm_start=False and call fit"
         )
         raise ValueError(
             f"{type(self).__name__}: {how} trains the fitted network further, "

@@ -1048,7 +1048,9 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         group, as when the last steps of each sequence hold inputs known
         for the values to predict (:class:`RNNForecaster` reads future
         exogenous values so). A step is a patch when ``patch_size`` > 1;
-        ``random_crop`` must be 1.0. 1 is "last".
+        ``random_crop`` must be 1.0. 1 is "last". With ``bidirectional``,
+        a step's output also holds the backward direction at that step,
+        which has read the steps after it.
 
     random_crop : "auto" or float, default=1.0
         Data augmentation by window slicing: at every training step, each

@@ -29,6 +29,7 @@ import os
 import re
 import warnings
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 import torch
@@ -88,7 +89,7 @@ def export_onnx(estimator, path, kind):
     graph.eval()
     # Two steps, or as many as an int readout reads: the trace must reach it.
     readout = getattr(estimator, "readout", "last")
-    steps = max(2, readout if isinstance(readout, int) else 1)
+    steps = max(2, int(readout) if isinstance(readout, Integral) else 1)
     example = torch.zeros(
         2, max(estimator.patch_size_, 1) * steps, network.x_mean.numel()
     )

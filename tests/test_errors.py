@@ -230,6 +230,16 @@ def test_a_panel_of_series_of_different_frequencies_is_refused():
             ValueError, match=rf"frequencies: {freqs[0]} and {freqs[1]}"
         ):
             forecaster().fit(y, fh=[1])
+    # A few weekdays pass for daily data alone; beside business-day series
+    # they lie on the business-day grid.
+    days = pd.bdate_range("2024-01-01", periods=40)
+    y = _panel(
+        {
+            "long": pd.Series(rng.normal(size=40), index=days),
+            "week": pd.Series(rng.normal(size=5), index=days[:5]),
+        }
+    )
+    assert forecaster().fit(y, fh=[1]).predict().loc["week"].index[0] == days[5]
 
 
 def test_panel_X_that_does_not_cover_y_names_the_series():
@@ -251,8 +261,10 @@ def test_an_absolute_fh_between_steps_is_refused():
     between = pd.DatetimeIndex(["2000-02-01 12:00"])
     with pytest.raises(ValueError, match="between the steps of the series'"):
         fitted.predict(fh=ForecastingHorizon(between, is_relative=False))
-    on_grid = ForecastingHorizon(pd.DatetimeIndex(["2000-02-01"]), is_relative=False)
-    assert fitted.predict(fh=on_grid).index[0] == pd.Timestamp("2000-02-01")
+    for unit in ("ns", "us", "s"):  # time points on the grid, in any unit
+        on_grid = pd.DatetimeIndex(["2000-02-01"]).as_unit(unit)
+        fh = ForecastingHorizon(on_grid, is_relative=False)
+        assert fitted.predict(fh=fh).index[0] == pd.Timestamp("2000-02-01")
 
 
 def test_estimator_parameters_need_an_estimator():
@@ -262,6 +274,13 @@ def test_estimator_parameters_need_an_estimator():
         estimator=LSTMRegressor(), estimator__hidden_size=8
     )
     assert given.estimator.hidden_size == 8
+
+
+def test_update_of_an_unfitted_forecaster_is_not_fitted_error():
+    from sktime.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        forecaster().update(monthly(np.arange(5.0)))
 
 
 def test_an_update_that_raises_after_training_leaves_the_forecaster_as_it_was():

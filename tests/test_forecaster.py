@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 from sktime.datasets import load_airline
@@ -531,6 +532,59 @@ def test_direct_concurrent_X_reads_the_whole_horizon_and_shifted_none():
     pd.testing.assert_series_equal(
         shifted.predict(), shifted.predict(X=X.iloc[44:48] * 100)
     )
+
+
+def test_concurrent_X_reads_ahead_with_any_estimator():
+    """The direct model's regressors read each step at its row ahead,
+    whatever the estimator's read-out, patches or crops; a module of the
+    user's own is left as it is."""
+    rng = np.random.RandomState(0)
+    y = series(np.cumsum(rng.normal(size=40)) + 10)
+    X = pd.DataFrame({"x": rng.normal(size=40)}, index=y.index)
+    params = dict(window_length=5, calibration_fraction=0, max_iter=2)
+    cropped = small(random_crop="auto", readout="pool", patch_size=2, **params)
+    cropped.fit(y, X=X, fh=[1, 2, 3])
+    regressor = cropped.regressors_[0]
+    assert (regressor.readout, regressor.patch_size, regressor.random_crop) == (
+        3,
+        1,
+        1.0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no word about read-outs
+        warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter=2
+        own = RNNForecaster(
+            window_length=5,
+            estimator=LSTMRegressor(module=_Window, max_iter=2, device="cpu"),
+            n_estimators=1,
+            calibration_fraction=0,
+        ).fit(y, X=X, fh=[1, 2, 3])
+    assert own.regressors_[0].readout == "pool"  # untouched
+
+
+class _Window(torch.nn.Module):
+    """A minimal module of one's own: a linear map of the last step."""
+
+    def __init__(self, n_features, n_outputs):
+        super().__init__()
+        self.out = torch.nn.Linear(n_features, n_outputs)
+
+    def forward(self, x, lengths=None):
+        return self.out(torch.nan_to_num(x[:, -1]))
+
+
+def test_the_linear_effect_of_concurrent_X_is_found_and_noise_is_not():
+    """Least squares on the one-step changes finds y's linear response to
+    X; a column that does not drive y gets a coefficient near 0."""
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=(300, 2))
+    y = np.cumsum(rng.normal(size=300)) + 4 * x[:, 0]  # a trend, and X
+    effect = _reduction.fit_exog_effect([np.column_stack([y, x])], 1)
+    assert effect.shape == (2, 1)
+    assert abs(effect[0, 0] - 4) < 0.3
+    assert abs(effect[1, 0]) < 0.15
+    # A series too short for a coefficient has none.
+    assert not _reduction.fit_exog_effect([np.column_stack([y, x])[:2]], 1).any()
 
 
 def test_forecasters_pickled_before_X_treatment_read_X_up_to_the_cutoff():

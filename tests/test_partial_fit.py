@@ -185,6 +185,9 @@ def test_a_failed_first_call_records_no_feature_names():
     with pytest.raises(ValueError, match="NaN"):
         est.partial_fit(frame, np.r_[np.nan, y[1:]])
     assert not hasattr(est, "feature_names_in_")
+    with pytest.raises(TypeError, match="string names"):  # unreadable names
+        est.partial_fit(frame.set_axis([0, "b"], axis=1), y)
+    assert not hasattr(est, "net_")
     est.partial_fit(frame, y)
     assert est.feature_names_in_.tolist() == ["f1", "f2"]
 

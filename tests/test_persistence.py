@@ -54,7 +54,8 @@ def test_onnx_graph_of_an_int_readout_reads_the_last_steps(tmp_path):
     """readout=3: the export traces at least 3 steps, and the graph reads
     the last 3 of any length."""
     X, _ = sequence_data(LSTMRegressor, n=40, m=8, p=2)
-    reg = fast(LSTMRegressor, conv_channels=None, readout=3, patch_size=1)
+    # np.int64, as a grid over np.arange gives: still traced over 3 steps.
+    reg = fast(LSTMRegressor, conv_channels=None, readout=np.int64(3), patch_size=1)
     reg.fit(X, X[:, -3:, 0])
     path = reg.to_onnx(tmp_path / "reg.onnx")
     for steps in (8, 3, 20):

@@ -352,7 +352,8 @@ def test_warm_start_and_partial_fit_refuse_a_changed_network(Estimator):
     ):
         est.fit(X, y)
     with pytest.raises(
-        ValueError, match="partial_fit trains the fitted .*" + match + r"\. Call fit"
+        ValueError,
+        match="partial_fit trains the fitted .*" + match + r"\. Call fit with",
     ):
         est.partial_fit(X, y)
     np.testing.assert_array_equal(outputs(est, X), before)

@@ -39,6 +39,7 @@ from ._reduction import (
     _DAMPING,
     Geometry,
     auto_window_length,
+    fit_exog_effect,
     fit_regressor,
     forecast,
     new_regressors,
@@ -220,9 +221,16 @@ class RNNForecaster(BaseForecaster):
     network reads what is known of the future before it forecasts. The
     direct model reads all ``horizon_`` steps ahead, whatever the steps of
     ``fh``, and reads each step's forecast from its output at that step's
-    row (its regressors get ``readout=horizon_`` and ``patch_size=1``,
-    whatever ``estimator`` says; see :class:`LSTMRegressor`'s
-    ``readout``). With ``"shifted"``, the direct strategy reads ``X`` up to the
+    row (for ``horizon_`` > 1 its regressors get ``readout=horizon_``,
+    ``patch_size=1`` and ``random_crop=1.0``, whatever ``estimator`` says,
+    unless it has a ``module`` of its own; see :class:`LSTMRegressor`'s
+    ``readout``). Before that, as in a regression with ARIMA errors, the
+    linear effect of ``X`` on ``y`` at the same time (least squares of the
+    one-step changes of ``y`` on those of ``X``, each coefficient shrunk
+    towards 0 by ``1 - 1/t**2``, its t statistic) is taken out of ``y``,
+    so that the windows, their levels and seasonal profiles are free of
+    it, and added back to the forecasts; the network learns the rest.
+    With ``"shifted"``, the direct strategy reads ``X`` up to the
     forecast origin; the recursive strategy, in both cases, appends each
     forecast step's ``X`` to the window for the next step. ``X`` passed to
     :meth:`predict` must hold the last forecast time point (sktime's
@@ -346,6 +354,7 @@ class RNNForecaster(BaseForecaster):
             horizon = max(
                 int(_steps(fh, _series_cutoff(s, self._freq())).max()) for s in series
             )
+        concurrent = X is not None and self.X_treatment == "concurrent"
         tails = [0] * len(series)
         if self.calibration_fraction > 0:
             tails = tail_lengths([len(s.y) for s in series], self.calibration_fraction)
@@ -366,7 +375,12 @@ class RNNForecaster(BaseForecaster):
                 if X is None
                 else np.mean(np.concatenate([s.X for s in series]), axis=0)
             ),
-            future_exog=X is not None and self.X_treatment == "concurrent",
+            future_exog=concurrent,
+            exog_effect=(
+                fit_exog_effect([s.values() for s in series], len(layout.columns))
+                if concurrent
+                else None
+            ),
         )
         floor = _floor_of(series)
         regressors, error_variance, weight, unconverged = self._train(
@@ -785,7 +799,7 @@ class RNNForecaster(BaseForecaster):
             for name in ("_cutoff", "_y", "_X", "_series", "_floor", "nonnegative_")
             if hasattr(self, name)
         }
-        if update_params:
+        if update_params and hasattr(self, "regressors_"):  # else sktime raises
             state["regressors_"] = copy.deepcopy(self.regressors_)
         try:
             super().update(y, X=X, update_params=update_params)
@@ -1095,14 +1109,14 @@ def _check_regular_times(series):
     predict fail. The frequency is the index's own, or the one pandas
     infers: an index parsed from a file often has none set, and the time
     level of a panel never has one, yet it gives the seasonal cycle and
-    places the forecasts in time. None for an integer index.
+    places the forecasts in time. None for an integer index. The series of
+    a panel must lie on the grid of one frequency, which counts every
+    horizon.
     """
-    freq = None
+    freq = _common_freq(series)
     for s in series:
         times = s.times
         name = f" (series {_key_label(s.key)})" if s.key else ""
-        if freq is None:
-            freq = getattr(times, "freq", None)
         duplicated = times.duplicated()
         if duplicated.any():
             raise ValueError(
@@ -1110,23 +1124,23 @@ def _check_regular_times(series):
                 f"{name}. Each time point must appear once: aggregate the "
                 "duplicates first (for instance y.groupby(level=-1).mean())."
             )
+        if isinstance(times, pd.DatetimeIndex) and freq is not None:
+            grid = pd.date_range(times[0], periods=len(times), freq=freq)
+            if (grid == times).all():
+                continue
         if len(times) < 3:
             continue
         if isinstance(times, pd.DatetimeIndex):
             inferred = times.freq or pd.infer_freq(times)
             if inferred is not None:
-                inferred = to_offset(inferred)
-                if freq is not None and inferred != freq:
-                    # One frequency counts the horizon of every series.
-                    raise ValueError(
-                        f"The series of y have different frequencies: "
-                        f"{freq.freqstr} and {inferred.freqstr}{name}. "
-                        "Windows of one model and the steps of fh need one "
-                        "frequency: resample the series to a common one first "
-                        "(for instance with y.groupby(level=0).resample(...))."
-                    )
-                freq = freq or inferred
-                continue
+                # Regular, but off the grid of the other series' frequency.
+                raise ValueError(
+                    f"The series of y have different frequencies: "
+                    f"{freq.freqstr} and {to_offset(inferred).freqstr}{name}. "
+                    "Windows of one model and the steps of fh need one "
+                    "frequency: resample the series to a common one first "
+                    "(for instance with y.groupby(level=0).resample(...))."
+                )
             remedy = "Resample y to a regular frequency first (for instance "
             remedy += "y.resample('D').mean())."
         elif isinstance(times, pd.PeriodIndex) or pd.api.types.is_integer_dtype(times):
@@ -1162,6 +1176,22 @@ def _check_regular_times(series):
             f"time. {remedy}"
         )
     return freq
+
+
+def _common_freq(series):
+    """The frequency of the series' DatetimeIndex: the first one set on an
+    index, else the one pandas infers from the longest series (a few
+    weekdays alone pass for daily data). None for other indexes."""
+    for s in series:
+        if getattr(s.times, "freq", None) is not None:
+            return s.times.freq
+    dated = [s.times for s in series if isinstance(s.times, pd.DatetimeIndex)]
+    for times in sorted(dated, key=len, reverse=True):
+        if len(times) >= 3 and not times.duplicated().any():
+            inferred = pd.infer_freq(times)
+            if inferred is not None:
+                return to_offset(inferred)
+    return None
 
 
 def _key_label(key):
@@ -1205,9 +1235,9 @@ def _steps(fh, cutoff):
         if not fh.is_relative and isinstance(cutoff, pd.DatetimeIndex):
             # sktime rounds a time point between two steps to a step.
             grid = ForecastingHorizon(steps, is_relative=True)
-            on_grid = grid.to_absolute_index(cutoff).asi8
             given = pd.DatetimeIndex(fh.to_pandas())
-            off = given[given.asi8 != on_grid]
+            # Timestamps, not integers: the two may count in other units.
+            off = given[given != grid.to_absolute_index(cutoff)]
             if len(off):
                 raise ValueError(
                     f"fh holds time points between the steps of the series' "

@@ -95,7 +95,10 @@ class Geometry:
     expressed relative to :func:`anchors` (with ``seasonal_anchor``, the
     level plus the window's seasonal profile). With ``future_exog``, each
     window is followed by the exogenous rows of the ``horizon`` steps it
-    forecasts (:func:`with_future_exog`).
+    forecasts (:func:`with_future_exog`), and ``exog_effect`` (Q, K), the
+    linear effect of X on y at the same time (:func:`fit_exog_effect`), is
+    taken out of the targets before windows are normalised and added back
+    to forecasts (:func:`without_exog_effect`).
     """
 
     length: int
@@ -112,6 +115,7 @@ class Geometry:
     # "concurrent"). False in forecasters pickled before it existed, which
     # read X up to the forecast origin only.
     future_exog: bool = False
+    exog_effect: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,9 @@ class TrainingSet:
     series: :func:`fit_regressor` refuses a set whose ages increase.
     """
 
-    X: np.ndarray  # (n, length, K + Q) float32
+    # (n, length, K + Q) float32; (n, length + horizon, K + Q + 1) with
+    # future X (see with_future_exog).
+    X: np.ndarray
     y: np.ndarray  # (n, horizon * K) float32
     ages: np.ndarray  # (n,) int, non-increasing
 
@@ -206,6 +212,67 @@ def normalise(windows, scale, geometry):
     return out.astype(np.float32), level
 
 
+def fit_exog_effect(values, n_targets):
+    """The linear effect of the exogenous columns on the targets, (Q, K).
+
+    Least squares of the targets' one-step changes on those of the
+    exogenous columns at the same time (and an intercept), over the rows of
+    every series in ``values`` ((T_i, K + Q) float64). As in a regression
+    with ARIMA errors, the network then models what X does not explain
+    linearly, with the level and the seasonal profile of the window free of
+    it: a promotion in the last cycle no longer lifts the level that the
+    next cycle is forecast from. Changes rather than levels, because a
+    trend shared by y and X would pass for an effect of X. Each coefficient
+    is shrunk towards 0 by its t statistic (see below).
+    """
+    k = n_targets
+    steps = [np.diff(v, axis=0) for v in values if len(v) > 1]
+    steps = np.concatenate(steps) if steps else np.zeros((0, values[0].shape[1]))
+    design = np.column_stack([steps[:, k:], np.ones(len(steps))])
+    # Columns of unit norm: X in tiny or huge units (1e-9) must give the
+    # same fit, and the Gram matrix below squares their spread of scales.
+    norms = np.linalg.norm(design, axis=0)
+    norms = np.where(norms > 0, norms, 1.0)
+    design = design / norms
+    coef, _, rank, _ = np.linalg.lstsq(design, steps[:, :k], rcond=None)
+    dof = len(design) - rank
+    if dof < 1:
+        return np.zeros_like(coef[:-1])
+    # Shrunk by how clearly the data show each effect (positive-part
+    # James-Stein, 1 - 1/t**2): an X that does not drive y would otherwise
+    # add its noise times a coefficient fitted to noise to every forecast.
+    residual = steps[:, :k] - design @ coef
+    variance = (residual**2).sum(axis=0) / dof  # (K,)
+    spread = np.diag(np.linalg.pinv(design.T @ design))[:, None]  # (Q + 1, 1)
+    t2 = np.divide(
+        coef**2,
+        spread * variance,
+        out=np.full_like(coef, np.inf),
+        where=spread * variance > 0,
+    )
+    shrink = np.clip(1 - np.divide(1, t2, out=np.zeros_like(t2), where=t2 > 0), 0, 1)
+    return (coef * shrink / norms[:, None])[:-1]
+
+
+def without_exog_effect(windows, geometry):
+    """``windows`` (n, T, K + Q) with ``geometry.exog_effect`` of each row's
+    X taken out of its target columns, float64 (as they are without one)."""
+    if geometry.exog_effect is None:
+        return windows
+    k = geometry.n_targets
+    out = np.array(windows, dtype=np.float64)
+    out[..., :k] -= out[..., k:] @ geometry.exog_effect
+    return out
+
+
+def _exog_effect_ahead(future, geometry):
+    """The effect (n, steps, K) of the exogenous rows ``future`` (n, steps,
+    Q) on the targets; 0 without one."""
+    if geometry.exog_effect is None:
+        return 0.0
+    return np.asarray(future, dtype=np.float64) @ geometry.exog_effect
+
+
 def with_future_exog(X, future, geometry):
     """Windows followed by the exogenous rows of the steps they forecast.
 
@@ -279,17 +346,20 @@ def training_set(values, scales, geometry, ends=None):
             target=list(range(k)),
             dtype=np.float64,
         )
+        X = without_exog_effect(X, geometry)
         normalised, level = normalise(X, scale, geometry)
         anchor = anchors(X, level, geometry, horizon)
         X = normalised
+        y = y.reshape(len(y), horizon, k)
         if geometry.future_exog:
             # The exogenous rows of window i's targets: rows i + length to
             # i + length + horizon - 1.
             ahead = np.lib.stride_tricks.sliding_window_view(
                 rows[length:, k:], horizon, axis=0
-            )
-            X = with_future_exog(X, ahead.transpose(0, 2, 1), geometry)
-        y = (y.reshape(len(y), horizon, k) - anchor) / scale
+            ).transpose(0, 2, 1)
+            X = with_future_exog(X, ahead, geometry)
+            y = y - _exog_effect_ahead(ahead, geometry)
+        y = (y - anchor) / scale
         parts.append((X, y.reshape(len(y), -1).astype(np.float32)))
         # Steps between each window's last target and the end of its series.
         ages.append(np.arange(len(X))[::-1] + (len(full) - len(rows)))
@@ -338,12 +408,14 @@ def new_regressors(estimator, n_windows, random_state, n_estimators, geometry):
     rng = check_random_state(random_state)
     seeds = rng.randint(np.iinfo(np.int32).max, size=n_estimators)
     return [
-        clone(template).set_params(random_state=int(s), **read_ahead(geometry))
+        clone(template).set_params(
+            random_state=int(s), **read_ahead(geometry, template)
+        )
         for s in seeds
     ]
 
 
-def read_ahead(geometry):
+def read_ahead(geometry, template):
     """Regressor parameters for windows followed by rows ahead (none else).
 
     With ``geometry.future_exog``, the direct model's forecast ``h`` steps
@@ -352,11 +424,12 @@ def read_ahead(geometry):
     not from its last state, which would have to remember them all: on
     ``benchmarks/exogenous.py``'s promotions, the last state forecast no
     better than X read up to the origin. The rows are read one per step
-    (``patch_size=1``).
+    (``patch_size=1``) and never cropped away (``random_crop=1.0``). A
+    network of the user's own (``module``) reads what it chooses.
     """
-    if not geometry.future_exog or geometry.horizon == 1:
+    if not geometry.future_exog or geometry.horizon == 1 or template.module:
         return {}
-    return {"readout": geometry.horizon, "patch_size": 1}
+    return {"readout": geometry.horizon, "patch_size": 1, "random_crop": 1.0}
 
 
 def predict_mean(regressors, X):
@@ -445,10 +518,13 @@ def forecast(
     if geometry.future_exog and future_x is None:
         raise ValueError("Forecasts that read future X need future_x.")
     if geometry.horizon >= n_steps:
-        X, level = normalise(windows, scales, geometry)
+        residual = without_exog_effect(windows, geometry)
+        X, level = normalise(residual, scales, geometry)
+        anchor = anchors(residual, level, geometry, geometry.horizon)
         if geometry.future_exog:
-            X = with_future_exog(X, future_x[:, : geometry.horizon], geometry)
-        anchor = anchors(windows, level, geometry, geometry.horizon)
+            ahead = future_x[:, : geometry.horizon]
+            X = with_future_exog(X, ahead, geometry)
+            anchor = anchor + _exog_effect_ahead(ahead, geometry)
         out = predict_mean(regressors, X).reshape(n, geometry.horizon, k) * weight
         out = out * damping_factors(geometry.damping, geometry.horizon)[:, None]
         return _floor((anchor + out * scales[:, None])[:, :n_steps], floor)
@@ -459,10 +535,13 @@ def forecast(
         )
     forecasts = []
     for step in range(n_steps):
-        X, level = normalise(windows, scales, geometry)
+        residual = without_exog_effect(windows, geometry)
+        X, level = normalise(residual, scales, geometry)
+        anchor = anchors(residual, level, geometry, 1)[:, 0]
         if geometry.future_exog:
-            X = with_future_exog(X, future_x[:, step : step + 1], geometry)
-        anchor = anchors(windows, level, geometry, 1)[:, 0]
+            ahead = future_x[:, step : step + 1]
+            X = with_future_exog(X, ahead, geometry)
+            anchor = anchor + _exog_effect_ahead(ahead, geometry)[:, 0]
         out = predict_mean(regressors, X).reshape(n, k) * weight
         out = out * geometry.damping ** (step + 1)
         value = _floor(anchor + out * scales, floor)
