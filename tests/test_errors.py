@@ -298,3 +298,17 @@ def test_an_update_that_raises_after_training_leaves_the_forecaster_as_it_was():
             fitted.update(y.iloc[40:])
     pd.testing.assert_series_equal(fitted.predict(), before)
     assert len(fitted._series[0].y) == 40
+
+
+def test_future_X_is_checked_as_fit_checks_it():
+    """An infinite future X named an internal window and timestep."""
+    y = monthly(np.sin(np.arange(30.0)))
+    X = pd.DataFrame({"x": np.arange(33.0)}, index=monthly(np.zeros(33)).index)
+    fitted = forecaster().fit(y, X=X.iloc[:30], fh=[1, 2, 3])
+    bad = X.iloc[30:].copy()
+    bad.iloc[1, 0] = np.inf
+    with pytest.raises(
+        ValueError, match="value inf in column 'x' at time point 2002-08"
+    ):
+        fitted.predict(X=bad)
+    assert np.isfinite(fitted.predict(X=X.iloc[30:])).all()

@@ -226,8 +226,9 @@ class RNNForecaster(BaseForecaster):
     unless it has a ``module`` of its own; see :class:`LSTMRegressor`'s
     ``readout``). Before that, as in a regression with ARIMA errors, the
     linear effect of ``X`` on ``y`` at the same time (least squares of the
-    one-step changes of ``y`` on those of ``X``, each coefficient shrunk
-    towards 0 by ``1 - 1/t**2``, its t statistic) is taken out of ``y``,
+    one-step changes of ``y`` on those of ``X``, centred per series and in
+    units of each series' scale, each coefficient shrunk towards 0 by
+    ``1 - 1/t**2``, its t statistic) is taken out of ``y``,
     so that the windows, their levels and seasonal profiles are free of
     it, and added back to the forecasts; the network learns the rest.
     With ``"shifted"``, the direct strategy reads ``X`` up to the
@@ -377,7 +378,11 @@ class RNNForecaster(BaseForecaster):
             ),
             future_exog=concurrent,
             exog_effect=(
-                fit_exog_effect([s.values() for s in series], len(layout.columns))
+                fit_exog_effect(
+                    [s.values() for s in series],
+                    [s.scale for s in series],
+                    len(layout.columns),
+                )
                 if concurrent
                 else None
             ),
@@ -644,7 +649,11 @@ class RNNForecaster(BaseForecaster):
                 f"This forecaster was fitted with exogenous X, and {reader}: "
                 "pass X to predict, up to the last forecast time."
             )
-        X = _select_columns(X, self._layout.exog_columns, "X")
+        X = _check_values(
+            _select_columns(X, self._layout.exog_columns, "X"), "X", allow_nan=True
+        )
+        if isinstance(X.index, pd.MultiIndex):
+            X = X.sort_index()  # .loc by series, without pandas' lexsort warning
         freq = self._freq()
         n_rows = self.horizon_ if direct else n_steps
         rows = []
@@ -987,6 +996,8 @@ def _split_frames(y, X, layout):
         X = None  # fitted without X: the model has no use for it
     elif X is not None:
         X = _check_values(_select_columns(X, layout.exog_columns, "X"), "X")
+        if isinstance(X.index, pd.MultiIndex):
+            X = X.sort_index()  # .loc by series, without pandas' lexsort warning
     if not isinstance(y.index, pd.MultiIndex):
         x = None if X is None else X.loc[y.index].to_numpy(dtype=np.float64)
         return [((), y.index, y.to_numpy(dtype=np.float64), x)]
@@ -1070,11 +1081,13 @@ def _select_columns(frame, columns, name):
     return frame[columns]
 
 
-def _check_values(frame, name):
+def _check_values(frame, name, allow_nan=False):
     """``frame`` if numeric, finite and within float32's range; else raise.
 
     The network computes in float32; the error names the column and the time
-    point, which later errors (about windows) could not.
+    point, which later errors (about windows) could not. ``allow_nan``: NaN
+    marks a value not given (future X, carried forward), other values must
+    still be finite.
     """
     bad = [c for c, dtype in frame.dtypes.items() if not is_numeric_dtype(dtype)]
     if bad:
@@ -1085,6 +1098,8 @@ def _check_values(frame, name):
         )
     values = frame.to_numpy(dtype=np.float64)
     invalid = ~(np.abs(values) <= _FLOAT32_MAX)  # also NaN
+    if allow_nan:
+        invalid &= ~np.isnan(values)
     if invalid.any():
         i, j = np.argwhere(invalid)[0]
         value = values[i, j]

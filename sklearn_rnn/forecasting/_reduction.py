@@ -96,7 +96,8 @@ class Geometry:
     level plus the window's seasonal profile). With ``future_exog``, each
     window is followed by the exogenous rows of the ``horizon`` steps it
     forecasts (:func:`with_future_exog`), and ``exog_effect`` (Q, K), the
-    linear effect of X on y at the same time (:func:`fit_exog_effect`), is
+    linear effect of X on y at the same time in units of each series' scale
+    (:func:`fit_exog_effect`), is
     taken out of the targets before windows are normalised and added back
     to forecasts (:func:`without_exog_effect`).
     """
@@ -212,38 +213,50 @@ def normalise(windows, scale, geometry):
     return out.astype(np.float32), level
 
 
-def fit_exog_effect(values, n_targets):
-    """The linear effect of the exogenous columns on the targets, (Q, K).
+def fit_exog_effect(values, scales, n_targets):
+    """The linear effect of the exogenous columns on the targets, (Q, K), in
+    units of each series' scale per unit of X.
 
     Least squares of the targets' one-step changes on those of the
-    exogenous columns at the same time (and an intercept), over the rows of
-    every series in ``values`` ((T_i, K + Q) float64). As in a regression
-    with ARIMA errors, the network then models what X does not explain
-    linearly, with the level and the seasonal profile of the window free of
-    it: a promotion in the last cycle no longer lifts the level that the
-    next cycle is forecast from. Changes rather than levels, because a
-    trend shared by y and X would pass for an effect of X. Each coefficient
-    is shrunk towards 0 by its t statistic (see below).
+    exogenous columns at the same time, over the rows of every series in
+    ``values`` ((T_i, K + Q) float64), each series' target changes divided
+    by its ``scales`` (K,) and both sides centred per series. As in a
+    regression with ARIMA errors, the network then models what X does not
+    explain linearly, with the level and the seasonal profile of the window
+    free of it: a promotion in the last cycle no longer lifts the level
+    that the next cycle is forecast from. Changes rather than levels,
+    because a trend shared by y and X would pass for an effect of X; centred
+    per series, because each series' drift is its own (a time index as X,
+    whose changes are constant, then explains nothing). In units of each
+    series' scale, as everything the global network learns, so that series
+    of a panel in different units share one effect. Each coefficient is
+    shrunk towards 0 by its t statistic (see below).
     """
     k = n_targets
-    steps = [np.diff(v, axis=0) for v in values if len(v) > 1]
-    steps = np.concatenate(steps) if steps else np.zeros((0, values[0].shape[1]))
-    design = np.column_stack([steps[:, k:], np.ones(len(steps))])
+    parts = []
+    for v, scale in zip(values, scales, strict=True):
+        if len(v) > 2:
+            step = np.diff(v, axis=0)
+            step[:, :k] /= scale
+            parts.append(step - step.mean(axis=0))
+    if not parts:
+        return np.zeros((values[0].shape[1] - k, k))
+    steps = np.concatenate(parts)
     # Columns of unit norm: X in tiny or huge units (1e-9) must give the
     # same fit, and the Gram matrix below squares their spread of scales.
-    norms = np.linalg.norm(design, axis=0)
+    norms = np.linalg.norm(steps[:, k:], axis=0)
     norms = np.where(norms > 0, norms, 1.0)
-    design = design / norms
+    design = steps[:, k:] / norms
     coef, _, rank, _ = np.linalg.lstsq(design, steps[:, :k], rcond=None)
-    dof = len(design) - rank
+    dof = len(design) - rank - len(parts)  # a mean per series
     if dof < 1:
-        return np.zeros_like(coef[:-1])
+        return np.zeros_like(coef)
     # Shrunk by how clearly the data show each effect (positive-part
     # James-Stein, 1 - 1/t**2): an X that does not drive y would otherwise
     # add its noise times a coefficient fitted to noise to every forecast.
     residual = steps[:, :k] - design @ coef
     variance = (residual**2).sum(axis=0) / dof  # (K,)
-    spread = np.diag(np.linalg.pinv(design.T @ design))[:, None]  # (Q + 1, 1)
+    spread = np.diag(np.linalg.pinv(design.T @ design))[:, None]  # (Q, 1)
     t2 = np.divide(
         coef**2,
         spread * variance,
@@ -251,26 +264,28 @@ def fit_exog_effect(values, n_targets):
         where=spread * variance > 0,
     )
     shrink = np.clip(1 - np.divide(1, t2, out=np.zeros_like(t2), where=t2 > 0), 0, 1)
-    return (coef * shrink / norms[:, None])[:-1]
+    return coef * shrink / norms[:, None]
 
 
-def without_exog_effect(windows, geometry):
+def without_exog_effect(windows, scale, geometry):
     """``windows`` (n, T, K + Q) with ``geometry.exog_effect`` of each row's
-    X taken out of its target columns, float64 (as they are without one)."""
+    X taken out of its target columns, float64 (as they are without one).
+    ``scale`` is (K,) or (n, K), the scales of the windows' series."""
     if geometry.exog_effect is None:
         return windows
     k = geometry.n_targets
     out = np.array(windows, dtype=np.float64)
-    out[..., :k] -= out[..., k:] @ geometry.exog_effect
+    out[..., :k] -= _exog_effect_ahead(out[..., k:], scale, geometry)
     return out
 
 
-def _exog_effect_ahead(future, geometry):
-    """The effect (n, steps, K) of the exogenous rows ``future`` (n, steps,
-    Q) on the targets; 0 without one."""
+def _exog_effect_ahead(rows, scale, geometry):
+    """The effect (n, steps, K) of the exogenous ``rows`` (n, steps, Q) on
+    the targets of series of ``scale`` (K,) or (n, K); 0 without one."""
     if geometry.exog_effect is None:
         return 0.0
-    return np.asarray(future, dtype=np.float64) @ geometry.exog_effect
+    scale = scale[:, None] if np.ndim(scale) == 2 else scale
+    return (np.asarray(rows, dtype=np.float64) @ geometry.exog_effect) * scale
 
 
 def with_future_exog(X, future, geometry):
@@ -346,7 +361,7 @@ def training_set(values, scales, geometry, ends=None):
             target=list(range(k)),
             dtype=np.float64,
         )
-        X = without_exog_effect(X, geometry)
+        X = without_exog_effect(X, scale, geometry)
         normalised, level = normalise(X, scale, geometry)
         anchor = anchors(X, level, geometry, horizon)
         X = normalised
@@ -358,7 +373,7 @@ def training_set(values, scales, geometry, ends=None):
                 rows[length:, k:], horizon, axis=0
             ).transpose(0, 2, 1)
             X = with_future_exog(X, ahead, geometry)
-            y = y - _exog_effect_ahead(ahead, geometry)
+            y = y - _exog_effect_ahead(ahead, scale, geometry)
         y = (y - anchor) / scale
         parts.append((X, y.reshape(len(y), -1).astype(np.float32)))
         # Steps between each window's last target and the end of its series.
@@ -518,13 +533,13 @@ def forecast(
     if geometry.future_exog and future_x is None:
         raise ValueError("Forecasts that read future X need future_x.")
     if geometry.horizon >= n_steps:
-        residual = without_exog_effect(windows, geometry)
+        residual = without_exog_effect(windows, scales, geometry)
         X, level = normalise(residual, scales, geometry)
         anchor = anchors(residual, level, geometry, geometry.horizon)
         if geometry.future_exog:
             ahead = future_x[:, : geometry.horizon]
             X = with_future_exog(X, ahead, geometry)
-            anchor = anchor + _exog_effect_ahead(ahead, geometry)
+            anchor = anchor + _exog_effect_ahead(ahead, scales, geometry)
         out = predict_mean(regressors, X).reshape(n, geometry.horizon, k) * weight
         out = out * damping_factors(geometry.damping, geometry.horizon)[:, None]
         return _floor((anchor + out * scales[:, None])[:, :n_steps], floor)
@@ -535,13 +550,13 @@ def forecast(
         )
     forecasts = []
     for step in range(n_steps):
-        residual = without_exog_effect(windows, geometry)
+        residual = without_exog_effect(windows, scales, geometry)
         X, level = normalise(residual, scales, geometry)
         anchor = anchors(residual, level, geometry, 1)[:, 0]
         if geometry.future_exog:
             ahead = future_x[:, step : step + 1]
             X = with_future_exog(X, ahead, geometry)
-            anchor = anchor + _exog_effect_ahead(ahead, geometry)[:, 0]
+            anchor = anchor + _exog_effect_ahead(ahead, scales, geometry)[:, 0]
         out = predict_mean(regressors, X).reshape(n, k) * weight
         out = out * geometry.damping ** (step + 1)
         value = _floor(anchor + out * scales, floor)
