@@ -621,9 +621,27 @@ def test_series_of_a_panel_in_other_units_get_their_own_share_of_X():
         {name: pd.DataFrame({"p": promo}, index=time) for name in shops},
         names=["shop", "day"],
     )
-    train = y.index.get_level_values(1) < time[80]
+    days = y.index.get_level_values(1)
+    train = days < time[80]
     forecaster = small(window_length=7, calibration_fraction=0, max_iter=5)
     pred = forecaster.fit(y[train], X=X[train], fh=[1, 2, 3]).predict(X=X[~train])
+    for name, level in shops.items():
+        np.testing.assert_allclose(
+            pred.loc[name].to_numpy().ravel(),
+            [1.5 * level, level, 1.5 * level],
+            rtol=0.1,
+        )
+    # An update measures the scales again, and the effect in their units.
+    first = days < time[60]
+    forecaster.fit(y[first], X=X[first], fh=[1, 2, 3])
+    forecaster.update(y[~first & train], X=X[~first & train])
+    values = [s.values() for s in forecaster._series]
+    scales = [s.scale for s in forecaster._series]
+    np.testing.assert_allclose(
+        forecaster._geometry.exog_effect,
+        _reduction.fit_exog_effect(values, scales, 1),
+    )
+    pred = forecaster.predict(X=X[~train])
     for name, level in shops.items():
         np.testing.assert_allclose(
             pred.loc[name].to_numpy().ravel(),

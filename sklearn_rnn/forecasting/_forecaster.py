@@ -794,8 +794,10 @@ class RNNForecaster(BaseForecaster):
             Exogenous data at the time points of ``y``; needed if ``fit``
             had ``X``.
         update_params : bool, default=True
-            Continue training each network on all windows; False only moves
-            the forecast origin.
+            Continue training each network on all windows, with the scales
+            of the series (and the linear effect of concurrent ``X``)
+            measured again on all the data; False only moves the forecast
+            origin.
 
         Returns
         -------
@@ -805,7 +807,15 @@ class RNNForecaster(BaseForecaster):
         # Everything _update may change: the networks train in place.
         state = {
             name: getattr(self, name)
-            for name in ("_cutoff", "_y", "_X", "_series", "_floor", "nonnegative_")
+            for name in (
+                "_cutoff",
+                "_y",
+                "_X",
+                "_series",
+                "_floor",
+                "nonnegative_",
+                "_geometry",
+            )
             if hasattr(self, name)
         }
         if update_params and hasattr(self, "regressors_"):  # else sktime raises
@@ -861,6 +871,17 @@ class RNNForecaster(BaseForecaster):
             # after new, varying data were 1e7 units wide, and its intervals
             # had no width.)
             merged = [replace(s, scale=step_scale(s.y)) for s in merged]
+            if self._geometry.exog_effect is not None:
+                # In units of the scales, which have just changed: fitted
+                # again on all the data, which the networks then learn.
+                self._geometry = replace(
+                    self._geometry,
+                    exog_effect=fit_exog_effect(
+                        [s.values() for s in merged],
+                        [s.scale for s in merged],
+                        self._geometry.n_targets,
+                    ),
+                )
         self._series = merged
         # Data that turn negative lift the zero floor of their column.
         self._floor = _floor_of(merged)
