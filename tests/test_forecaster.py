@@ -575,33 +575,28 @@ class _Window(torch.nn.Module):
 
 def test_the_linear_effect_of_concurrent_X_is_found_and_noise_is_not():
     """Least squares on the one-step changes finds y's linear response to
-    X, in units of the series' scale; a column that does not drive y gets
-    a coefficient near 0, and so does one whose changes are constant (a
-    time index), which only a series' own drift would explain."""
+    X; a column that does not drive y gets a coefficient near 0, and so
+    does one whose changes are constant (a time index), which only the
+    series' own drift would explain."""
     rng = np.random.RandomState(0)
     x = np.column_stack([rng.normal(size=(300, 2)), np.arange(300.0)])
     y = np.cumsum(1 + rng.normal(size=300)) + 4 * x[:, 0]  # a drift, and X
-    values = np.column_stack([y, x])
-    effect = _reduction.fit_exog_effect([values], [np.array([2.0])], 1)
+    effect = _reduction.fit_exog_effect(np.column_stack([y, x]), 1)
     assert effect.shape == (3, 1)
-    assert abs(effect[0, 0] - 2) < 0.15  # 4 units of y: 2 of its scale
-    assert abs(effect[1, 0]) < 0.1
+    assert abs(effect[0, 0] - 4) < 0.3
+    assert abs(effect[1, 0]) < 0.2
     assert effect[2, 0] == 0
-    # Series in other units share the effect in units of their scale, and
-    # their own drifts explain nothing.
-    other = np.column_stack([-1000 * y, x])
-    panel = _reduction.fit_exog_effect(
-        [values, other], [np.array([2.0]), np.array([2000.0])], 1
-    )
-    np.testing.assert_allclose(panel, [[0.0], [0.0], [0.0]], atol=0.1)
-    # A series too short for a coefficient has none.
-    assert not _reduction.fit_exog_effect([values[:3]], [np.ones(1)], 1).any()
+    # In any units of X (the fit scales its columns), and too short a series
+    # has none.
+    tiny = _reduction.fit_exog_effect(np.column_stack([y, x * 1e-9]), 1)
+    np.testing.assert_allclose(tiny * 1e-9, effect, rtol=1e-6, atol=1e-12)
+    assert not _reduction.fit_exog_effect(np.column_stack([y, x])[:3], 1).any()
 
 
 def test_series_of_a_panel_in_other_units_get_their_own_share_of_X():
-    """One promotion lifts a shop of 10 and one of 10,000 by half: the
-    effect, in units of each series' scale, lifts each by its own half (a
-    pooled effect in raw units gave the small shop hundreds)."""
+    """One promotion lifts a shop of 10 and one of 10,000 by half: each
+    series' own effect lifts it by its own half (a pooled effect in raw
+    units gave the small shop hundreds)."""
     rng = np.random.RandomState(0)
     time = pd.period_range("2000-01-01", periods=83, freq="D")
     promo = (rng.rand(83) < 0.3).astype(float)
@@ -631,16 +626,13 @@ def test_series_of_a_panel_in_other_units_get_their_own_share_of_X():
             [1.5 * level, level, 1.5 * level],
             rtol=0.1,
         )
-    # An update measures the scales again, and the effect in their units.
+    # An update measures the effects again, on all the data.
     first = days < time[60]
     forecaster.fit(y[first], X=X[first], fh=[1, 2, 3])
     forecaster.update(y[~first & train], X=X[~first & train])
-    values = [s.values() for s in forecaster._series]
-    scales = [s.scale for s in forecaster._series]
-    np.testing.assert_allclose(
-        forecaster._geometry.exog_effect,
-        _reduction.fit_exog_effect(values, scales, 1),
-    )
+    for s in forecaster._series:
+        np.testing.assert_allclose(s.effect, _reduction.fit_exog_effect(s.values(), 1))
+        assert len(s.y) == 80
     pred = forecaster.predict(X=X[~train])
     for name, level in shops.items():
         np.testing.assert_allclose(

@@ -37,18 +37,20 @@ def forecast_errors(
 
     ``regressors`` are the fitted members, averaged as in
     :func:`._reduction.forecast`. ``series`` holds per series ``(values
-    (T, K + Q), y (T, K), scale (K,), exogenous (T, Q) or None)``;
+    (T, K + Q), y (T, K), scale (K,), exogenous (T, Q) or None, linear
+    effect of X (Q, K) or None)``;
     ``ends[i]`` is where its tail starts. The first origin is the last row
     before the tail. Returns (n_origins, n_steps, K) errors in units of the
     scales, NaN past the end of a series.
     """
-    contexts, scales, future_x, truth = [], [], [], []
+    contexts, scales, future_x, truth, effects = [], [], [], [], []
     # A direct model reading future X reads all of its horizon's rows.
     x_rows = max(n_steps, geometry.horizon)
-    for (values, y, scale, x), end in zip(series, ends, strict=True):
+    for (values, y, scale, x, effect), end in zip(series, ends, strict=True):
         for origin in range(max(end, 1) - 1, len(y) - 1):
             contexts.append(values[: origin + 1])
             scales.append(scale)
+            effects.append(effect)
             truth.append(_pad_rows(y[origin + 1 : origin + 1 + n_steps], n_steps))
             if x is not None:
                 # Past the end of the series, X is carried forward, as in
@@ -65,6 +67,7 @@ def forecast_errors(
         future_x=future_x,
         floor=floor,
         weight=weight,
+        effects=None if effects[0] is None else np.stack(effects),
     )
     return (np.stack(truth) - predicted) / scales[:, None]
 

@@ -226,9 +226,9 @@ class RNNForecaster(BaseForecaster):
     unless it has a ``module`` of its own; see :class:`LSTMRegressor`'s
     ``readout``). Before that, as in a regression with ARIMA errors, the
     linear effect of ``X`` on ``y`` at the same time (least squares of the
-    one-step changes of ``y`` on those of ``X``, centred per series and in
-    units of each series' scale, each coefficient shrunk towards 0 by
-    ``1 - 1/t**2``, its t statistic) is taken out of ``y``,
+    one-step changes of ``y`` on those of ``X``, centred, for each series,
+    each coefficient shrunk towards 0 by ``1 - 1/t**2``, its t statistic)
+    is taken out of ``y``,
     so that the windows, their levels and seasonal profiles are free of
     it, and added back to the forecasts; the network learns the rest.
     With ``"shifted"``, the direct strategy reads ``X`` up to the
@@ -377,16 +377,9 @@ class RNNForecaster(BaseForecaster):
                 else np.mean(np.concatenate([s.X for s in series]), axis=0)
             ),
             future_exog=concurrent,
-            exog_effect=(
-                fit_exog_effect(
-                    [s.values() for s in series],
-                    [s.scale for s in series],
-                    len(layout.columns),
-                )
-                if concurrent
-                else None
-            ),
         )
+        if concurrent:
+            series = [replace(s, effect=s.exog_effect()) for s in series]
         floor = _floor_of(series)
         regressors, error_variance, weight, unconverged = self._train(
             series, geometry, tails, floor, fh
@@ -466,19 +459,29 @@ class RNNForecaster(BaseForecaster):
         """
         values = [s.values() for s in series]
         scales = [s.scale for s in series]
-        full = training_set(values, scales, geometry)
+        effects = [s.effect for s in series]
+        full = training_set(values, scales, geometry, effects=effects)
         if full is None:
             raise ValueError(self._too_short_message(series, geometry))
         if self.calibration_fraction == 0:
             regressors, unconverged = self._fit_members(full, geometry)
             return regressors, None, np.ones(geometry.n_targets), unconverged
         ends = [len(s.y) - t for s, t in zip(series, tails, strict=True)]
-        head = training_set(values, scales, geometry, ends)
+        # The model that forecasts the held-out tail knows nothing of it,
+        # the linear effect of X included.
+        head_effects = [
+            None if s.effect is None else s.exog_effect(end)
+            for s, end in zip(series, ends, strict=True)
+        ]
+        head = training_set(values, scales, geometry, ends, head_effects)
         if head is None:
             raise ValueError(self._too_short_message(series, geometry, ends))
         regressors, unconverged = self._fit_members(head, geometry)
         n_steps = self._calibration_steps(geometry, max(tails), fh, series)
-        tails = [(v, s.y, s.scale, s.X) for v, s in zip(values, series, strict=True)]
+        tails = [
+            (v, s.y, s.scale, s.X, effect)
+            for v, s, effect in zip(values, series, head_effects, strict=True)
+        ]
         errors = forecast_errors(regressors, tails, ends, geometry, n_steps, floor)
         # The same forecasts without the network's change (weight 0) tell
         # how much of that change the tail supports.
@@ -601,6 +604,11 @@ class RNNForecaster(BaseForecaster):
             future_x=future_x,
             floor=self._floor,
             weight=self.network_weight_,
+            effects=(
+                np.stack([s.effect for s in self._series])
+                if self._geometry.future_exog
+                else None
+            ),
         )
         values = [f[steps - 1] for f, (steps, _) in zip(out, plans, strict=True)]
         return values, plans
@@ -814,7 +822,6 @@ class RNNForecaster(BaseForecaster):
                 "_series",
                 "_floor",
                 "nonnegative_",
-                "_geometry",
             )
             if hasattr(self, name)
         }
@@ -871,17 +878,9 @@ class RNNForecaster(BaseForecaster):
             # after new, varying data were 1e7 units wide, and its intervals
             # had no width.)
             merged = [replace(s, scale=step_scale(s.y)) for s in merged]
-            if self._geometry.exog_effect is not None:
-                # In units of the scales, which have just changed: fitted
-                # again on all the data, which the networks then learn.
-                self._geometry = replace(
-                    self._geometry,
-                    exog_effect=fit_exog_effect(
-                        [s.values() for s in merged],
-                        [s.scale for s in merged],
-                        self._geometry.n_targets,
-                    ),
-                )
+            if self._geometry.future_exog:
+                # And the linear effect of X, on all the data too.
+                merged = [replace(s, effect=s.exog_effect()) for s in merged]
         self._series = merged
         # Data that turn negative lift the zero floor of their column.
         self._floor = _floor_of(merged)
@@ -892,6 +891,7 @@ class RNNForecaster(BaseForecaster):
                 [s.values() for s in self._series],
                 [s.scale for s in self._series],
                 self._geometry,
+                effects=[s.effect for s in self._series],
             )
             unconverged = _fit_each(self.regressors_, data, warm_start=True)
             self._warn_if_unconverged(unconverged)
@@ -954,9 +954,16 @@ class _Series:
     y: np.ndarray  # (T, K) float64
     X: np.ndarray | None  # (T, Q) float64
     scale: np.ndarray  # (K,)
+    # (Q, K) linear effect of X on y, with X_treatment="concurrent" (see
+    # _reduction.fit_exog_effect); set with the scale, in fit and update.
+    effect: np.ndarray | None = None
 
     def values(self):
         return self.y if self.X is None else np.hstack([self.y, self.X])
+
+    def exog_effect(self, end=None):
+        """The linear effect of X on y measured on the first ``end`` rows."""
+        return fit_exog_effect(self.values()[:end], self.y.shape[1])
 
 
 # Forecast errors of the held-out tail below which its variance, and the

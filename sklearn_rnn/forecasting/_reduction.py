@@ -95,11 +95,10 @@ class Geometry:
     expressed relative to :func:`anchors` (with ``seasonal_anchor``, the
     level plus the window's seasonal profile). With ``future_exog``, each
     window is followed by the exogenous rows of the ``horizon`` steps it
-    forecasts (:func:`with_future_exog`), and ``exog_effect`` (Q, K), the
-    linear effect of X on y at the same time in units of each series' scale
-    (:func:`fit_exog_effect`), is
-    taken out of the targets before windows are normalised and added back
-    to forecasts (:func:`without_exog_effect`).
+    forecasts (:func:`with_future_exog`), and each series' linear effect
+    of X on y at the same time (:func:`fit_exog_effect`, passed as
+    ``effects``) is taken out of its targets before windows are normalised
+    and added back to forecasts (:func:`without_exog_effect`).
     """
 
     length: int
@@ -116,7 +115,6 @@ class Geometry:
     # "concurrent"). False in forecasters pickled before it existed, which
     # read X up to the forecast origin only.
     future_exog: bool = False
-    exog_effect: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -213,44 +211,43 @@ def normalise(windows, scale, geometry):
     return out.astype(np.float32), level
 
 
-def fit_exog_effect(values, scales, n_targets):
-    """The linear effect of the exogenous columns on the targets, (Q, K), in
-    units of each series' scale per unit of X.
+def fit_exog_effect(values, n_targets):
+    """The linear effect (Q, K) of the exogenous columns on the targets of
+    one series, ``values`` (T, K + Q) float64.
 
     Least squares of the targets' one-step changes on those of the
-    exogenous columns at the same time, over the rows of every series in
-    ``values`` ((T_i, K + Q) float64), each series' target changes divided
-    by its ``scales`` (K,) and both sides centred per series. As in a
-    regression with ARIMA errors, the network then models what X does not
-    explain linearly, with the level and the seasonal profile of the window
-    free of it: a promotion in the last cycle no longer lifts the level
-    that the next cycle is forecast from. Changes rather than levels,
-    because a trend shared by y and X would pass for an effect of X; centred
-    per series, because each series' drift is its own (a time index as X,
-    whose changes are constant, then explains nothing). In units of each
-    series' scale, as everything the global network learns, so that series
-    of a panel in different units share one effect. Each coefficient is
-    shrunk towards 0 by its t statistic (see below).
+    exogenous columns at the same time, both centred. As in a regression
+    with ARIMA errors, the network then models what X does not explain
+    linearly, with the level and the seasonal profile of the window free of
+    it: a promotion in the last cycle no longer lifts the level that the
+    next cycle is forecast from. Changes rather than levels, because a
+    trend shared by y and X would pass for an effect of X; centred, because
+    the series' drift is its own (a time index as X, whose changes are
+    constant, then explains nothing). Per series, because nothing ties the
+    effects of a panel's series: a shop of 10 and one of 10,000 lifted by
+    half, or two shops in the same units promoting on 5 % and 50 % of days,
+    would each get a pooled effect wrong in some unit. Each coefficient is
+    shrunk towards 0 by its t statistic (see below). Zero where the series
+    is too short to measure one.
     """
     k = n_targets
-    parts = []
-    for v, scale in zip(values, scales, strict=True):
-        if len(v) > 2:
-            step = np.diff(v, axis=0)
-            step[:, :k] /= scale
-            parts.append(step - step.mean(axis=0))
-    if not parts:
-        return np.zeros((values[0].shape[1] - k, k))
-    steps = np.concatenate(parts)
+    raw = np.diff(values, axis=0)
+    steps = raw - raw.mean(axis=0)
+    n_exog = values.shape[1] - k
     # Columns of unit norm: X in tiny or huge units (1e-9) must give the
     # same fit, and the Gram matrix below squares their spread of scales.
+    # A column whose changes are constant up to rounding is no column (its
+    # rounding errors, scaled up, would be noise).
     norms = np.linalg.norm(steps[:, k:], axis=0)
-    norms = np.where(norms > 0, norms, 1.0)
-    design = steps[:, k:] / norms
+    flat = norms <= 1e-9 * np.linalg.norm(raw[:, k:], axis=0)
+    norms = np.where((norms > 0) & ~flat, norms, 1.0)
+    design = np.where(flat, 0.0, steps[:, k:]) / norms
+    if len(design) < 2:
+        return np.zeros((n_exog, k))
     coef, _, rank, _ = np.linalg.lstsq(design, steps[:, :k], rcond=None)
-    dof = len(design) - rank - len(parts)  # a mean per series
+    dof = len(design) - rank - 1  # and the mean
     if dof < 1:
-        return np.zeros_like(coef)
+        return np.zeros((n_exog, k))
     # Shrunk by how clearly the data show each effect (positive-part
     # James-Stein, 1 - 1/t**2): an X that does not drive y would otherwise
     # add its noise times a coefficient fitted to noise to every forecast.
@@ -267,25 +264,27 @@ def fit_exog_effect(values, scales, n_targets):
     return coef * shrink / norms[:, None]
 
 
-def without_exog_effect(windows, scale, geometry):
-    """``windows`` (n, T, K + Q) with ``geometry.exog_effect`` of each row's
-    X taken out of its target columns, float64 (as they are without one).
-    ``scale`` is (K,) or (n, K), the scales of the windows' series."""
-    if geometry.exog_effect is None:
+def without_exog_effect(windows, effect, geometry):
+    """``windows`` (n, T, K + Q) with the linear ``effect`` of each row's X
+    taken out of its target columns, float64; ``effect`` is (Q, K), or
+    (n, Q, K) per window, or None (the windows as they are)."""
+    if effect is None:
         return windows
     k = geometry.n_targets
     out = np.array(windows, dtype=np.float64)
-    out[..., :k] -= _exog_effect_ahead(out[..., k:], scale, geometry)
+    out[..., :k] -= _exog_effect_ahead(out[..., k:], effect)
     return out
 
 
-def _exog_effect_ahead(rows, scale, geometry):
-    """The effect (n, steps, K) of the exogenous ``rows`` (n, steps, Q) on
-    the targets of series of ``scale`` (K,) or (n, K); 0 without one."""
-    if geometry.exog_effect is None:
+def _exog_effect_ahead(rows, effect):
+    """The effect (n, steps, K) of the exogenous ``rows`` (n, steps, Q);
+    ``effect`` is (Q, K), or (n, Q, K) per row of ``rows``, or None (0)."""
+    if effect is None:
         return 0.0
-    scale = scale[:, None] if np.ndim(scale) == 2 else scale
-    return (np.asarray(rows, dtype=np.float64) @ geometry.exog_effect) * scale
+    rows = np.asarray(rows, dtype=np.float64)
+    if np.ndim(effect) == 2:
+        return rows @ effect
+    return np.einsum("nsq,nqk->nsk", rows, effect)
 
 
 def with_future_exog(X, future, geometry):
@@ -340,17 +339,20 @@ def anchors(windows, level, geometry, n_steps):
     return np.where(np.isnan(out), level[:, None], out)
 
 
-def training_set(values, scales, geometry, ends=None):
+def training_set(values, scales, geometry, ends=None, effects=None):
     """Windows of every series up to its end, normalised, oldest first.
 
     ``values`` holds per series its float64 rows (T_i, K + Q), ``scales``
-    its (K,) scale, ``ends`` optionally the number of rows to use. Series
-    too short for one window are skipped; None when no series has one.
+    its (K,) scale, ``ends`` optionally the number of rows to use,
+    ``effects`` optionally its (Q, K) linear effect of X
+    (:func:`fit_exog_effect`). Series too short for one window are
+    skipped; None when no series has one.
     """
     k, length, horizon = geometry.n_targets, geometry.length, geometry.horizon
     ends = [None] * len(values) if ends is None else ends
+    effects = [None] * len(values) if effects is None else effects
     parts, ages = [], []
-    for full, scale, end in zip(values, scales, ends, strict=True):
+    for full, scale, end, effect in zip(values, scales, ends, effects, strict=True):
         rows = full[:end]
         if len(rows) < length + horizon:
             continue
@@ -361,7 +363,7 @@ def training_set(values, scales, geometry, ends=None):
             target=list(range(k)),
             dtype=np.float64,
         )
-        X = without_exog_effect(X, scale, geometry)
+        X = without_exog_effect(X, effect, geometry)
         normalised, level = normalise(X, scale, geometry)
         anchor = anchors(X, level, geometry, horizon)
         X = normalised
@@ -373,7 +375,7 @@ def training_set(values, scales, geometry, ends=None):
                 rows[length:, k:], horizon, axis=0
             ).transpose(0, 2, 1)
             X = with_future_exog(X, ahead, geometry)
-            y = y - _exog_effect_ahead(ahead, scale, geometry)
+            y = y - _exog_effect_ahead(ahead, effect)
         y = (y - anchor) / scale
         parts.append((X, y.reshape(len(y), -1).astype(np.float32)))
         # Steps between each window's last target and the end of its series.
@@ -509,6 +511,7 @@ def forecast(
     future_x=None,
     floor=None,
     weight=None,
+    effects=None,
 ):
     """Forecast ``n_steps`` ahead of each context, in original units.
 
@@ -522,10 +525,11 @@ def forecast(
     ``floor`` (K,) optionally bounds forecasts from below (NaN: unbounded),
     also inside the recursion. With ``geometry.future_exog``, ``future_x``
     is needed by the direct model too, with at least ``geometry.horizon``
-    rows. ``weight`` (K,) optionally scales the
-    network's output, the change it forecasts from the anchor (see
-    :func:`anchors`): 0 forecasts the anchor alone. Returns (n, n_steps, K)
-    float64.
+    rows; ``effects`` (n, Q, K) are then the linear effects of X of the
+    contexts' series (:func:`fit_exog_effect`), added to the anchor.
+    ``weight`` (K,) optionally scales the network's output, the change it
+    forecasts from the anchor (see :func:`anchors`): 0 forecasts the anchor
+    alone. Returns (n, n_steps, K) float64.
     """
     weight = 1.0 if weight is None else np.asarray(weight, dtype=np.float64)
     k, n = geometry.n_targets, len(contexts)
@@ -533,13 +537,13 @@ def forecast(
     if geometry.future_exog and future_x is None:
         raise ValueError("Forecasts that read future X need future_x.")
     if geometry.horizon >= n_steps:
-        residual = without_exog_effect(windows, scales, geometry)
+        residual = without_exog_effect(windows, effects, geometry)
         X, level = normalise(residual, scales, geometry)
         anchor = anchors(residual, level, geometry, geometry.horizon)
         if geometry.future_exog:
             ahead = future_x[:, : geometry.horizon]
             X = with_future_exog(X, ahead, geometry)
-            anchor = anchor + _exog_effect_ahead(ahead, scales, geometry)
+            anchor = anchor + _exog_effect_ahead(ahead, effects)
         out = predict_mean(regressors, X).reshape(n, geometry.horizon, k) * weight
         out = out * damping_factors(geometry.damping, geometry.horizon)[:, None]
         return _floor((anchor + out * scales[:, None])[:, :n_steps], floor)
@@ -550,13 +554,13 @@ def forecast(
         )
     forecasts = []
     for step in range(n_steps):
-        residual = without_exog_effect(windows, scales, geometry)
+        residual = without_exog_effect(windows, effects, geometry)
         X, level = normalise(residual, scales, geometry)
         anchor = anchors(residual, level, geometry, 1)[:, 0]
         if geometry.future_exog:
             ahead = future_x[:, step : step + 1]
             X = with_future_exog(X, ahead, geometry)
-            anchor = anchor + _exog_effect_ahead(ahead, scales, geometry)[:, 0]
+            anchor = anchor + _exog_effect_ahead(ahead, effects)[:, 0]
         out = predict_mean(regressors, X).reshape(n, k) * weight
         out = out * geometry.damping ** (step + 1)
         value = _floor(anchor + out * scales, floor)
