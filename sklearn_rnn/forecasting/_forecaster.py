@@ -162,7 +162,8 @@ class RNNForecaster(BaseForecaster):
     network_weight_ : ndarray of shape (n_columns,)
         Share, between 0 and 1, of the network's predicted change from the
         anchor (see Notes) that forecasts keep: chosen on the calibration
-        tail, 1 without calibration.
+        tail, 1 without calibration. The linear effect of concurrent ``X``
+        is always added in full.
 
     error_variance_ : ndarray of shape (n_columns, 2) or None
         Coefficients ``(a, b)`` of the variance of the forecast error ``h``
