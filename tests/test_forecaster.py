@@ -1036,3 +1036,37 @@ def test_intervals_from_too_few_calibration_errors_warn():
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*rest on .* forecast error")
         small(max_iter=5).fit(series(np.arange(60.0)), fh=[1])
+
+
+@pytest.mark.parametrize("with_x", [False, True])
+@pytest.mark.parametrize(
+    ("lengths", "window"), [({"a": 100, "b": 13}, 12), ({"a": 30, "b": 2}, 1)]
+)
+def test_a_series_whose_calibration_head_is_shorter_than_a_cycle(
+    lengths, window, with_x
+):
+    """With a 12-month window, series b keeps 11 of its 13 months before
+    its held-out tail: the first contexts of the calibration are shorter
+    than the 12-month level. Their level is that of the months they have
+    (it was NaN, and the regressor refused the windows). A series of 2
+    points keeps 1 before its tail, too few for a change: it has no effect
+    of X, without numpy's warnings about empty means."""
+    rng = np.random.RandomState(0)
+    y = panel(
+        {k: series(np.cumsum(rng.normal(size=n)) + 10) for k, n in lengths.items()}
+    )
+    X = pd.DataFrame({"x": rng.normal(size=len(y))}, index=y.index)
+    forecaster = small(window_length=window, max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)  # few calibration errors
+        fitted = forecaster.fit(y, X=X if with_x else None, fh=[1])
+        future = None
+        if with_x:
+            ends = {k: y.loc[k].index[-1] + 1 for k in lengths}
+            future = pd.DataFrame(
+                {"x": 0.5},
+                index=pd.MultiIndex.from_tuples(ends.items(), names=y.index.names),
+            )
+        assert np.isfinite(fitted.predict(X=future).to_numpy()).all()

@@ -189,7 +189,9 @@ def normalise_level(windows, geometry):
     k, span = geometry.n_targets, geometry.level_span
     if span == 1:
         return np.array(windows[:, -1, :k], dtype=np.float64)
-    return np.asarray(windows[:, -span:, :k], dtype=np.float64).mean(axis=1)
+    # Over the observed values: the context of a calibration forecast may
+    # be shorter than a cycle (padded with NaN at its start), never empty.
+    return np.nanmean(np.asarray(windows[:, -span:, :k], dtype=np.float64), axis=1)
 
 
 def normalise(windows, scale, geometry):
@@ -231,9 +233,11 @@ def fit_exog_effect(values, n_targets):
     is too short to measure one.
     """
     k = n_targets
+    n_exog = values.shape[1] - k
+    if len(values) < 3:  # fewer than two changes: nothing to measure
+        return np.zeros((n_exog, k))
     raw = np.diff(values, axis=0)
     steps = raw - raw.mean(axis=0)
-    n_exog = values.shape[1] - k
     # Columns of unit norm: X in tiny or huge units (1e-9) must give the
     # same fit, and the Gram matrix below squares their spread of scales.
     # A column whose changes are constant up to rounding is no column (its
@@ -242,8 +246,6 @@ def fit_exog_effect(values, n_targets):
     flat = norms <= 1e-9 * np.linalg.norm(raw[:, k:], axis=0)
     norms = np.where((norms > 0) & ~flat, norms, 1.0)
     design = np.where(flat, 0.0, steps[:, k:]) / norms
-    if len(design) < 2:
-        return np.zeros((n_exog, k))
     coef, _, rank, _ = np.linalg.lstsq(design, steps[:, :k], rcond=None)
     dof = len(design) - rank - 1  # and the mean
     if dof < 1:
@@ -307,6 +309,8 @@ def with_future_exog(X, future, geometry):
         ahead = ahead - geometry.exog_offset
     out = np.zeros((n, length + ahead.shape[1], width + 1), dtype=np.float32)
     out[:, :length, :width] = X
+    # Rows that pad a short context at its start stay NaN throughout.
+    out[:, :length, width] = np.where(np.isnan(X).all(axis=2), np.nan, 0.0)
     out[:, length:, k:width] = ahead
     out[:, length:, width] = 1.0
     return out
