@@ -316,6 +316,26 @@ def with_future_exog(X, future, geometry):
     return out
 
 
+def network_inputs(windows, scale, geometry, n_steps, effect=None, ahead=None):
+    """What the network reads for raw ``windows`` (n, length, K + Q), and
+    the anchors (n, n_steps, K) its outputs are changes from.
+
+    The one path of training and forecasting: the linear ``effect`` of X
+    (:func:`without_exog_effect`) comes out of the windows, which are then
+    normalised (:func:`normalise`, ``scale`` (K,) or (n, K)) and anchored
+    (:func:`anchors`). With ``geometry.future_exog``, the exogenous rows
+    ``ahead`` (n, n_steps, Q) follow each window (:func:`with_future_exog`)
+    and their effect joins the anchors.
+    """
+    residual = without_exog_effect(windows, effect, geometry)
+    X, level = normalise(residual, scale, geometry)
+    anchor = anchors(residual, level, geometry, n_steps)
+    if geometry.future_exog:
+        X = with_future_exog(X, ahead, geometry)
+        anchor = anchor + _exog_effect_ahead(ahead, effect)
+    return X, anchor
+
+
 def anchors(windows, level, geometry, n_steps):
     """What each forecast step is expressed relative to, (n, n_steps, K).
 
@@ -367,20 +387,15 @@ def training_set(values, scales, geometry, ends=None, effects=None):
             target=list(range(k)),
             dtype=np.float64,
         )
-        X = without_exog_effect(X, effect, geometry)
-        normalised, level = normalise(X, scale, geometry)
-        anchor = anchors(X, level, geometry, horizon)
-        X = normalised
-        y = y.reshape(len(y), horizon, k)
+        ahead = None
         if geometry.future_exog:
             # The exogenous rows of window i's targets: rows i + length to
             # i + length + horizon - 1.
             ahead = np.lib.stride_tricks.sliding_window_view(
                 rows[length:, k:], horizon, axis=0
             ).transpose(0, 2, 1)
-            X = with_future_exog(X, ahead, geometry)
-            y = y - _exog_effect_ahead(ahead, effect)
-        y = (y - anchor) / scale
+        X, anchor = network_inputs(X, scale, geometry, horizon, effect, ahead)
+        y = (y.reshape(len(y), horizon, k) - anchor) / scale
         parts.append((X, y.reshape(len(y), -1).astype(np.float32)))
         # Steps between each window's last target and the end of its series.
         ages.append(np.arange(len(X))[::-1] + (len(full) - len(rows)))
@@ -541,13 +556,10 @@ def forecast(
     if geometry.future_exog and future_x is None:
         raise ValueError("Forecasts that read future X need future_x.")
     if geometry.horizon >= n_steps:
-        residual = without_exog_effect(windows, effects, geometry)
-        X, level = normalise(residual, scales, geometry)
-        anchor = anchors(residual, level, geometry, geometry.horizon)
-        if geometry.future_exog:
-            ahead = future_x[:, : geometry.horizon]
-            X = with_future_exog(X, ahead, geometry)
-            anchor = anchor + _exog_effect_ahead(ahead, effects)
+        ahead = future_x[:, : geometry.horizon] if geometry.future_exog else None
+        X, anchor = network_inputs(
+            windows, scales, geometry, geometry.horizon, effects, ahead
+        )
         out = predict_mean(regressors, X).reshape(n, geometry.horizon, k) * weight
         out = out * damping_factors(geometry.damping, geometry.horizon)[:, None]
         return _floor((anchor + out * scales[:, None])[:, :n_steps], floor)
@@ -558,13 +570,9 @@ def forecast(
         )
     forecasts = []
     for step in range(n_steps):
-        residual = without_exog_effect(windows, effects, geometry)
-        X, level = normalise(residual, scales, geometry)
-        anchor = anchors(residual, level, geometry, 1)[:, 0]
-        if geometry.future_exog:
-            ahead = future_x[:, step : step + 1]
-            X = with_future_exog(X, ahead, geometry)
-            anchor = anchor + _exog_effect_ahead(ahead, effects)[:, 0]
+        ahead = future_x[:, step : step + 1] if geometry.future_exog else None
+        X, anchor = network_inputs(windows, scales, geometry, 1, effects, ahead)
+        anchor = anchor[:, 0]
         out = predict_mean(regressors, X).reshape(n, k) * weight
         out = out * geometry.damping ** (step + 1)
         value = _floor(anchor + out * scales, floor)
