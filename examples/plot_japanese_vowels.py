@@ -8,9 +8,9 @@ speaker uttering a Japanese vowel pair, recorded as 12 cepstral coefficients
 per frame; the task is to recognise which of nine speakers is talking. The
 utterances have different numbers of frames. This example fits
 :class:`~sklearn_rnn.LSTMClassifier` directly on the ragged data, then
-checks what the lecture's zero padding would change: with packed sequences a
-prediction does not depend on the other sequences of the batch, with zero
-padding it does.
+checks what the lecture's zero padding would change: when the LSTM stops at
+each utterance's own last frame, a prediction does not depend on the other
+sequences of the batch; with zero padding it does.
 """
 
 # %%
@@ -50,9 +50,13 @@ fig.tight_layout()
 # %%
 # Fitting on the ragged data
 # --------------------------
-# The estimators accept the nested DataFrame as it is. Inside, each batch is
-# packed with :func:`torch.nn.utils.rnn.pack_padded_sequence`, so the LSTM
-# stops reading every utterance at its own last frame.
+# The estimators accept the nested DataFrame as it is. Inside, the LSTM
+# stops reading every utterance at its own last frame: it runs over the
+# padded batch, whose padding comes after the frames and cannot change the
+# states before it, and its final state is read at each utterance's last
+# frame. That gives what :func:`torch.nn.utils.rnn.pack_padded_sequence`
+# would, faster on a CPU; a bidirectional LSTM, whose backward direction
+# must start at each utterance's end, gets packed batches.
 from sklearn_rnn import LSTMClassifier
 
 clf = LSTMClassifier(random_state=0).fit(X_train, y_train)
@@ -131,12 +135,12 @@ print(
 
 # %%
 # NaN rows are what the estimators read as padding, so NaN padding gives the
-# packed answer. Zero padding changes the input, and a model trained on
-# packed sequences has never seen such leading zeros.
+# same answer as the utterance alone. Zero padding changes the input, and a
+# model trained on unpadded utterances has never seen such leading zeros.
 x = np.arange(len(clf.classes_))
 fig, ax = plt.subplots(figsize=(7, 3))
-ax.bar(x - 0.27, alone, width=0.27, label="alone (packed)")
-ax.bar(x, in_batch, width=0.27, label="with the 5 longest (packed)")
+ax.bar(x - 0.27, alone, width=0.27, label="alone")
+ax.bar(x, in_batch, width=0.27, label="with the 5 longest")
 ax.bar(x + 0.27, zero_proba, width=0.27, label="zero-padded")
 ax.set(xticks=x, xticklabels=clf.classes_, xlabel="speaker", ylabel="probability")
 ax.set_title(
@@ -175,8 +179,8 @@ print(
 )
 
 # %%
-# Both models reach a similar accuracy on this data set, but only the packed
-# one gives each utterance a single answer, whatever else is in the batch:
-# a property worth having when predictions are served one request at a time
-# or batched for speed.
+# Both models reach a similar accuracy on this data set, but only the one
+# that reads each utterance up to its own end gives each utterance a single
+# answer, whatever else is in the batch: a property worth having when
+# predictions are served one request at a time or batched for speed.
 plt.show()

@@ -958,8 +958,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         ``predict`` (regressors, output "predictions", always 2-D) returns:
         the standardisation of the inputs, the network and the output
         mapping are all inside. Its input "x" has shape (batch, time,
-        n_features) with both batch and time dynamic. Packed sequences of
-        different lengths cannot be expressed in the graph: run each such
+        n_features) with both batch and time dynamic. Sequences of different
+        lengths cannot be expressed in the graph: run each such
         sequence alone, as a batch of one at its own length, which gives
         the result of ``predict``. Needs the ``onnx`` package.
 
@@ -1174,7 +1174,7 @@ def _first_non_finite(out):
 
 def _module_outputs(module, sequences, index, device):
     """``module`` on the sequences ``index`` (x on ``device``, lengths on
-    the CPU, where packing wants them)."""
+    the CPU, where packing (bidirectional cells) wants them)."""
     x, lengths = sequences.batch(index)
     x = torch.from_numpy(x).to(device)
     return module(x, None if lengths is None else torch.from_numpy(lengths))

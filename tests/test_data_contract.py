@@ -122,6 +122,50 @@ def test_prediction_does_not_depend_on_the_batch(Estimator, params):
         np.testing.assert_allclose(outputs(est, padded), batched, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize(
+    ("cell", "num_layers", "bidirectional"),
+    [("lstm", 1, False), ("gru", 2, False), ("rnn", 1, False), ("lstm", 2, True)],
+)
+def test_recurrent_layers_stop_at_each_sequence_end(cell, num_layers, bidirectional):
+    """One-way cells run the padded batch in one call and read each final
+    state at its sequence's end; outputs, final states and gradients equal
+    those of packed sequences, and NaN padding reaches none of them."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    from sklearn_rnn._modules import _recurrent_layers, _run_recurrent
+
+    torch.manual_seed(0)
+    rnn = _recurrent_layers(cell, 3, 5, num_layers, bidirectional, 0.0)
+    lengths = torch.tensor([6, 2, 4, 1])
+    x = torch.randn(4, 6, 3)
+    x[torch.arange(6) >= lengths[:, None]] = torch.nan
+    inside = (torch.arange(6) < lengths[:, None])[..., None]
+
+    def run(fn):
+        xi = x.clone().requires_grad_(True)
+        out, last = fn(xi)
+        out = out.masked_fill(~inside, 0.0)
+        (out.square().sum() + last.sum()).backward()
+        return out, last, xi.grad.masked_fill(~inside, 0.0)
+
+    def packed(xi):
+        seqs = pack_padded_sequence(
+            xi.masked_fill(~inside, 0.0),
+            lengths,
+            batch_first=True,
+            enforce_sorted=False,
+        )
+        out, state = rnn(seqs)
+        h_n = state[0] if cell == "lstm" else state
+        last = torch.cat([h_n[-2], h_n[-1]], 1) if bidirectional else h_n[-1]
+        return pad_packed_sequence(out, batch_first=True, total_length=6)[0], last
+
+    ours = run(lambda xi: _run_recurrent(rnn, xi, lengths))
+    for got, expected in zip(ours, run(packed), strict=True):
+        assert torch.isfinite(got).all()
+        torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-6)
+
+
 def test_padding_changes_nothing_but_length_does():
     """Padding is ignored, while the observed values matter."""
     rng = np.random.RandomState(1)
@@ -327,28 +371,25 @@ def test_patch_size_auto_bounds_the_recurrent_steps():
     assert fast(LSTMClassifier, max_iter=1, patch_size=7).fit(X, y).patch_size_ == 7
 
 
-def recurrent_inputs(est, X):
-    """What the recurrent cell receives at predict time: (steps, width) per row."""
+def recurrent_inputs(est, X, monkeypatch):
+    """What the recurrent cell reads at predict time: (steps, width) per row."""
+    from sklearn_rnn import _modules
+
     seen = []
+    run = _modules._run_recurrent
 
-    def hook(module, args):
-        x = args[0]
-        if isinstance(x, torch.nn.utils.rnn.PackedSequence):
-            x, lengths = torch.nn.utils.rnn.pad_packed_sequence(x, batch_first=True)
-            seen.extend((int(n), x.shape[2]) for n in lengths)
-        else:
-            seen.extend((x.shape[1], x.shape[2]) for _ in range(len(x)))
+    def spy(rnn, x, lengths):
+        steps = [x.shape[1]] * len(x) if lengths is None else lengths.tolist()
+        seen.extend((int(n), x.shape[2]) for n in steps)
+        return run(rnn, x, lengths)
 
-    handle = est.net_.module_.rnn.register_forward_pre_hook(hook)
-    try:
-        est.predict(X)
-    finally:
-        handle.remove()
+    monkeypatch.setattr(_modules, "_run_recurrent", spy)
+    est.predict(X)
     return seen
 
 
 @pytest.mark.parametrize("conv_channels", [5, (3, 5), None])
-def test_recurrent_steps_and_width_follow_the_patches(conv_channels):
+def test_recurrent_steps_and_width_follow_the_patches(conv_channels, monkeypatch):
     """Each patch is one recurrent step, whether the stem makes it or not."""
     rng = np.random.RandomState(0)
     X = [rng.normal(size=(m, 2)) for m in (150, 95, 7)] * 4
@@ -359,7 +400,11 @@ def test_recurrent_steps_and_width_follow_the_patches(conv_channels):
     # Without a stem: 2 features and their own standardisation per step.
     width = {5: 5, (3, 5): 5, None: 2 * 2 * 10}[conv_channels]
     # Padded at the start to whole patches: 150 -> 15, 95 -> 10, 7 -> 1 step.
-    assert recurrent_inputs(clf, X[:3]) == [(15, width), (10, width), (1, width)]
+    assert recurrent_inputs(clf, X[:3], monkeypatch) == [
+        (15, width),
+        (10, width),
+        (1, width),
+    ]
 
 
 def test_the_stem_sees_every_timestep():
