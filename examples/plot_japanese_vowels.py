@@ -55,8 +55,8 @@ fig.tight_layout()
 # padded batch, whose padding comes after the frames and cannot change the
 # states before it, and its final state is read at each utterance's last
 # frame. That gives what :func:`torch.nn.utils.rnn.pack_padded_sequence`
-# would, faster on a CPU; a bidirectional LSTM, whose backward direction
-# must start at each utterance's end, gets packed batches.
+# would, faster on a CPU. (A bidirectional LSTM's backward direction reads
+# each utterance reversed within its own length.)
 from sklearn_rnn import LSTMClassifier
 
 clf = LSTMClassifier(random_state=0).fit(X_train, y_train)

@@ -218,8 +218,7 @@ class RecurrentNetwork(nn.Module):
             last = out[:, -steps:]
         else:
             offsets = torch.arange(-steps, 0, device=out.device)
-            where = lengths.to(out.device)[:, None] + offsets  # (batch, steps)
-            last = out.gather(1, where[..., None].expand(-1, -1, out.shape[2]))
+            last = _at_steps(out, lengths.to(out.device)[:, None] + offsets)
         return self.head(last).flatten(1)
 
 
@@ -537,34 +536,87 @@ def _run_recurrent(rnn, x, lengths):
     state after its last observed step, both directions concatenated.
     Outputs past a sequence's ``lengths`` are finite but meaningless.
     """
-    if lengths is not None and not rnn.bidirectional:
+    if lengths is None:
+        out, state = rnn(x)
+        h_n = state[0] if isinstance(state, tuple) else state  # LSTM: (h, c)
+        if rnn.bidirectional:
+            return out, torch.cat((h_n[-2], h_n[-1]), dim=1)
+        return out, h_n[-1]
+    lengths = lengths.to(x.device)
+    # The padding is zeroed so that the states it leads to stay finite and
+    # no NaN reaches the gradients through them.
+    x = x.masked_fill(~_mask(lengths, x.shape[1])[..., None], 0.0)
+    if not rnn.bidirectional:
         # A one-way cell never reads ahead: a step's output does not depend
         # on what follows it, so the padded batch runs in one call and each
         # sequence's final state is its output at its last step. Packing
         # gives the same numbers, but on the CPU it loops over shrinking
         # batches and slices: forward and backward took 2 to 4 times as
-        # long (batches of 16 to 64 sequences of 15 to 100 steps). The
-        # padding is zeroed so that the states it leads to stay finite and
-        # no NaN reaches the gradients through them.
-        lengths = lengths.to(x.device)
-        x = x.masked_fill(~_mask(lengths, x.shape[1])[..., None], 0.0)
+        # long (batches of 16 to 64 sequences of 15 to 100 steps).
         out, _ = rnn(x)
-        last = (lengths - 1)[:, None, None].expand(-1, 1, out.shape[2])
-        return out, out.gather(1, last)[:, 0]
-    if lengths is None:
-        out, state = rnn(x)
-    else:
-        # Packed, so that the backward direction starts at each sequence's
-        # own last step and never reads padding.
-        packed = pack_padded_sequence(
-            x, lengths.cpu(), batch_first=True, enforce_sorted=False
+        return out, _at_steps(out, lengths - 1)
+    if x.device.type == "cpu":
+        return _bidirectional_unpacked(rnn, x, lengths)
+    # cuDNN runs packed sequences in one call: packed, so that the
+    # backward direction starts at each sequence's own last step.
+    packed = pack_padded_sequence(
+        x, lengths.cpu(), batch_first=True, enforce_sorted=False
+    )
+    out, state = rnn(packed)
+    out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+    h_n = state[0] if isinstance(state, tuple) else state
+    return out, torch.cat((h_n[-2], h_n[-1]), dim=1)
+
+
+def _bidirectional_unpacked(rnn, x, lengths):
+    """Both directions of ``rnn`` as one-way passes over the padded batch.
+
+    The backward direction reads each sequence reversed within its own
+    length, padding still last, so it starts at the sequence's last step as
+    with packing; its outputs are put back in time order. As the one-way
+    case of :func:`_run_recurrent`, 1.7 to 2.6 times faster than packing on
+    the CPU, forward and backward (same batches, 1 and 2 layers).
+    """
+    reverse = _reversal(lengths, x.shape[1])
+    for layer in range(rnn.num_layers):
+        forward = _one_direction(rnn, layer, "", x)
+        backward = _one_direction(rnn, layer, "_reverse", _at_steps(x, reverse))
+        backward = _at_steps(backward, reverse)
+        x = torch.cat((forward, backward), dim=2)
+        if layer < rnn.num_layers - 1:  # nn.LSTM's dropout: between layers
+            x = nn.functional.dropout(x, rnn.dropout, rnn.training)
+    return x, torch.cat((_at_steps(forward, lengths - 1), backward[:, 0]), dim=1)
+
+
+def _one_direction(rnn, layer, suffix, x):
+    """Outputs of one direction (``suffix`` "" or "_reverse") of one layer
+    of ``rnn``, run as a one-layer one-way cell on its own weights."""
+    names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if rnn.bias else [])
+    weights = {f"{n}_l0": getattr(rnn, f"{n}_l{layer}{suffix}") for n in names}
+    options = {"nonlinearity": rnn.nonlinearity} if isinstance(rnn, nn.RNN) else {}
+    # A shell that only lends its forward: its own weights are never
+    # allocated, functional_call runs it on ``rnn``'s.
+    with torch.device("meta"):
+        cell = type(rnn)(
+            x.shape[2], rnn.hidden_size, bias=rnn.bias, batch_first=True, **options
         )
-        out, state = rnn(packed)
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
-    h_n = state[0] if isinstance(state, tuple) else state  # LSTM: (h, c)
-    if rnn.bidirectional:
-        return out, torch.cat((h_n[-2], h_n[-1]), dim=1)
-    return out, h_n[-1]
+    return torch.func.functional_call(cell, weights, (x,))[0]
+
+
+def _reversal(lengths, time):
+    """(batch, time) step indices that reverse each sequence within its
+    length and leave the padding after it in place (an involution)."""
+    steps = torch.arange(time, device=lengths.device)
+    last = lengths[:, None] - 1
+    return torch.where(steps <= last, last - steps, steps)
+
+
+def _at_steps(values, steps):
+    """``values`` (batch, time, width) at per-sequence ``steps``: (batch,
+    width) for steps of shape (batch,), (batch, n, width) for (batch, n)."""
+    index = steps if steps.dim() == 2 else steps[:, None]
+    picked = values.gather(1, index[..., None].expand(-1, -1, values.shape[2]))
+    return picked if steps.dim() == 2 else picked[:, 0]
 
 
 def first_linear(head):

@@ -124,12 +124,21 @@ def test_prediction_does_not_depend_on_the_batch(Estimator, params):
 
 @pytest.mark.parametrize(
     ("cell", "num_layers", "bidirectional"),
-    [("lstm", 1, False), ("gru", 2, False), ("rnn", 1, False), ("lstm", 2, True)],
+    [
+        ("lstm", 1, False),
+        ("gru", 2, False),
+        ("rnn", 1, False),
+        ("lstm", 2, True),
+        ("gru", 1, True),
+        ("rnn", 2, True),
+    ],
 )
 def test_recurrent_layers_stop_at_each_sequence_end(cell, num_layers, bidirectional):
-    """One-way cells run the padded batch in one call and read each final
-    state at its sequence's end; outputs, final states and gradients equal
-    those of packed sequences, and NaN padding reaches none of them."""
+    """On the CPU, ragged batches run unpacked: one-way cells in one call,
+    bidirectional ones as two one-way passes, the backward one over each
+    sequence reversed within its length. Outputs, final states and the
+    gradients of inputs and weights equal those of packed sequences, and
+    NaN padding reaches none of them."""
     from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
     from sklearn_rnn._modules import _recurrent_layers, _run_recurrent
@@ -142,11 +151,13 @@ def test_recurrent_layers_stop_at_each_sequence_end(cell, num_layers, bidirectio
     inside = (torch.arange(6) < lengths[:, None])[..., None]
 
     def run(fn):
+        rnn.zero_grad()
         xi = x.clone().requires_grad_(True)
         out, last = fn(xi)
         out = out.masked_fill(~inside, 0.0)
         (out.square().sum() + last.sum()).backward()
-        return out, last, xi.grad.masked_fill(~inside, 0.0)
+        grads = [w.grad.clone() for w in rnn.parameters()]
+        return [out, last, xi.grad.masked_fill(~inside, 0.0), *grads]
 
     def packed(xi):
         seqs = pack_padded_sequence(
@@ -164,6 +175,22 @@ def test_recurrent_layers_stop_at_each_sequence_end(cell, num_layers, bidirectio
     for got, expected in zip(ours, run(packed), strict=True):
         assert torch.isfinite(got).all()
         torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_unpacked_bidirectional_layers_keep_dropout_between_layers():
+    """Dropout between the layers of a bidirectional cell acts while training
+    only, as in nn.LSTM's own pass, on ragged batches too."""
+    from sklearn_rnn._modules import _recurrent_layers, _run_recurrent
+
+    torch.manual_seed(0)
+    x, lengths = torch.randn(8, 6, 3), torch.tensor([6, 2, 4, 1] * 2)
+    for num_layers, changes in ((2, True), (1, False)):
+        rnn = _recurrent_layers("lstm", 3, 5, num_layers, True, 0.5)
+        first, second = (_run_recurrent(rnn, x, lengths)[1] for _ in range(2))
+        assert (not torch.allclose(first, second)) is changes
+        rnn.eval()
+        first, second = (_run_recurrent(rnn, x, lengths)[1] for _ in range(2))
+        torch.testing.assert_close(first, second)
 
 
 def test_padding_changes_nothing_but_length_does():
