@@ -6,7 +6,8 @@ A network of your own: attention pooling over steps
 The estimators build their own network from a few parameters, but any
 :class:`torch.nn.Module` with ``forward(x, lengths)`` can take its place
 through ``module=``, and keep everything else: the standardisation of the
-inputs, packing of sequences of different lengths, minibatches, learning-rate
+inputs, batches of sequences of different lengths with their lengths,
+minibatches, learning-rate
 reduction, early stopping, and the scikit-learn API (``score``, ``clone``,
 grid search). This example writes a small attention-pooling classifier: a GRU
 reads each sequence, a learned score weighs its steps (the observed ones only)

@@ -51,12 +51,12 @@ fig.tight_layout()
 # Fitting on the ragged data
 # --------------------------
 # The estimators accept the nested DataFrame as it is. Inside, the LSTM
-# stops reading every utterance at its own last frame: it runs over the
-# padded batch, whose padding comes after the frames and cannot change the
-# states before it, and its final state is read at each utterance's last
-# frame. That gives what :func:`torch.nn.utils.rnn.pack_padded_sequence`
-# would, faster on a CPU. (A bidirectional LSTM's backward direction reads
-# each utterance reversed within its own length.)
+# runs over the padded batch, whose padding comes after the frames and
+# cannot change the states before it, and each utterance's final state is
+# read at its own last frame. That gives what
+# :func:`torch.nn.utils.rnn.pack_padded_sequence` would, faster on a CPU.
+# (A bidirectional LSTM's backward direction reads each utterance reversed
+# within its own length.)
 from sklearn_rnn import LSTMClassifier
 
 clf = LSTMClassifier(random_state=0).fit(X_train, y_train)

@@ -200,8 +200,9 @@ show(equalize_lengths(ragged, "pad", fill_value=0))
 
 # %%
 # The default ``fill_value`` is NaN: the estimators then know which rows are
-# padding and pack the sequences instead of reading zeros (see the Japanese
-# vowels example for why that matters).
+# padding, and read each sequence's final state at its own last step instead
+# of after leading zeros (see the Japanese vowels example for why that
+# matters).
 show(equalize_lengths(ragged, "pad"))
 
 # %%

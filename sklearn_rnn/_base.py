@@ -1174,7 +1174,7 @@ def _first_non_finite(out):
 
 def _module_outputs(module, sequences, index, device):
     """``module`` on the sequences ``index`` (x on ``device``, lengths on
-    the CPU, where packing (bidirectional cells) wants them)."""
+    the CPU, where packing (bidirectional cells on a GPU) wants them)."""
     x, lengths = sequences.batch(index)
     x = torch.from_numpy(x).to(device)
     return module(x, None if lengths is None else torch.from_numpy(lengths))

@@ -584,9 +584,9 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
     ``X`` is a 3-D array (n_samples, n_timesteps, n_features), a 2-D array of
     univariate sequences (n_samples, n_timesteps), or a list of arrays of
     different lengths. In a 3-D array, rows that are entirely NaN at the start
-    or end of a sequence mark padding, which the network never reads: the
-    recurrent cell stops at each sequence's own last step, so a prediction
-    never depends on the other sequences of the batch. The number
+    or end of a sequence mark padding, which never affects a prediction:
+    each sequence's final state is read at its own last step, so a
+    prediction never depends on the other sequences of the batch. The number
     of timesteps may differ between fit and predict.
 
     Examples

@@ -24,10 +24,10 @@ class RecurrentNetwork(nn.Module):
     The forward pass standardises the inputs with fixed per-feature buffers,
     turns each patch of ``patch_size`` consecutive timesteps into one
     recurrent step (through a :class:`ConvStem`, or by concatenating its
-    values), runs an RNN/LSTM/GRU that stops at each sequence's own last
-    step, and maps the read-out (the final hidden state of the last layer,
-    both directions concatenated when bidirectional, with the mean and max of
-    its outputs over steps, and the mean of the stem's features, for
+    values), runs an RNN/LSTM/GRU, and maps the read-out (the final hidden
+    state of the last layer, read at each sequence's own last step, both
+    directions concatenated when bidirectional, with the mean and max of its
+    outputs over steps, and the mean of the stem's features, for
     ``readout="pool"``) through an optional ReLU layer to the outputs.
 
     Parameters
@@ -150,9 +150,9 @@ class RecurrentNetwork(nn.Module):
         lengths : Tensor of shape (batch,) or None
             Observed length of each sequence; None when all are full length.
         """
-        # Values past a sequence's length (possibly NaN) are never read:
-        # the stem zeroes them, patching selects observed steps only and
-        # packing skips the rest.
+        # Values past a sequence's length (possibly NaN) never reach the
+        # output: the stem zeroes them, patching selects observed steps
+        # only, and the recurrent layers zero the rest (_run_recurrent).
         # Before cropping: a crop and its whole sequence share a scale.
         return _cropped(self, self._inputs(x, lengths), lengths)
 
@@ -361,7 +361,7 @@ def _random_crop(x, lengths, fraction, min_steps=1, generator=None):
     Windows start at independent random steps, drawn on the CPU from
     ``generator`` (torch's global one if None), whatever the device of
     ``x``. Sequences of equal length stay of equal length, so the batch
-    needs no packing.
+    needs no lengths.
     """
     full, keep = _crop_lengths(x, lengths, fraction, min_steps)
     draws = torch.rand(x.shape[0], generator=generator).to(x.device)
@@ -537,35 +537,45 @@ def _run_recurrent(rnn, x, lengths):
     Outputs past a sequence's ``lengths`` are finite but meaningless.
     """
     if lengths is None:
-        out, state = rnn(x)
-        h_n = state[0] if isinstance(state, tuple) else state  # LSTM: (h, c)
-        if rnn.bidirectional:
-            return out, torch.cat((h_n[-2], h_n[-1]), dim=1)
-        return out, h_n[-1]
+        return _last_states(rnn, *rnn(x))
+    if rnn.bidirectional and (x.device.type != "cpu" or _has_hooks(rnn)):
+        # Packed, so that the backward direction starts at each sequence's
+        # own last step. cuDNN runs packed batches in one call, and the
+        # unpacked passes below would make it move the weights (that they
+        # lend to a shell) into one buffer at every call. They would also
+        # bypass hooks on ``rnn`` (pruning, for one).
+        packed = pack_padded_sequence(
+            x, lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
+        out, state = rnn(packed)
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+        return _last_states(rnn, out, state)
     lengths = lengths.to(x.device)
     # The padding is zeroed so that the states it leads to stay finite and
     # no NaN reaches the gradients through them.
     x = x.masked_fill(~_mask(lengths, x.shape[1])[..., None], 0.0)
-    if not rnn.bidirectional:
-        # A one-way cell never reads ahead: a step's output does not depend
-        # on what follows it, so the padded batch runs in one call and each
-        # sequence's final state is its output at its last step. Packing
-        # gives the same numbers, but on the CPU it loops over shrinking
-        # batches and slices: forward and backward took 2 to 4 times as
-        # long (batches of 16 to 64 sequences of 15 to 100 steps).
-        out, _ = rnn(x)
-        return out, _at_steps(out, lengths - 1)
-    if x.device.type == "cpu":
+    if rnn.bidirectional:
         return _bidirectional_unpacked(rnn, x, lengths)
-    # cuDNN runs packed sequences in one call: packed, so that the
-    # backward direction starts at each sequence's own last step.
-    packed = pack_padded_sequence(
-        x, lengths.cpu(), batch_first=True, enforce_sorted=False
-    )
-    out, state = rnn(packed)
-    out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
-    h_n = state[0] if isinstance(state, tuple) else state
-    return out, torch.cat((h_n[-2], h_n[-1]), dim=1)
+    # A one-way cell never reads ahead: a step's output does not depend on
+    # what follows it, so the padded batch runs in one call and each
+    # sequence's final state is its output at its last step. Packing gives
+    # the same numbers, but on the CPU it loops over shrinking batches and
+    # slices: training passes took 2.3 to 3.7 times as long, predictions 1.5
+    # to 2.1 times (benchmarks/ragged.py).
+    out, _ = rnn(x)
+    return out, _at_steps(out, lengths - 1)
+
+
+def _last_states(rnn, out, state):
+    """``out`` and the last layer's final state (both directions)."""
+    h_n = state[0] if isinstance(state, tuple) else state  # LSTM: (h, c)
+    if rnn.bidirectional:
+        return out, torch.cat((h_n[-2], h_n[-1]), dim=1)
+    return out, h_n[-1]
+
+
+def _has_hooks(module):
+    return bool(module._forward_hooks or module._forward_pre_hooks)
 
 
 def _bidirectional_unpacked(rnn, x, lengths):
@@ -573,14 +583,15 @@ def _bidirectional_unpacked(rnn, x, lengths):
 
     The backward direction reads each sequence reversed within its own
     length, padding still last, so it starts at the sequence's last step as
-    with packing; its outputs are put back in time order. As the one-way
-    case of :func:`_run_recurrent`, 1.7 to 2.6 times faster than packing on
-    the CPU, forward and backward (same batches, 1 and 2 layers).
+    with packing; its outputs are put back in time order. On the CPU,
+    training passes (forward and backward) took 0.37 to 0.70 times as long
+    as packed ones, predictions 0.74 to 1.23 times (benchmarks/ragged.py).
     """
     reverse = _reversal(lengths, x.shape[1])
     for layer in range(rnn.num_layers):
-        forward = _one_direction(rnn, layer, "", x)
-        backward = _one_direction(rnn, layer, "_reverse", _at_steps(x, reverse))
+        cell = _shell(rnn, x.shape[2])
+        forward = _one_direction(cell, rnn, layer, "", x)
+        backward = _one_direction(cell, rnn, layer, "_reverse", _at_steps(x, reverse))
         backward = _at_steps(backward, reverse)
         x = torch.cat((forward, backward), dim=2)
         if layer < rnn.num_layers - 1:  # nn.LSTM's dropout: between layers
@@ -588,18 +599,25 @@ def _bidirectional_unpacked(rnn, x, lengths):
     return x, torch.cat((_at_steps(forward, lengths - 1), backward[:, 0]), dim=1)
 
 
-def _one_direction(rnn, layer, suffix, x):
+def _shell(rnn, input_size):
+    """A one-layer one-way cell like ``rnn``'s on the meta device: it only
+    lends its forward to functional_call, its own weights never exist."""
+    options = {"nonlinearity": rnn.nonlinearity} if isinstance(rnn, nn.RNN) else {}
+    return type(rnn)(
+        input_size,
+        rnn.hidden_size,
+        bias=rnn.bias,
+        batch_first=True,
+        device="meta",
+        **options,
+    )
+
+
+def _one_direction(cell, rnn, layer, suffix, x):
     """Outputs of one direction (``suffix`` "" or "_reverse") of one layer
-    of ``rnn``, run as a one-layer one-way cell on its own weights."""
+    of ``rnn``, run by ``cell`` (see :func:`_shell`) on its weights."""
     names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if rnn.bias else [])
     weights = {f"{n}_l0": getattr(rnn, f"{n}_l{layer}{suffix}") for n in names}
-    options = {"nonlinearity": rnn.nonlinearity} if isinstance(rnn, nn.RNN) else {}
-    # A shell that only lends its forward: its own weights are never
-    # allocated, functional_call runs it on ``rnn``'s.
-    with torch.device("meta"):
-        cell = type(rnn)(
-            x.shape[2], rnn.hidden_size, bias=rnn.bias, batch_first=True, **options
-        )
     return torch.func.functional_call(cell, weights, (x,))[0]
 
 
@@ -614,8 +632,13 @@ def _reversal(lengths, time):
 def _at_steps(values, steps):
     """``values`` (batch, time, width) at per-sequence ``steps``: (batch,
     width) for steps of shape (batch,), (batch, n, width) for (batch, n)."""
-    index = steps if steps.dim() == 2 else steps[:, None]
-    picked = values.gather(1, index[..., None].expand(-1, -1, values.shape[2]))
+    batch, time, width = values.shape
+    rows = steps if steps.dim() == 2 else steps[:, None]
+    rows = rows + time * torch.arange(batch, device=steps.device)[:, None]
+    # index_select on the flattened rows: a gather with an index expanded
+    # over the width took ten times as long.
+    picked = values.reshape(batch * time, width).index_select(0, rows.flatten())
+    picked = picked.reshape(batch, -1, width)
     return picked if steps.dim() == 2 else picked[:, 0]
 
 

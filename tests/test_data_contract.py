@@ -1,4 +1,4 @@
-"""The data contract: input forms, padding, packing, and bad input."""
+"""The data contract: input forms, padding, lengths, and bad input."""
 
 import warnings
 from functools import partial
@@ -102,7 +102,7 @@ def test_float64_and_float32_input_fit_the_same_model(Estimator):
 )
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_prediction_does_not_depend_on_the_batch(Estimator, params):
-    """Packed sequences: a short sequence alone == in a batch of long ones."""
+    """Ragged batches: a short sequence alone == in a batch of long ones."""
     sequences = ragged()
     y = [s[-1, 0] > 0 for s in sequences] if Estimator is LSTMClassifier else None
     y = np.array(y if y is not None else [s[-1, 0] for s in sequences])
@@ -156,8 +156,10 @@ def test_recurrent_layers_stop_at_each_sequence_end(cell, num_layers, bidirectio
         out, last = fn(xi)
         out = out.masked_fill(~inside, 0.0)
         (out.square().sum() + last.sum()).backward()
+        # NaN padding gets no gradient: exactly zero, not merely finite.
+        assert (xi.grad.masked_fill(inside, 0.0) == 0).all()
         grads = [w.grad.clone() for w in rnn.parameters()]
-        return [out, last, xi.grad.masked_fill(~inside, 0.0), *grads]
+        return [out, last, xi.grad, *grads]
 
     def packed(xi):
         seqs = pack_padded_sequence(
@@ -179,18 +181,41 @@ def test_recurrent_layers_stop_at_each_sequence_end(cell, num_layers, bidirectio
 
 def test_unpacked_bidirectional_layers_keep_dropout_between_layers():
     """Dropout between the layers of a bidirectional cell acts while training
-    only, as in nn.LSTM's own pass, on ragged batches too."""
+    only, and not on the last layer's outputs, as in nn.LSTM's own pass."""
     from sklearn_rnn._modules import _recurrent_layers, _run_recurrent
 
     torch.manual_seed(0)
     x, lengths = torch.randn(8, 6, 3), torch.tensor([6, 2, 4, 1] * 2)
-    for num_layers, changes in ((2, True), (1, False)):
-        rnn = _recurrent_layers("lstm", 3, 5, num_layers, True, 0.5)
-        first, second = (_run_recurrent(rnn, x, lengths)[1] for _ in range(2))
-        assert (not torch.allclose(first, second)) is changes
-        rnn.eval()
-        first, second = (_run_recurrent(rnn, x, lengths)[1] for _ in range(2))
-        torch.testing.assert_close(first, second)
+    rnn = _recurrent_layers("lstm", 3, 5, 2, True, 0.5)
+    (first, _), (second, _) = (_run_recurrent(rnn, x, lengths) for _ in range(2))
+    assert not torch.allclose(first, second)
+    inside = torch.arange(6) < lengths[:, None]
+    assert (first[inside] != 0).all()  # no dropout after the last layer
+    rnn.eval()
+    (first, _), (second, _) = (_run_recurrent(rnn, x, lengths) for _ in range(2))
+    torch.testing.assert_close(first, second)
+
+
+def test_hooks_on_bidirectional_layers_run_on_ragged_batches():
+    """Hooks registered on the recurrent layers (pruning uses one) run: a
+    bidirectional cell with hooks is packed rather than run through the
+    unpacked passes, which call its weights, not the module."""
+    from torch.nn.utils import prune
+
+    from sklearn_rnn._modules import _recurrent_layers, _run_recurrent
+
+    torch.manual_seed(0)
+    x, lengths = torch.randn(4, 6, 3), torch.tensor([6, 2, 4, 1])
+    rnn = _recurrent_layers("lstm", 3, 5, 1, True, 0.0)
+    calls = []
+    rnn.register_forward_pre_hook(lambda module, args: calls.append(1))
+    _run_recurrent(rnn, x, lengths)
+    assert calls == [1]
+    prune.l1_unstructured(rnn, "weight_hh_l0", amount=0.5)
+    for _ in range(2):  # a second step needs the pruned weight recomputed
+        _, last = _run_recurrent(rnn, x, lengths)
+        last.sum().backward()
+    assert torch.isfinite(rnn.weight_hh_l0_orig.grad).all()
 
 
 def test_padding_changes_nothing_but_length_does():

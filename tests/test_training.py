@@ -491,7 +491,7 @@ def test_random_crop_is_seeded_and_only_trains_on_windows(Estimator):
     """Crops draw from the seeded generator (same seed, same model; the
     global generator untouched), change training, and never prediction."""
     X, y = sequence_data(Estimator, m=12)
-    ragged = [x[: 6 + i % 7] for i, x in enumerate(X)]  # packed batches too
+    ragged = [x[: 6 + i % 7] for i, x in enumerate(X)]  # ragged batches too
     for data in (X, ragged):
         torch_state = torch.get_rng_state()
         a = fast(Estimator, random_crop=0.5).fit(data, y)
