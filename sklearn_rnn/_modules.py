@@ -575,6 +575,7 @@ def _last_states(rnn, out, state):
 
 
 def _has_hooks(module):
+    """Whether forward hooks or pre-hooks are registered on ``module``."""
     return bool(module._forward_hooks or module._forward_pre_hooks)
 
 
