@@ -162,15 +162,20 @@ def _is_list(y):
 
 
 def _label_values(y):
-    """A 2-D ``y`` as an array; a frame of nullable numbers (Int64, boolean)
-    as numbers, with NaN where pandas has pd.NA (padding), not as the
-    objects that ``np.asarray`` gives and the label checks call "unknown"."""
+    """A 2-D ``y`` as an array, and the dtype of its labels.
+
+    A frame of nullable numbers (Int64, boolean) gives numbers, not the
+    objects that ``np.asarray`` gives and the label checks call "unknown":
+    with pd.NA (padding), floats with NaN there, and its labels' dtype is
+    then the frame's (the observed labels are cast back to it).
+    """
     if isinstance(y, pd.DataFrame) and all(is_numeric_dtype(t) for t in y.dtypes):
+        dtype = np.result_type(*[getattr(t, "numpy_dtype", t) for t in y.dtypes])
         if y.isna().to_numpy().any():
-            return y.to_numpy(dtype=np.float64, na_value=np.nan)
-        dtypes = [getattr(t, "numpy_dtype", t) for t in y.dtypes]
-        return y.to_numpy(dtype=np.result_type(*dtypes))
-    return np.asarray(y)
+            return y.to_numpy(dtype=np.float64, na_value=np.nan), dtype
+        return y.to_numpy(dtype=dtype), dtype
+    y = np.asarray(y)
+    return y, y.dtype
 
 
 def _holds_arrays(y):
@@ -491,7 +496,7 @@ class LSTMTagger(_SequenceOutputs):
                     )
                 labels.append(yi)
             return _without_nan(labels)
-        y = _label_values(y)
+        y, dtype = _label_values(y)
         if sequences.from_list:
             # The list sets no padding: which cells of a row of y would be a
             # shorter sequence's labels (its first ones? its last ones?)
@@ -508,15 +513,17 @@ class LSTMTagger(_SequenceOutputs):
                 f"{(n, m)}, or a list of 1-D label arrays, one per sequence. "
                 "For one label per sequence use LSTMClassifier."
             )
-        return _without_nan(
+        labels = _without_nan(
             [
                 y[i, s : s + k]
                 for i, (s, k) in enumerate(zip(starts, lengths, strict=True))
             ],
             starts,
         )
+        return [yi.astype(dtype, copy=False) for yi in labels]
 
     def _encode_targets(self, y, warm, weights=None, left_out=None):
+        _check_label_kinds(y)
         flat = np.concatenate(y)
         check_classification_targets(flat)
         if warm:
@@ -1021,18 +1028,24 @@ class LSTMTranscriber(_SequenceOutputs):
             i = short[0]
             after = "" if patch == 1 else f" ({steps[i]} after patch_size={patch})"
             repeats = needed[i] - (codes[i] > 0).sum()
+            if warm and patch > 1:
+                # warm_start keeps the network's patch: a smaller one needs a
+                # new network.
+                remedy = (
+                    f"warm_start=True keeps the patch_size of the first fit "
+                    f"({patch}): set warm_start=False to train a new network "
+                    "with a smaller patch_size, or "
+                )
+            elif patch > 1:
+                remedy = "Use a smaller patch_size, or "
+            else:
+                remedy = "Upsample the input, or "
             raise ValueError(
                 f"Sequence {i} of X has {lengths[i]} timesteps{after}, too short "
                 f"for its label sequence of length {(codes[i] > 0).sum()}: CTC "
                 f"needs at least {needed[i]} steps (one per label plus one blank "
                 f"between each of the {repeats} pair(s) of equal consecutive "
-                "labels). "
-                + (
-                    "Use a smaller patch_size, or "
-                    if patch > 1
-                    else "Upsample the input, or "
-                )
-                + "drop or shorten that label sequence."
+                "labels). " + remedy + "drop or shorten that label sequence."
             )
         return patch
 
@@ -1128,6 +1141,23 @@ def _without_nan(labels, starts=None):
                 "at the padding steps of X are ignored.)"
             )
     return labels
+
+
+def _check_label_kinds(labels):
+    """Refuse per-timestep labels that mix strings and numbers, as
+    scikit-learn's classifiers do: ``np.concatenate`` would silently turn
+    the numbers into strings (0 into "0")."""
+    kinds = set()
+    for yi in labels:
+        if yi.dtype.kind == "O":
+            kinds.update(isinstance(label, str) for label in yi.tolist())
+        else:
+            kinds.add(yi.dtype.kind in "US")
+    if len(kinds) > 1:
+        raise ValueError(
+            "Mix of label input types (string and number) in y: give every "
+            "label as a string, or every label as a number."
+        )
 
 
 def _is_nan(label):

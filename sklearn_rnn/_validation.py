@@ -520,13 +520,21 @@ def _check_float32_range(X, offset=0):
         )
 
 
+# Infinity is never padding, and the network cannot read it.
+_INFINITY_REMEDY = "Replace or clip infinite values first."
+
+
 def _check_finite_2d(X):
     if X.dtype.kind == "f" and not _all_valid(X):
         _check_float32_range(X)
         i, t = np.argwhere(~np.isfinite(X))[0]
-        what = "NaN" if np.isnan(X[i, t]) else "infinity"
+        if np.isinf(X[i, t]):
+            raise ValueError(
+                f"Input X contains infinity (sequence {i}, timestep {t}). "
+                + _INFINITY_REMEDY
+            )
         raise ValueError(
-            f"Input X contains {what} (sequence {i}, timestep {t}). In a 2-D "
+            f"Input X contains NaN (sequence {i}, timestep {t}). In a 2-D "
             "array every value is an observation; to mark the padding of "
             "shorter sequences use NaN rows in a 3-D array (n_sequences, "
             "n_timesteps, n_features) or pass a list of arrays."
@@ -552,7 +560,8 @@ def _scan_padding(X):
         if np.isinf(chunk).any():
             i, t = np.argwhere(np.isinf(chunk).any(axis=2))[0]
             raise ValueError(
-                f"Input X contains infinity (sequence {lo + i}, timestep {t})."
+                f"Input X contains infinity (sequence {lo + i}, timestep {t}). "
+                + _INFINITY_REMEDY
             )
         _pad_bounds(
             np.isnan(chunk), lo, lengths[lo : lo + step], starts[lo : lo + step]
@@ -600,7 +609,11 @@ def _check_list(X, name, panel=False):
         if a.dtype.kind == "f" and not _all_valid(a):
             _check_float32_range(a[None], offset=i)
             t = np.argwhere(~np.isfinite(a))[0][0]
-            what = "NaN" if np.isnan(a).any() else "infinity"
+            if np.isinf(a[t]).any():
+                raise ValueError(
+                    f"Sequence {i} of X contains infinity (timestep {t}). "
+                    + _INFINITY_REMEDY
+                )
             given = (
                 "an instance of a panel DataFrame must be fully observed, "
                 "since its rows give its length. Impute missing values, or "
@@ -611,9 +624,7 @@ def _check_list(X, name, panel=False):
                 "pass a 3-D array whose NaN rows at the start or end mark "
                 "padding."
             )
-            raise ValueError(
-                f"Sequence {i} of X contains {what} (timestep {t}); {given}"
-            )
+            raise ValueError(f"Sequence {i} of X contains NaN (timestep {t}); {given}")
     if len({a.shape for a in arrays}) == 1:
         # Equal shapes: the same as the stacked array (no padding to find).
         return _check_array(np.stack(arrays), name)

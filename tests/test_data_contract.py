@@ -639,7 +639,9 @@ def _bad_inputs():
     return [
         (nan_inside, "NaN inside the observed part of sequence 3"),
         (partial_nan_row, "NaN inside the observed part of sequence 1"),
-        (inf, r"infinity \(sequence 2, timestep 5\)"),
+        (inf, r"infinity \(sequence 2, timestep 5\). Replace or clip"),
+        (inf[:, :, 1], r"infinity \(sequence 2, timestep 5\). Replace or clip"),
+        ([X[0], inf[2]], r"Sequence 1 of X contains infinity \(timestep 5\). Replace"),
         (all_nan, "Sequence 4 of X contains only NaN"),
         (nan_2d, r"contains NaN \(sequence 0, timestep 0\). In a 2-D array"),
         (X[0, :, 0], "got a 1-D array.*Reshape your data"),

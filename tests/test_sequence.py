@@ -398,6 +398,17 @@ def test_a_label_never_seen_in_training_scores_as_an_error():
     assert est.score(X, unseen) == pytest.approx(expected)
 
 
+def test_too_short_under_warm_start_says_the_patch_is_kept():
+    """The remedy for sequences too short for their labels is not a smaller
+    patch_size when warm_start keeps the first fit's patch."""
+    X, words = words_data()
+    est = transcriber(patch_size=2).fit(X, words)
+    X[0] = X[0][:4]  # 2 patches of 2 steps
+    words[0] = "aba"
+    with pytest.raises(ValueError, match="warm_start=True keeps the patch_size"):
+        est.set_params(warm_start=True).fit(X, words)
+
+
 def test_failed_refit_keeps_the_previous_model():
     X, words = words_data()
     est = transcriber().fit(X, words)
@@ -597,3 +608,30 @@ def test_tagger_takes_a_frame_of_nullable_integer_labels():
     labels = pd.DataFrame(codes).astype("Int64")
     labels.iloc[0, :3] = pd.NA
     assert tagger().fit(padded_X, labels).classes_.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize(("dtype", "values"), [("Int64", [3, 7]), ("boolean", [0, 1])])
+def test_tagger_keeps_nullable_labels_types_with_na_at_padding(dtype, values):
+    """pd.NA at padding steps does not turn integer or boolean labels into
+    floats: classes_ and predictions keep the labels' type."""
+    X, y = tagging_data(n=12, m=8)
+    X[0, :3] = np.nan
+    labels = pd.DataFrame(np.where(y == "up", values[1], values[0])).astype(dtype)
+    labels.iloc[0, :3] = pd.NA
+    est = tagger().fit(X, labels)
+    expected = np.array(values, dtype=labels.dtypes[0].numpy_dtype)
+    np.testing.assert_array_equal(est.classes_, expected)
+    assert est.classes_.dtype == expected.dtype
+    assert all(p.dtype == expected.dtype for p in est.predict(X))
+
+
+def test_tagger_refuses_labels_mixing_strings_and_numbers():
+    """np.concatenate would turn 0 into "0": the error scikit-learn's
+    classifiers give, for a list and for a 2-D array of objects."""
+    X, y = tagging_data(n=12, m=8)
+    numbers = (y == "up").astype(int)
+    mixed = [numbers[i] if i % 2 else y[i] for i in range(len(y))]
+    with pytest.raises(ValueError, match="Mix of label input types"):
+        tagger().fit(X, mixed)
+    with pytest.raises(ValueError, match="Mix of label input types"):
+        tagger().fit(X, np.array(mixed, dtype=object))
