@@ -123,8 +123,9 @@ def make_windows(
 
         The last layout is horizon-major: all K targets at the first horizon,
         then all K at the second, and so on. ``y`` is a view of the series
-        whenever the horizons and target positions are evenly spaced, and
-        otherwise a small copy of the ``N x H*K`` targets only.
+        whenever the horizons and target positions are evenly spaced in
+        increasing order, and otherwise a small copy of the ``N x H*K``
+        targets only.
 
     See Also
     --------
@@ -328,9 +329,12 @@ def _check_representable(values, dtype, name, remedy):
     Two casts would: a float beyond the range of ``dtype`` becomes infinity,
     and an integer beyond the integers that ``dtype`` represents exactly
     (2**24 for float32) is rounded. ``remedy`` names the parameter that
-    selects a wider dtype. The scan costs one pass over the values, without
-    a copy.
+    selects a wider dtype (None where there is none, or ``dtype`` is already
+    float64). The scan costs one pass over the values, without a copy.
     """
+    dtype = np.dtype(dtype)
+    if dtype.itemsize >= 8:
+        remedy = None  # nothing wider to suggest
     if not isinstance(values, np.ndarray):
         try:
             values = np.asarray(values)
@@ -344,30 +348,43 @@ def _check_representable(values, dtype, name, remedy):
         if values.dtype.kind == "O":
             # Python or pandas integers among other objects (pd.NA of a
             # nullable integer column, floats): the integers must be exact.
+            items = values.ravel().tolist()
             integers = [
                 abs(int(v))
-                for v in values.ravel()
+                for v in items
                 if isinstance(v, Integral) and not isinstance(v, bool | np.bool_)
             ]
             largest = max(integers, default=0)
+            # Floats among the objects can overflow a narrower dtype.
+            floats = np.array([v for v in items if isinstance(v, float)])
+            _check_range(floats, dtype, name, remedy)
         else:
             largest = max(abs(int(values.max())), abs(int(values.min())))
         if largest > exact:
             raise ValueError(
                 f"{name} holds the integer {largest}, beyond 2**{info.nmant + 1}"
                 f" = {exact}, the largest up to which {dtype} represents every "
-                f"integer: casting would round it. Pass {remedy}, or "
-                f"subtract an offset first (such as the first value)."
+                f"integer: casting would round it. "
+                + (f"Pass {remedy}, or s" if remedy else "S")
+                + "ubtract an offset first (such as the first value)."
             )
     elif values.dtype.kind == "f" and values.dtype.itemsize > dtype.itemsize:
-        # Infinity passes through like NaN; only finite values can overflow.
-        too_large = (np.abs(values) > info.max) & np.isfinite(values)
-        if too_large.any():
-            raise ValueError(
-                f"{name} holds the value {values[too_large][0]:.3g}, beyond the "
-                f"range of {dtype} (+-{float(info.max):.4g}): casting would make "
-                f"it infinite. Pass {remedy}, or rescale it first."
-            )
+        _check_range(values, dtype, name, remedy)
+
+
+def _check_range(values, dtype, name, remedy):
+    """Raise if a finite float of ``values`` overflows ``dtype``."""
+    info = np.finfo(dtype)
+    # Infinity passes through like NaN; only finite values can overflow.
+    too_large = (np.abs(values) > info.max) & np.isfinite(values)
+    if too_large.any():
+        raise ValueError(
+            f"{name} holds the value {values[too_large][0]:.3g}, beyond the "
+            f"range of {dtype} (+-{float(info.max):.4g}): casting would make "
+            "it infinite. "
+            + (f"Pass {remedy}, or r" if remedy else "R")
+            + "escale it first."
+        )
 
 
 def _resolve_targets(target, columns, n_features):
@@ -673,7 +690,8 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         # checks read that tag as "1-D only" and would then never test tables.
         tags.requires_fit = True
         # Whatever comes in, float32 comes out (the estimators' dtype).
-        tags.transformer_tags.preserves_dtype = ["float32"]
+        # The output's dtype is the dtype parameter's, whatever the input's.
+        tags.transformer_tags.preserves_dtype = [np.dtype(self.dtype).name]
         return tags
 
 
@@ -746,6 +764,7 @@ def equalize_lengths(
     sequences : list of array-like of shape (M_i, P) or (M_i,)
         The sequences, one row per timestep. All must have the same number of
         features ``P`` (1-D sequences have ``P = 1``) and at least one row.
+        A 2-D array or DataFrame holds one univariate sequence per row.
 
     method : {"pad", "truncate", "split"}, default="pad"
         Which of the three strategies to use.
@@ -811,6 +830,12 @@ def equalize_lengths(
     >>> index
     array([0, 0, 0, 1])
     """
+    if isinstance(length, bool):  # an Integral to validate_params
+        raise ValueError(f"length must be an int >= 1 or None; got {length!r}.")
+    if isinstance(sequences, pd.DataFrame):
+        # Iterating over a frame gives its column labels: its rows are the
+        # sequences, as those of a 2-D array.
+        sequences = sequences.to_numpy()
     arrays = as_sequence_list(sequences, name="sequences")
     lengths = np.array([len(a) for a in arrays])
     if method == "split" and length is None:
@@ -832,6 +857,15 @@ def equalize_lengths(
     dtype = np.result_type(*(a.dtype for a in arrays))
     if dtype.kind != "f":
         dtype = np.dtype(np.float64)
+    for i, array in enumerate(arrays):
+        _check_representable(array, dtype, f"Sequence {i} of sequences", None)
+    if np.isfinite(fill_value) and abs(fill_value) > np.finfo(dtype).max:
+        raise ValueError(
+            f"fill_value={fill_value:.3g} is beyond the range of {dtype}, the "
+            "dtype of the sequences and of the output: it would pad with "
+            "infinity. Use a smaller fill_value, or cast the sequences to "
+            "float64."
+        )
     out = np.full((n_chunks.sum(), length, arrays[0].shape[1]), fill_value, dtype)
     offsets = np.concatenate([[0], np.cumsum(n_chunks)])
     for array, start, stop in zip(arrays, offsets[:-1], offsets[1:], strict=True):

@@ -197,6 +197,29 @@ def test_make_windows_dtype():
     assert X.dtype == y.dtype == np.float64
 
 
+def test_floats_among_objects_that_overflow_the_dtype_are_refused():
+    frame = pd.DataFrame({"a": np.array([1.0, 1e300, 2.0, 3.0], dtype=object)})
+    message = r"1e\+300, beyond the range of float32.*Pass dtype=np.float64"
+
+    with pytest.raises(ValueError, match=message):
+        make_windows(frame, 1)
+    with pytest.raises(ValueError, match="Pass SlidingWindowTransformer"):
+        SlidingWindowTransformer(window_length=1).fit(frame)
+
+
+def test_float64_output_suggests_no_wider_dtype():
+    """The remedy is an offset, not the dtype=np.float64 already given."""
+    series = np.array([2**53 + 1, 2, 3])
+    for call in (
+        lambda: make_windows(series, 1, dtype=np.float64),
+        lambda: SlidingWindowTransformer(1, dtype=np.float64).fit(series[:, None]),
+    ):
+        with pytest.raises(ValueError, match="first value") as info:
+            call()
+        assert "float64)" not in str(info.value)
+        assert "Subtract an offset" in str(info.value)
+
+
 # ---------------------------------------------------------------------------
 # make_windows: memory
 # ---------------------------------------------------------------------------
@@ -516,7 +539,11 @@ EXPECTED_FAILED_CHECKS = {
 
 
 @parametrize_with_checks(
-    [SlidingWindowTransformer(window_length=3)],
+    [
+        SlidingWindowTransformer(window_length=3),
+        # Its preserves_dtype tag follows the dtype parameter.
+        SlidingWindowTransformer(window_length=3, dtype=np.float64),
+    ],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
     xfail_strict=True,
 )
@@ -620,6 +647,16 @@ def test_multivariate_sequences_keep_their_features():
     assert_array_equal(X, f32(expected))
 
 
+def test_a_frame_holds_one_sequence_per_row_as_a_2d_array_does():
+    table = np.arange(6.0).reshape(2, 3)
+    frame = pd.DataFrame(table, columns=["t0", "t1", "t2"])
+
+    X = equalize_lengths(frame, "truncate", length=2)
+
+    assert_array_equal(X, equalize_lengths(table, "truncate", length=2))
+    assert_array_equal(X[:, :, 0], [[1, 2], [4, 5]])
+
+
 def test_column_vectors_and_1d_sequences_mix():
     X = equalize_lengths([np.array([[1.0], [2.0]]), [3.0]], "pad")
 
@@ -638,6 +675,14 @@ def test_column_vectors_and_1d_sequences_mix():
         (RAGGED, {"length": 0}, r"'length' parameter .* range \[1, inf\)"),
         (RAGGED, {"side": "left"}, r"'side' parameter"),
         (RAGGED, {"method": "split"}, r"length is required for method='split'"),
+        (RAGGED, {"method": "split", "length": True}, r"length must be an int"),
+        (RAGGED, {"method": "truncate", "length": True}, r"length must be an int"),
+        ([np.array([2**53 + 1, 2])], {}, r"integer 9007199254740993.*Subtract an"),
+        (
+            [np.ones(3, np.float32), np.ones(1, np.float32)],
+            {"fill_value": 1e300},
+            r"fill_value=1e\+300 is beyond the range of float32",
+        ),
     ],
 )
 def test_equalize_lengths_rejects_bad_input(sequences, kwargs, match):
