@@ -409,6 +409,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             # The epoch trains the fitted network in place (no copy per
             # call): a call that fails, or diverges, puts its weights back.
             saved = None if first else copy.deepcopy(module.state_dict())
+            # The epochs so far, which this call's epoch extends in place.
+            history = None if first else (self.net_ if net is None else net).history
+            n_epochs = 0 if history is None else len(history)
             try:
                 result = _skorch.train_epoch(
                     net,
@@ -419,12 +422,15 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                     settings,
                     weights=weights,
                     rows=rows,
-                    history=None if first or net is not None else self.net_.history,
+                    history=None if first or net is not None else history,
                 )
                 self._check_finite_outputs(module, sequences, device)
             except Exception:
                 if saved is not None:
                     module.load_state_dict(saved)
+                    # Nor does the failed epoch count in n_iter_ and
+                    # loss_curve_ of the calls after it.
+                    del history[n_epochs:]
                     # Adam's moments may have diverged too: the next call
                     # starts a new optimizer, as after fit.
                     self._partial_ = None

@@ -281,9 +281,10 @@ class LSTMTagger(_SequenceOutputs):
         the weights of the epoch with the lowest validation loss when
         training ends. "auto" enables it with 1000 samples or more, and
         trains without it where the data cannot be split (for the classifier,
-        a stratified hold-out needs at least one sample of each class; True
-        raises an error there). Without it, the training loss is monitored
-        in the same way.
+        a stratified hold-out needs, in each part, a sample of every class
+        seen twice or more, while a class seen once stays in training; True
+        raises an error where that fails). Without it, the training loss is
+        monitored in the same way.
 
     validation_fraction : float, default=0.1
         Proportion of the training data held out for early stopping.
@@ -734,9 +735,10 @@ class LSTMTranscriber(_SequenceOutputs):
         the weights of the epoch with the lowest validation loss when
         training ends. "auto" enables it with 1000 samples or more, and
         trains without it where the data cannot be split (for the classifier,
-        a stratified hold-out needs at least one sample of each class; True
-        raises an error there). Without it, the training loss is monitored
-        in the same way.
+        a stratified hold-out needs, in each part, a sample of every class
+        seen twice or more, while a class seen once stays in training; True
+        raises an error where that fails). Without it, the training loss is
+        monitored in the same way.
 
     validation_fraction : float, default=0.1
         Proportion of the training data held out for early stopping.

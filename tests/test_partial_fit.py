@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from _helpers import ESTIMATORS, fast, outputs, sequence_data
 from numpy.testing import assert_array_equal
+from skorch.callbacks import Callback
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
 
@@ -152,6 +153,38 @@ def test_a_diverging_call_raises_and_keeps_the_weights(Estimator):
     assert_array_equal(outputs(est, X), before)
     est.set_params(learning_rate_init=1e-3)
     assert np.isfinite(outputs(partial_fit(est, X, y), X)).all()
+
+
+class FailsOnThirdEpoch(Callback):
+    """Raises at the end of the third epoch its net trains."""
+
+    def initialize(self):
+        self.epochs = 0
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs += 1
+        if self.epochs == 3:
+            raise RuntimeError("the third epoch fails")
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_a_failed_call_adds_no_epoch(Estimator):
+    """The epoch of a call that fails is not counted by the calls after it:
+    n_iter_ and loss_curve_ grow by one per successful call."""
+    X, y = sequence_data(Estimator, n=16)
+    est = fast(Estimator, batch_size=16, callbacks=[FailsOnThirdEpoch()])
+    for _ in range(2):
+        partial_fit(est, X, y)
+    curve = list(est.loss_curve_)
+    with pytest.raises(RuntimeError, match="third epoch"):
+        partial_fit(est, X, y)
+    assert est.n_iter_ == 2
+    assert list(est.loss_curve_) == curve
+    # The next call starts a new optimizer (and a new copy of the callback).
+    partial_fit(est, X, y)
+    assert est.n_iter_ == 3
+    assert list(est.loss_curve_[:2]) == curve
 
 
 def test_one_class_is_refused_as_fit_refuses_it():
