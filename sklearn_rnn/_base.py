@@ -435,6 +435,15 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                     # starts a new optimizer, as after fit.
                     self._partial_ = None
                 raise
+        if result.interrupted and len(result.loss_curve) == n_epochs:
+            # Ctrl-C before this call's first batch: nothing to keep, not
+            # even an empty epoch in the history.
+            if history is not None:
+                del history[n_epochs:]
+            raise KeyboardInterrupt(
+                f"{type(self).__name__}.partial_fit was interrupted before its "
+                "first batch completed; the estimator is as it was."
+            )
         state.net = result.net
         self._set_fitted(result, sequences, targets, patch_size, False)
         if first:

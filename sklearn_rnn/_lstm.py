@@ -565,6 +565,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
     validation_scores_ : list of float or None
         Score (accuracy, weighted by the sample and class weights) on the
         held-out data after each epoch; None without early stopping.
+        An epoch cut short by Ctrl-C has no score (None if it was the first).
 
     best_loss_ : float
         Lowest validation loss with early stopping (the restored epoch), else
@@ -1268,6 +1269,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
     validation_scores_ : list of float or None
         Score (R²) on the held-out data after each epoch; None without
         early stopping.
+        An epoch cut short by Ctrl-C has no score (None if it was the first).
 
     best_loss_ : float
         Lowest validation loss with early stopping (the restored epoch), else

@@ -394,6 +394,7 @@ class LSTMTagger(_SequenceOutputs):
     validation_scores_ : list of float or None
         Score (accuracy over the observed timesteps) on the held-out data after
         each epoch; None without early stopping.
+        An epoch cut short by Ctrl-C has no score (None if it was the first).
 
     best_loss_ : float
         Lowest validation loss with early stopping (the restored epoch), else
@@ -850,6 +851,7 @@ class LSTMTranscriber(_SequenceOutputs):
     validation_scores_ : list of float or None
         Score (one minus the label error rate of greedy decoding) on the
         held-out data after each epoch; None without early stopping.
+        An epoch cut short by Ctrl-C has no score (None if it was the first).
 
     best_loss_ : float
         Lowest validation loss with early stopping (the restored epoch), else

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from _helpers import ESTIMATORS, fast, outputs, sequence_data
+from _helpers import ESTIMATORS, fast, interrupt_at, outputs, sequence_data
 from numpy.testing import assert_array_equal
 from skorch.callbacks import Callback
 
@@ -185,6 +185,22 @@ def test_a_failed_call_adds_no_epoch(Estimator):
     partial_fit(est, X, y)
     assert est.n_iter_ == 3
     assert list(est.loss_curve_[:2]) == curve
+
+
+def test_ctrl_c_before_the_first_batch_leaves_the_estimator_as_it_was(monkeypatch):
+    """As for fit: no batch done, nothing changes, not even the history."""
+    X, y = sequence_data(LSTMRegressor, n=16)
+    est = fast(LSTMRegressor, batch_size=8, max_iter=2).fit(X, y)
+    before = (est.n_iter_, list(est.loss_curve_), len(est.net_.history))
+    predictions = outputs(est, X)
+    interrupt_at(monkeypatch, 1)
+    with pytest.raises(KeyboardInterrupt, match="before its first batch"):
+        partial_fit(est, X, y)
+    assert (est.n_iter_, list(est.loss_curve_), len(est.net_.history)) == before
+    assert not est.interrupted_
+    assert_array_equal(outputs(est, X), predictions)
+    partial_fit(est, X, y)
+    assert est.n_iter_ == 3
 
 
 def test_one_class_is_refused_as_fit_refuses_it():
