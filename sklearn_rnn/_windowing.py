@@ -364,9 +364,8 @@ def _check_representable(values, dtype, name, remedy):
             raise ValueError(
                 f"{name} holds the integer {largest}, beyond 2**{info.nmant + 1}"
                 f" = {exact}, the largest up to which {dtype} represents every "
-                f"integer: casting would round it. "
-                + (f"Pass {remedy}, or s" if remedy else "S")
-                + "ubtract an offset first (such as the first value)."
+                "integer: casting would round it. "
+                + _advice(remedy, "subtract an offset first (such as the first value).")
             )
     elif values.dtype.kind == "f" and values.dtype.itemsize > dtype.itemsize:
         _check_range(values, dtype, name, remedy)
@@ -381,10 +380,14 @@ def _check_range(values, dtype, name, remedy):
         raise ValueError(
             f"{name} holds the value {values[too_large][0]:.3g}, beyond the "
             f"range of {dtype} (+-{float(info.max):.4g}): casting would make "
-            "it infinite. "
-            + (f"Pass {remedy}, or r" if remedy else "R")
-            + "escale it first."
+            "it infinite. " + _advice(remedy, "rescale it first.")
         )
+
+
+def _advice(remedy, otherwise):
+    """The advice "Pass <remedy>, or <otherwise>"; ``otherwise`` alone
+    without a remedy."""
+    return f"Pass {remedy}, or {otherwise}" if remedy else otherwise.capitalize()
 
 
 def _resolve_targets(target, columns, n_features):
@@ -690,8 +693,13 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         # checks read that tag as "1-D only" and would then never test tables.
         tags.requires_fit = True
         # Whatever comes in, float32 comes out (the estimators' dtype).
-        # The output's dtype is the dtype parameter's, whatever the input's.
-        tags.transformer_tags.preserves_dtype = [np.dtype(self.dtype).name]
+        # The output's dtype is the dtype parameter's, whatever the input's
+        # (float32 while the parameter is not a dtype: fit will say so).
+        try:
+            preserved = np.dtype(self.dtype).name
+        except TypeError:
+            preserved = "float32"
+        tags.transformer_tags.preserves_dtype = [preserved]
         return tags
 
 
