@@ -658,11 +658,8 @@ class RNNForecaster(BaseForecaster):
                 f"This forecaster was fitted with exogenous X, and {reader}: "
                 "pass X to predict, up to the last forecast time."
             )
-        X = _check_values(
-            _select_columns(X, self._layout.exog_columns, "X"), "X", allow_nan=True
-        )
-        if isinstance(X.index, pd.MultiIndex):
-            X = X.sort_index()  # .loc by series, without pandas' lexsort warning
+        # NaN: a value not given, carried forward.
+        X = _exog_frame(X, self._layout.exog_columns, allow_nan=True)
         freq = self._freq()
         n_rows = self.horizon_ if direct else n_steps
         rows = []
@@ -1024,9 +1021,7 @@ def _split_frames(y, X, layout):
     if layout.exog_columns is None:
         X = None  # fitted without X: the model has no use for it
     elif X is not None:
-        X = _check_values(_select_columns(X, layout.exog_columns, "X"), "X")
-        if isinstance(X.index, pd.MultiIndex):
-            X = X.sort_index()  # .loc by series, without pandas' lexsort warning
+        X = _exog_frame(X, layout.exog_columns)
     if not isinstance(y.index, pd.MultiIndex):
         x = None if X is None else X.loc[y.index].to_numpy(dtype=np.float64)
         return [((), y.index, y.to_numpy(dtype=np.float64), x)]
@@ -1092,6 +1087,13 @@ def _merge(s, times, y, x, freq):
         y=values[:, :k],
         X=values[:, k:] if s.X is not None else None,
     )
+
+
+def _exog_frame(X, columns, allow_nan=False):
+    """``X``'s fitted ``columns``, checked (see :func:`_check_values`), a
+    panel's rows sorted so that ``.loc`` by series raises no lexsort warning."""
+    X = _check_values(_select_columns(X, columns, "X"), "X", allow_nan=allow_nan)
+    return X.sort_index() if isinstance(X.index, pd.MultiIndex) else X
 
 
 def _select_columns(frame, columns, name):
