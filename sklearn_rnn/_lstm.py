@@ -96,7 +96,10 @@ class _ManyToOne(BaseRecurrent):
     kept in one private dict, ``_module_params``, rather than as attributes:
     sklearn allows no public attribute that is not in the signature. As
     sklearn wants, the constructor and ``set_params`` accept any keyword and
-    ``fit`` rejects those that are not ``module__<name>``.
+    ``fit`` rejects those that are not ``module__<name>``: a typo is caught
+    at ``fit``, not at construction, because sklearn's
+    ``check_do_not_raise_errors_in_init_or_set_params`` requires both to
+    accept every name of the signature, ``module_params`` itself included.
     """
 
     def get_params(self, deep=True):

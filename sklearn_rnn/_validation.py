@@ -772,6 +772,15 @@ def check_column_names(estimator, X, *, reset):
     fitted = getattr(estimator, "_timestep_names_in", None)
     name = type(estimator).__name__
     if fitted is None:
+        if timesteps is not None and isinstance(timesteps[0], str):
+            # sklearn's warning the other way round: named columns now,
+            # none in fit, so nothing says they come in the fit's order.
+            warnings.warn(
+                f"X has column names, but {name} was fitted without them: the "
+                "order of its columns (timesteps) cannot be checked.",
+                UserWarning,
+                stacklevel=caller_stacklevel(),
+            )
         return
     if timesteps is None:
         if isinstance(fitted[0], str) and not panel:

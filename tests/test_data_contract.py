@@ -387,6 +387,23 @@ def test_2d_frames_columns_are_timesteps_and_their_order_is_checked(named):
             np.testing.assert_allclose(clf.predict_proba(X), proba, rtol=1e-5)
 
 
+def test_2d_frame_with_column_names_after_a_fit_on_an_array_warns():
+    """As sklearn warns "X has feature names, but ... was fitted without
+    feature names": named timesteps, none in fit, so their order goes
+    unchecked. Integer labels (``pd.DataFrame(array)``) name nothing."""
+    X, y = make_data(m=8, p=1)
+    X = X[:, :, 0]
+    clf = fast(LSTMClassifier).fit(X, y)
+    proba = clf.predict_proba(X)
+    named = pd.DataFrame(X, columns=[f"t{i}" for i in range(8)])
+    with pytest.warns(UserWarning, match="has column names, but LSTMClassifier") as w:
+        np.testing.assert_allclose(clf.predict_proba(named), proba)
+    assert w[0].filename == __file__  # points at the user's call
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.predict(pd.DataFrame(X))
+
+
 def test_pd_multiindex_time_must_increase_within_each_instance():
     X = np.arange(12.0).reshape(3, 4, 1)
     index = pd.MultiIndex.from_product([["a", "b", "c"], range(4)])
