@@ -442,11 +442,19 @@ def as_sequence_list(sequences, name="X"):
         if array.ndim == 1:
             array = array[:, None]
         if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
+            # A scalar item: most likely one sequence passed where a list of
+            # them is expected (iterating over it gives its values).
+            remedy = (
+                f" {name} must be a list of sequences: to pass a single "
+                "sequence, wrap it in a list, [sequence]."
+                if array.ndim == 0
+                else ""
+            )
             raise ValueError(
                 f"Each sequence of {name} must be an array of shape "
                 f"(n_timesteps,) or (n_timesteps, n_features) with at least one "
                 f"timestep and one feature; sequence {i} has shape "
-                f"{np.shape(seq)}."
+                f"{np.shape(seq)}.{remedy}"
             )
         arrays.append(array)
     if not arrays:

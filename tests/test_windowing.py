@@ -670,6 +670,9 @@ def test_column_vectors_and_1d_sequences_mix():
         ([[1, 2], [[1, 2], [3, 4]]], {}, r"same number of features P.*\[1, 2\]"),
         ([[1, 2], []], {}, r"sequence 1 has shape \(0,\)"),
         ([np.zeros((2, 2, 2))], {}, r"sequence 0 has shape \(2, 2, 2\)"),
+        # One series where a list of them is expected: its values are scalars.
+        (pd.Series([1.0, 2.0, 3.0]), {}, r"shape \(\).*wrap it in a list"),
+        (np.arange(3.0), {}, r"shape \(\).*wrap it in a list"),
         ([["a", "b"]], {}, r"must be numeric"),
         (RAGGED, {"method": "chop"}, r"'method' .* among \{.*'pad'.*\}"),
         (RAGGED, {"length": 0}, r"'length' parameter .* range \[1, inf\)"),
