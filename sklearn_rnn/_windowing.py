@@ -772,7 +772,11 @@ def equalize_lengths(
     sequences : list of array-like of shape (M_i, P) or (M_i,)
         The sequences, one row per timestep. All must have the same number of
         features ``P`` (1-D sequences have ``P = 1``) and at least one row.
-        A 2-D array or DataFrame holds one univariate sequence per row.
+        A 2-D array or DataFrame holds one univariate sequence per row, and
+        a 3-D array (N, M, P) one sequence per row along its first axis. In
+        a 2-D or 3-D float array, rows of NaN at the start or end of a
+        sequence are padding, as the estimators read them (the output of
+        ``"pad"`` with the default ``fill_value``): they are dropped first.
 
     method : {"pad", "truncate", "split"}, default="pad"
         Which of the three strategies to use.
@@ -844,6 +848,12 @@ def equalize_lengths(
         # Iterating over a frame gives its column labels: its rows are the
         # sequences, as those of a 2-D array.
         sequences = sequences.to_numpy()
+    if (
+        isinstance(sequences, np.ndarray)
+        and sequences.ndim in (2, 3)
+        and sequences.dtype.kind == "f"
+    ):
+        sequences = _without_padding(sequences)
     arrays = as_sequence_list(sequences, name="sequences")
     lengths = np.array([len(a) for a in arrays])
     if method == "split" and length is None:
@@ -884,6 +894,24 @@ def equalize_lengths(
     if return_index:
         return out, np.repeat(np.arange(len(arrays)), n_chunks)
     return out
+
+
+def _without_padding(X):
+    """The sequences of a 2-D or 3-D array, each without the rows of NaN at
+    its start and end: the padding of the estimators' data contract, which
+    would otherwise count as timesteps (truncated or split as data)."""
+    observed = ~np.isnan(X).all(axis=2) if X.ndim == 3 else ~np.isnan(X)
+    sequences = []
+    for i, (sequence, rows) in enumerate(zip(X, observed, strict=True)):
+        if not rows.any():
+            raise ValueError(
+                f"Sequence {i} of sequences contains only NaN: it has no "
+                "observed timestep. Drop it, or pass a list of arrays, in "
+                "which NaN values are kept as values."
+            )
+        first, stop = rows.argmax(), len(rows) - rows[::-1].argmax()
+        sequences.append(sequence[first:stop])
+    return sequences
 
 
 def _check_not_longer(lengths, length):

@@ -663,6 +663,31 @@ def test_column_vectors_and_1d_sequences_mix():
     assert_array_equal(X[:, :, 0], [[1, 2], [NAN, 3]])
 
 
+@pytest.mark.parametrize("method", ["pad", "truncate", "split"])
+@pytest.mark.parametrize("side", ["pre", "post"])
+def test_nan_padded_arrays_are_read_as_the_estimators_read_them(method, side):
+    """Rows of NaN at either end of a sequence of a 2-D or 3-D array are
+    padding (the output of "pad", the estimators' ragged format), not
+    timesteps to truncate or split."""
+    ragged = [np.arange(1.0, 6.0), np.array([6.0, 7.0]), np.array([8.0, np.nan, 9.0])]
+    length = 2 if method == "split" else None
+    expected = equalize_lengths(ragged, method, length=length, side=side)
+    for padded_side in ("pre", "post"):
+        padded = equalize_lengths(ragged, side=padded_side)
+        for X in (padded, padded[:, :, 0]):  # 3-D, and 2-D univariate rows
+            assert_array_equal(
+                equalize_lengths(X, method, length=length, side=side), expected
+            )
+
+
+def test_all_nan_sequence_of_an_array_is_an_error():
+    X = np.array([[1.0, 2.0], [np.nan, np.nan]])
+    with pytest.raises(ValueError, match="Sequence 1 of sequences contains only NaN"):
+        equalize_lengths(X)
+    # In a list, NaN values are values.
+    assert_array_equal(equalize_lengths(list(X))[1, :, 0], [NAN, NAN])
+
+
 @pytest.mark.parametrize(
     ("sequences", "kwargs", "match"),
     [
