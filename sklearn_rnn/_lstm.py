@@ -375,7 +375,8 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         standardised targets for the regressor. Training, early stopping,
         the thread budget, ``random_crop`` and the sklearn API are the
         same. The parameters of the built-in network (``cell`` to
-        ``readout`` above) are ignored, with a warning when set. See
+        ``readout`` above, and ``instance_norm``) are ignored, with a
+        warning when set. See
         :ref:`custom-module`.
 
     solver : {"adam", "sgd"}, default="adam"
@@ -1102,7 +1103,8 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         standardised targets for the regressor. Training, early stopping,
         the thread budget, ``random_crop`` and the sklearn API are the
         same. The parameters of the built-in network (``cell`` to
-        ``readout`` above) are ignored, with a warning when set. See
+        ``readout`` above, and ``instance_norm``) are ignored, with a
+        warning when set. See
         :ref:`custom-module`.
 
     solver : {"adam", "sgd"}, default="adam"
