@@ -793,7 +793,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
             raise
 
     def _encode_targets(self, y, warm, weights=None, left_out=None):
-        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        y = _one_label_per_sequence(y, type(self).__name__)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if warm:
@@ -975,6 +975,30 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         """
         index = self._forward(X).argmax(axis=1)
         return self.classes_[index]
+
+
+def _one_label_per_sequence(y, name):
+    """``y`` as an array, with an error naming the estimators that fit a
+    label per timestep where it holds one (2-D, or a ragged list of label
+    sequences): sklearn's "y should be a 1d array" says nothing of them."""
+    try:
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+    except ValueError as error:
+        if isinstance(y, list | tuple) and y and all(map(np.ndim, y)):
+            raise ValueError(_per_timestep_message("a ragged list", name)) from error
+        raise
+    if y.ndim > 1 and y.shape[1:] != (1,):  # a column warns and is raveled
+        raise ValueError(_per_timestep_message(f"an array of shape {y.shape}", name))
+    return y
+
+
+def _per_timestep_message(described, name):
+    return (
+        f"y should be a 1d array of one label per sequence, got {described} "
+        f"instead. {name} fits one label per sequence; for a label per "
+        "timestep use LSTMTagger, for a label sequence of its own length per "
+        "sequence LSTMTranscriber."
+    )
 
 
 class LSTMRegressor(RegressorMixin, _ManyToOne):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 from _helpers import fast, sequence_data
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.utils._param_validation import InvalidParameterError
 from sktime.forecasting.base import ForecastingHorizon
 
@@ -41,6 +41,23 @@ def test_a_tensor_requiring_grad_names_the_remedy():
         fast(LSTMRegressor).fit(tensor, y)
     with pytest.raises(TypeError, match=r"y is a torch tensor that requires grad"):
         fast(LSTMRegressor).fit(X, torch.tensor(y, requires_grad=True))
+
+
+def test_labels_per_timestep_point_the_classifier_to_the_tagger():
+    X, y = sequence_data(LSTMClassifier, n=10)
+    per_step = (np.asarray(X)[:, :, 0] > 0).astype(int)
+    ragged = [row[: 3 + i % 2] for i, row in enumerate(per_step)]
+    for labels, shown in [
+        (per_step, r"an array of shape \(10, \d+\)"),
+        (ragged, "a ragged list"),
+    ]:
+        with pytest.raises(ValueError, match=f"got {shown}.*use LSTMTagger"):
+            fast(LSTMClassifier).fit(X, labels)
+        with pytest.raises(ValueError, match="use LSTMTagger"):
+            fast(LSTMClassifier).partial_fit(X, labels, classes=[0, 1])
+    # A column of labels is still one per sequence (sklearn warns, ravels).
+    with pytest.warns(DataConversionWarning):
+        fast(LSTMClassifier).fit(X, y.reshape(-1, 1))
 
 
 def test_a_patch_too_long_for_memory_fails_before_allocating():
