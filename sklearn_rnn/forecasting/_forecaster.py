@@ -561,10 +561,14 @@ class RNNForecaster(BaseForecaster):
         ):
             steps = self._fh_steps(fh)
             if steps is not None and (steps < 1).any():
-                raise ValueError(
+                # NotImplementedError, as sktime's base class raises for a
+                # forecaster without in-sample predictions (the recursive
+                # strategy gets its message from there).
+                raise NotImplementedError(
                     f"fh holds steps {sorted(set(steps[steps < 1].tolist()))} "
-                    "at or before the cutoff: RNNForecaster forecasts only "
-                    "steps after it (1 and beyond)."
+                    "at or before the cutoff: RNNForecaster can not perform "
+                    "in-sample prediction, it forecasts only steps after the "
+                    "cutoff (1 and beyond)."
                 )
             if steps is not None and steps.size and steps.max() <= self.horizon_:
                 # Served from the fitted steps: the fitted fh stays the
@@ -645,6 +649,11 @@ class RNNForecaster(BaseForecaster):
             return None
         direct = self.strategy == "direct"
         if direct and not self._geometry.future_exog:
+            if X is not None:
+                # Unread (X up to the cutoff came with fit), but an X with
+                # other columns or bad values is still a mistake to report,
+                # as the other treatments and strategies do.
+                _exog_frame(X, self._layout.exog_columns, allow_nan=True)
             return None
         # Why the forecasts need future X, for the errors below.
         reader = (
@@ -724,9 +733,9 @@ class RNNForecaster(BaseForecaster):
     def _predict_var(self, fh, X=None, cov=False):
         # The calibrated variance itself: sktime's default would read it back
         # from the width of the 50 % interval, which the zero floor of
-        # non-negative data narrows near 0 (and predict_proba with it).
-        if cov:
-            return super()._predict_var(fh=fh, X=X, cov=True)
+        # non-negative data narrows near 0 (and predict_proba with it). The
+        # covariance of errors across steps is not modelled: cov=True gives
+        # these marginal variances too, as sktime's default does.
         point, steps, scale = self._error_model(fh, X)
         variance = error_variance(steps, scale, self.error_variance_)
         return pd.DataFrame(variance, index=point.index, columns=point.columns)

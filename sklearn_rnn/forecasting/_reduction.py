@@ -27,11 +27,18 @@ from .._windowing import make_windows
 _CYCLES = {
     "MonthEnd": (12,),
     "MonthBegin": (12,),
+    "BusinessMonthEnd": (12,),
+    "BusinessMonthBegin": (12,),
+    "SemiMonthEnd": (24,),
+    "SemiMonthBegin": (24,),
     "QuarterEnd": (4,),
     "QuarterBegin": (4,),
+    "BQuarterEnd": (4,),
+    "BQuarterBegin": (4,),
     "Week": (52,),
     "Day": (7,),
     "BusinessDay": (5,),
+    "CustomBusinessDay": (5,),
     "Hour": (24,),
     "Minute": (60, 1440),
 }
