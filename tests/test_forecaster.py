@@ -1027,6 +1027,27 @@ def test_predict_var_is_the_calibrated_variance_despite_the_zero_floor():
     np.testing.assert_allclose(forecaster.predict_var(cov=True).iloc[:, 0], variance)
 
 
+def test_update_predict_single_keeps_the_type_of_y_and_matches_update_then_predict():
+    """sktime's default hands its inner frame to the public update, which
+    then made this and every later forecast of a Series a DataFrame."""
+    rng = np.random.RandomState(0)
+    y = series(np.cumsum(rng.normal(size=60)) + 10, start="2000-01")
+    X = pd.DataFrame({"x": rng.normal(size=63)}, index=series(np.zeros(63)).index)
+    params = dict(max_iter=3, window_length=6, calibration_fraction=0)
+    one_step = small(**params).fit(y.iloc[:56], X=X.iloc[:56], fh=[1, 2, 3])
+    two_steps = copy.deepcopy(one_step)
+    forecast = one_step.update_predict_single(y.iloc[56:58], X=X.iloc[56:61])
+    assert isinstance(forecast, pd.Series)
+    assert isinstance(one_step.predict(X=X.iloc[58:61]), pd.Series)
+    two_steps.update(y.iloc[56:58], X=X.iloc[56:58])
+    pd.testing.assert_series_equal(forecast, two_steps.predict(X=X.iloc[58:61]))
+    # A failed update leaves the forecaster as it was, as update does.
+    cutoff = one_step.cutoff
+    with pytest.raises(ValueError, match="missing data"):
+        one_step.update_predict_single(y.iloc[58:60] * np.nan, X=X.iloc[58:63])
+    assert one_step.cutoff == cutoff
+
+
 def test_an_update_rescales_a_series_that_was_constant_and_warns():
     y = series([0.0] * 48 + [4, 2, 0, 6, 3, 3, 5, 1, 2, 3, 4, 3])
     forecaster = small(max_iter=5).fit(y.iloc[:48], fh=[1, 2, 3])

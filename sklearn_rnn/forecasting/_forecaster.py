@@ -847,6 +847,37 @@ class RNNForecaster(BaseForecaster):
             self._set_cutoff(_series_cutoff(latest, self._freq()))
         return self
 
+    def update_predict_single(self, y=None, fh=None, X=None, update_params=True):
+        """Update the forecaster with new observations, then forecast.
+
+        As sktime's ``BaseForecaster.update_predict_single``: :meth:`update`
+        then ``predict``. sktime's default passes its inner frame to the
+        public ``update``, which then becomes the type of this and every
+        later forecast (a DataFrame for a Series); here the update sees
+        ``y`` as given, and fails without changing the forecaster.
+
+        Parameters
+        ----------
+        y : pd.Series or pd.DataFrame, default=None
+            New observations, as for :meth:`update`; None or empty only
+            forecasts (with sktime's warning).
+        fh : int, list, pd.Index or ForecastingHorizon, default=None
+            The horizon, as for ``predict``.
+        X : pd.DataFrame, default=None
+            Exogenous data, as for :meth:`update` and ``predict``.
+        update_params : bool, default=True
+            As for :meth:`update`.
+
+        Returns
+        -------
+        y_pred : pd.Series or pd.DataFrame
+            The forecasts, of the type of ``y`` in ``fit``.
+        """
+        if y is None or (hasattr(y, "__len__") and len(y) == 0):
+            return super().update_predict_single(y=y, fh=fh, X=X)
+        self.update(y, X=X, update_params=update_params)
+        return self.predict(fh=fh, X=X)
+
     def _update(self, y, X=None, update_params=True):
         if self._layout.exog_columns is not None and X is None:
             raise ValueError(
