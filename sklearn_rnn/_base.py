@@ -976,7 +976,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         n_features) with both batch and time dynamic. Sequences of different
         lengths cannot be expressed in the graph: run each such
         sequence alone, as a batch of one at its own length, which gives
-        the result of ``predict``. Needs the ``onnx`` package.
+        the result of ``predict``. A sequence holding NaN (padding) gets
+        NaN outputs. With an int ``readout`` ``k``, sequences need ``k``
+        recurrent steps (``k * patch_size_`` timesteps), which ``predict``
+        checks and the graph does not. Needs the ``onnx`` package.
 
         Parameters
         ----------

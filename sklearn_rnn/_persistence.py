@@ -51,7 +51,7 @@ class _Classifier(nn.Module):
         self.network = network
 
     def forward(self, x):
-        return torch.softmax(self.network(x), dim=1)
+        return _nan_where_padded(x, torch.softmax(self.network(x), dim=1))
 
 
 class _Regressor(nn.Module):
@@ -64,7 +64,19 @@ class _Regressor(nn.Module):
         self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
 
     def forward(self, x):
-        return self.network(x) * self.scale + self.mean
+        return _nan_where_padded(x, self.network(x) * self.scale + self.mean)
+
+
+def _nan_where_padded(x, out):
+    """``out`` with NaN rows for the sequences of ``x`` that hold NaN.
+
+    A graph has no input for lengths: NaN padding cannot be read as such.
+    The network in PyTorch passes the NaN on to its outputs, but
+    onnxruntime's recurrent and pooling operators do not, and would give
+    finite, wrong outputs: the NaN is restored explicitly.
+    """
+    padded = torch.isnan(x).any(dim=2).any(dim=1)
+    return out.masked_fill(padded[:, None], float("nan"))
 
 
 def export_onnx(estimator, path, kind):

@@ -87,6 +87,24 @@ def test_onnx_sequences_of_different_lengths_run_one_at_a_time(tmp_path):
     np.testing.assert_allclose(one_by_one, clf.predict_proba(ragged), atol=1e-5)
 
 
+@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
+def test_onnx_graph_gives_nan_for_a_nan_padded_sequence(tmp_path, Estimator):
+    """The graph cannot read padding as such; onnxruntime's operators would
+    turn it into finite, wrong outputs, so the graph says NaN instead."""
+    X, y = sequence_data(Estimator, n=30, m=70, p=2)
+    est = fast(Estimator).fit(X, y)
+    padded = X[:3].copy()
+    padded[0, 50:] = np.nan
+    out = run_graph(est.to_onnx(tmp_path / "model.onnx"), padded)
+    assert np.isnan(out[0]).all()
+    expected = (
+        est.predict_proba(X[1:3])
+        if Estimator is LSTMClassifier
+        else (est.predict(X[1:3]))
+    )
+    np.testing.assert_allclose(out[1:].reshape(expected.shape), expected, atol=1e-5)
+
+
 def test_to_onnx_needs_a_fitted_estimator(tmp_path):
     from sklearn.exceptions import NotFittedError
 
