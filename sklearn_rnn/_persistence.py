@@ -448,9 +448,16 @@ def load(path, *, device=None):
             and (not key.endswith("x_scale") or (tensor > 0).all())
         )
     )
+    # So must the target scaling of a regressor, kept in the JSON header.
+    for key in ("_y_mean", "_y_scale"):
+        if key not in document.fitted:
+            continue
+        value = np.asarray(document.fitted[key], dtype=float)
+        if not np.isfinite(value).all() or (key == "_y_scale" and (value <= 0).any()):
+            damaged.append(key)
     if damaged:
         raise ValueError(
-            f"{path} holds non-finite weights or non-positive input scales in "
+            f"{path} holds non-finite weights or non-positive scales in "
             f"{damaged[:5]}: the file is damaged. It cannot be loaded."
         )
 

@@ -379,6 +379,27 @@ def test_a_file_that_would_predict_nan_is_rejected(tmp_path, value):
         sklearn_rnn.load(path)
 
 
+@pytest.mark.parametrize(
+    ("key", "value"), [("_y_scale", "nan"), ("_y_scale", 0.0), ("_y_mean", "inf")]
+)
+def test_a_target_scaling_that_would_predict_nan_is_rejected(tmp_path, key, value):
+    """The regressor's target mean and scale live in the JSON header, not
+    in a tensor: a damaged one is refused too, rather than predicting NaN
+    or a constant."""
+    model, _, _ = fitted_model("regressor")
+    path = model.save(tmp_path / "model.safetensors")
+    stored = {"$type": "float", "value": value} if isinstance(value, str) else value
+
+    def edit(document, tensors):
+        document["fitted"][key]["data"] = [stored] * len(
+            document["fitted"][key]["data"]
+        )
+
+    rewrite(path, edit)
+    with pytest.raises(ValueError, match=rf"{key}.*damaged"):
+        sklearn_rnn.load(path)
+
+
 def test_unstorable_parameters_fail_at_save(tmp_path, monkeypatch):
     X, y = sequence_data(LSTMRegressor, n=40, m=6, p=1)
     reg = fast(LSTMRegressor, random_state=np.random.RandomState(0)).fit(X, y)
