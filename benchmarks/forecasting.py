@@ -21,8 +21,11 @@ skipped, with a note, when they are not installed. Run::
     python benchmarks/forecasting.py --series airline --models rnn,naive --seeds 2
 
 Prints a series x model table of sMAPE, MASE (scaled by the in-sample
-seasonal naive error) and seconds, the mean MASE rank of each model, and the
-ratio of RNNForecaster's total time to darts' (over the pool and on airline).
+seasonal naive error) and seconds, the mean MASE rank of each model, the
+share of each holdout inside the 80 % and 95 % prediction intervals of the
+models that give them through sktime (computed after the timed fit and
+predict), and the ratio of RNNForecaster's total time to darts' (over the
+pool and on airline).
 
 Targets (issue #10): RNNForecaster's total time over the pool and on airline
 at most darts RNNModel's; the best mean MASE rank; on no series a MASE more
@@ -51,6 +54,8 @@ from sktime.performance_metrics.forecasting import (
 from sklearn_rnn import RNNForecaster
 
 ALL_MODELS = ["naive", "ets", "arima", "theta", "darts", "nf", "rnn"]
+# Nominal coverages of the prediction intervals checked on each holdout.
+COVERAGE = [0.8, 0.95]
 NAMES = {
     "naive": "seasonal naive",
     "ets": "AutoETS",
@@ -187,8 +192,9 @@ def nf_forecast(train, horizon, sp):
 
 
 def run_model(model, train, horizon, sp, seed):
-    """(forecast values, seconds of fit + predict)."""
+    """(forecast values, seconds of fit + predict, sktime forecaster or None)."""
     start = time.perf_counter()
+    f = None
     if model == "rnn":
         f = RNNForecaster(random_state=seed)
         pred = f.fit(train, fh=np.arange(1, horizon + 1)).predict().to_numpy()
@@ -199,7 +205,25 @@ def run_model(model, train, horizon, sp, seed):
     else:
         f = sktime_model(model, sp, train)
         pred = f.fit(train, fh=np.arange(1, horizon + 1)).predict().to_numpy()
-    return np.asarray(pred, dtype=float), time.perf_counter() - start
+    return np.asarray(pred, dtype=float), time.perf_counter() - start, f
+
+
+def coverage(forecaster, test):
+    """Share of ``test`` inside each interval of COVERAGE (NaN where the
+    forecaster has no intervals, or its library fails to give them)."""
+    try:
+        intervals = forecaster.predict_interval(coverage=COVERAGE)
+    except Exception:  # e.g. statsmodels' simulated ETS intervals
+        return [np.nan] * len(COVERAGE)
+    truth = test.to_numpy()
+    shares = []
+    for c in COVERAGE:
+        lower = intervals.xs((c, "lower"), axis=1, level=(1, 2)).iloc[:, 0]
+        upper = intervals.xs((c, "upper"), axis=1, level=(1, 2)).iloc[:, 0]
+        shares.append(
+            np.mean((truth >= lower.to_numpy()) & (truth <= upper.to_numpy()))
+        )
+    return shares
 
 
 def available(model):
@@ -262,18 +286,33 @@ def main():
                     warnings.catch_warnings(),
                 ):
                     warnings.simplefilter("ignore")
-                    pred, sec = run_model(model, train, h, sp, seed)
+                    pred, sec, fitted = run_model(model, train, h, sp, seed)
+                    # Outside the timing: intervals are not part of it.
+                    shares = (
+                        [np.nan] * len(COVERAGE)
+                        if fitted is None
+                        else coverage(fitted, test)
+                    )
                 pred = pd.Series(pred, index=test.index)
                 scores.append(
                     (
                         mean_absolute_percentage_error(test, pred, symmetric=True),
                         mase(test, pred, y_train=train),
                         sec,
+                        *shares,
                     )
                 )
             s = np.array(scores)
             rows.append(
-                (name, model, *s.mean(axis=0), s[:, 0].max(), s[:, 1].max(), len(s))
+                (
+                    name,
+                    model,
+                    *s[:, :3].mean(axis=0),
+                    s[:, 0].max(),
+                    s[:, 1].max(),
+                    len(s),
+                    *s[:, 3:].mean(axis=0),
+                )
             )
             print(
                 f"  {name:<10}{NAMES[model]:<16}sMAPE {s[:, 0].mean():7.2%}  "
@@ -282,6 +321,7 @@ def main():
             )
     columns = ["series", "model", "smape", "mase", "sec"]
     columns += ["worst_smape", "worst_mase", "n"]
+    columns += [f"cover{round(100 * c)}" for c in COVERAGE]
     df = pd.DataFrame(rows, columns=columns)
     if args.csv:
         new_file = not os.path.exists(args.csv)
@@ -333,6 +373,7 @@ def report(df, models):
                 f"airline sMAPE: mean {r.smape:.2%}, worst seed {r.worst_smape:.2%} "
                 f"({int(r.n)} seeds)"
             )
+        intervals(df, models)
         sec = df.pivot(index="series", columns="model", values="sec")
         for peer in ("darts", "nf"):
             if peer in models:
@@ -345,6 +386,30 @@ def report(df, models):
                     a = sec.loc["airline"]
                     line += f", airline {a['rnn'] / a[peer]:.2f}"
                 print(line)
+
+
+def intervals(df, models):
+    """Per model with intervals: the share of each series' holdout inside
+    its nominal 80 % and 95 % intervals, and the mean over the pool."""
+    names = [f"cover{round(100 * c)}" for c in COVERAGE]
+    if not set(names) <= set(df.columns):
+        return  # rows saved before coverage was measured
+    print()
+    print(
+        "interval coverage, share of the holdout inside the "
+        + " / ".join(f"{c:.0%}" for c in COVERAGE)
+        + " intervals (pool mean; per series):"
+    )
+    for m in models:
+        rows = df[df.model == m].set_index("series")[names]
+        if rows.isna().all().all():
+            continue
+        per_series = ", ".join(
+            f"{s} " + "/".join("-" if np.isnan(v) else f"{v:.2f}" for v in r)
+            for s, r in rows.iterrows()
+        )
+        means = " / ".join(f"{rows[n].mean():.2f}" for n in names)
+        print(f"  {NAMES[m]}: {means}; {per_series}")
 
 
 if __name__ == "__main__":
