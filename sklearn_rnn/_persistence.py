@@ -343,6 +343,14 @@ def _library_version():
     return __version__
 
 
+def _starts_like_a_save(path):
+    """Whether ``path`` begins as save writes a file: the 8-byte length of a
+    JSON header whose metadata names sklearn_rnn (a cut copy still does)."""
+    with open(path, "rb") as file:
+        head = file.read(8 + 2**16)
+    return head[8:9] == b"{" and _METADATA_KEY.encode() in head[8:]
+
+
 def load(path, *, device=None):
     """Load an estimator saved with ``save``, without running code from it.
 
@@ -418,6 +426,12 @@ def load(path, *, device=None):
             document = _read_document(metadata[_METADATA_KEY], path)
             tensors = {key: file.get_tensor(key) for key in file.keys()}  # noqa: SIM118
     except SafetensorError as exc:
+        if _starts_like_a_save(path):
+            raise ValueError(
+                f"{path} begins as a file of sklearn_rnn's save but cannot be "
+                f"read ({exc}): it is truncated or damaged. Copy or save it "
+                "again."
+            ) from None
         raise ValueError(
             f"{path} is not a model saved by sklearn_rnn's save ({exc}). "
             "sklearn_rnn.load reads only that safe format; files written by "

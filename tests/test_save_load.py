@@ -330,6 +330,11 @@ def test_damaged_or_foreign_files_are_rejected(tmp_path):
     text.write_text("hello")
     with pytest.raises(ValueError, match="not a model saved"):
         sklearn_rnn.load(text)
+    # A cut copy of a saved file is named for what it is, not a foreign file.
+    cut = tmp_path / "cut.safetensors"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(ValueError, match=r"begins as a file of .*truncated or damaged"):
+        sklearn_rnn.load(cut)
     model.save(path)
     rewrite(path, lambda document, tensors: tensors.pop("module.x_mean"))
     with pytest.raises(ValueError, match=r"missing \['x_mean'\].*saved by sklearn_rnn"):
