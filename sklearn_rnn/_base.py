@@ -422,7 +422,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                     settings,
                     weights=weights,
                     rows=rows,
-                    history=None if first or net is not None else history,
+                    # The net of a previous call already holds it.
+                    history=history if net is None else None,
                 )
                 self._check_finite_outputs(module, sequences, device)
             except Exception:

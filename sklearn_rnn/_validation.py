@@ -589,10 +589,9 @@ def _pad_bounds(isnan, offset, lengths, starts):
         raise ValueError(
             f"Sequence {i} of X contains only NaN: it has no observed timestep."
         )
-    first = observed.argmax(axis=1)
-    last = m - 1 - observed[:, ::-1].argmax(axis=1)
+    first, stop = observed_bounds(observed)
     steps = np.arange(m)
-    inside = (steps >= first[:, None]) & (steps <= last[:, None])
+    inside = (steps >= first[:, None]) & (steps < stop[:, None])
     holes = isnan.any(axis=2) & inside
     if holes.any():
         i, t = np.argwhere(holes)[0]
@@ -601,8 +600,16 @@ def _pad_bounds(isnan, offset, lengths, starts):
             f"{offset + i} (timestep {t}). NaN marks padding only as whole rows "
             "at the start or end of a sequence; impute missing values first."
         )
-    lengths[:] = last - first + 1
+    lengths[:] = stop - first
     starts[:] = first
+
+
+def observed_bounds(observed):
+    """First observed step and one past the last, per row of a (n, m) mask
+    of observed steps (rows without any give 0 and m: check them first)."""
+    first = observed.argmax(axis=1)
+    stop = observed.shape[1] - observed[:, ::-1].argmax(axis=1)
+    return first, stop
 
 
 def _check_list(X, name, panel=False):

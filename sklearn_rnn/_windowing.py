@@ -28,7 +28,13 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import _hashable, as_numeric, as_sequence_list, check_allocation
+from ._validation import (
+    _hashable,
+    as_numeric,
+    as_sequence_list,
+    check_allocation,
+    observed_bounds,
+)
 
 __all__ = ["SlidingWindowTransformer", "equalize_lengths", "make_windows"]
 
@@ -901,17 +907,15 @@ def _without_padding(X):
     its start and end: the padding of the estimators' data contract, which
     would otherwise count as timesteps (truncated or split as data)."""
     observed = ~np.isnan(X).all(axis=2) if X.ndim == 3 else ~np.isnan(X)
-    sequences = []
-    for i, (sequence, rows) in enumerate(zip(X, observed, strict=True)):
-        if not rows.any():
-            raise ValueError(
-                f"Sequence {i} of sequences contains only NaN: it has no "
-                "observed timestep. Drop it, or pass a list of arrays, in "
-                "which NaN values are kept as values."
-            )
-        first, stop = rows.argmax(), len(rows) - rows[::-1].argmax()
-        sequences.append(sequence[first:stop])
-    return sequences
+    empty = ~observed.any(axis=1)
+    if empty.any():
+        raise ValueError(
+            f"Sequence {int(np.argmax(empty))} of sequences contains only NaN: "
+            "it has no observed timestep. Drop it, or pass a list of arrays, "
+            "in which NaN values are kept as values."
+        )
+    first, stop = observed_bounds(observed)
+    return [x[a:b] for x, a, b in zip(X, first, stop, strict=True)]
 
 
 def _check_not_longer(lengths, length):
