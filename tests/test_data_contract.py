@@ -196,6 +196,25 @@ def test_unpacked_bidirectional_layers_keep_dropout_between_layers():
     torch.testing.assert_close(first, second)
 
 
+def test_bidirectional_ragged_fits_in_threads_match_those_one_after_the_other():
+    """The unpacked passes reuse a meta-device shell per thread; threads
+    must not share one (functional_call swaps weights on it)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = sequence_data(LSTMRegressor, n=24, m=12)
+    ragged = [x[: 4 + i % 9] for i, x in enumerate(X)]
+
+    def fit_predict(seed):
+        est = fast(LSTMRegressor, bidirectional=True, num_layers=2, random_state=seed)
+        return est.fit(ragged, y).predict(ragged)
+
+    expected = [fit_predict(seed) for seed in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(fit_predict, range(4)))
+    for got, want in zip(threaded, expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_hooks_on_bidirectional_layers_run_on_ragged_batches():
     """Hooks registered on the recurrent layers (pruning uses one) run: a
     bidirectional cell with hooks is packed rather than run through the
