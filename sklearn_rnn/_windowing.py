@@ -67,13 +67,16 @@ def make_windows(
 
     The series is cast to ``dtype`` once (no copy when it already has that
     dtype) and ``X`` is a read-only strided view of that array: building the
-    windows of a series of millions of rows takes microseconds and no memory.
+    windows of a series of millions of rows takes milliseconds (one scan for
+    rows missing in every column) and no memory.
 
     Parameters
     ----------
     series : array-like of shape (T,) or (T, P), pandas Series or DataFrame
         The series, one row per timestep and one column per feature. NaN
-        values are passed through unchanged.
+        values are passed through unchanged, but a row that is NaN in every
+        column is an error: in a window, the estimators would read it as
+        padding rather than as a missing value.
 
     window_length : int
         Number of consecutive rows in each window (the lookback), ``>= 1``.
@@ -129,9 +132,9 @@ def make_windows(
 
         The last layout is horizon-major: all K targets at the first horizon,
         then all K at the second, and so on. ``y`` is a view of the series
-        whenever the horizons and target positions are evenly spaced in
-        increasing order, and otherwise a small copy of the ``N x H*K``
-        targets only.
+        when ``horizon`` or ``target`` is a single value and the other is
+        evenly spaced in increasing order, and otherwise a small copy of the
+        ``N x H*K`` targets only.
 
     See Also
     --------
@@ -174,6 +177,7 @@ def make_windows(
     dtype = _check_float_dtype(dtype)
     horizons, single_horizon = _check_horizon(horizon)
     data, columns = _as_float_table(series, dtype)
+    _refuse_missing_rows(data, "series")
     targets, single_target = _resolve_targets(target, columns, data.shape[1])
 
     n_rows = data.shape[0]
@@ -194,6 +198,33 @@ def make_windows(
         return X, None
     y = _target_view(data, window_length, horizons, targets, first, n_windows, step)
     return X, _shape_targets(y, single_horizon, single_target)
+
+
+def _refuse_missing_rows(table, name):
+    """Raise if a row of the 2-D float ``table`` is NaN in every column.
+
+    In a window, such a row at the start or the end is what the estimators
+    read as padding: the window would silently become a shorter sequence
+    (at prediction time, one that ends before the newest row) instead of
+    being rejected as missing data, as a NaN inside a sequence is. Partly
+    missing rows pass: the estimators reject them with their own message.
+    Without a NaN in the first column, one reduction over it and no copy:
+    the windows of a long series still allocate nothing.
+    """
+    if len(table) == 0 or not np.isnan(table[:, 0].min()):  # min keeps NaN
+        return
+    empty = np.isnan(table[:, 0])
+    for column in range(1, table.shape[1]):
+        empty &= np.isnan(table[:, column])
+    if empty.any():
+        rows = np.flatnonzero(empty)
+        more = f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
+        raise ValueError(
+            f"Row {rows[0]}{more} of {name} is NaN in every column. In a "
+            "window, the estimators would read it as padding, a shorter "
+            "sequence, rather than as a missing value. Impute missing rows "
+            "(for example with pandas' ffill) or drop them."
+        )
 
 
 def _check_float_dtype(dtype):
@@ -604,7 +635,10 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         ----------
         X : array-like of shape (T, P) or (T,)
             Feature table, one row per timestep. A 1-D input is one univariate
-            series (``P = 1``). NaN is allowed and passed through.
+            series (``P = 1``). NaN is allowed and passed through, but a
+            row that is NaN in every column is an error: in a window, the
+            estimators would read it as padding rather than as a missing
+            value.
 
         y : None
             Ignored; present for API consistency with Pipeline.
@@ -686,9 +720,11 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
             _check_frame_values(X, dtype, "X", remedy)
         else:
             _check_representable(X, dtype, "X", remedy)
-        return validate_data(
+        X = validate_data(
             self, X, reset=reset, dtype="numeric", ensure_all_finite="allow-nan"
         )
+        _refuse_missing_rows(X, "X")
+        return X
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -883,7 +919,9 @@ def equalize_lengths(
         dtype = np.dtype(np.float64)
     for i, array in enumerate(arrays):
         _check_representable(array, dtype, f"Sequence {i} of sequences", None)
-    if np.isfinite(fill_value) and abs(fill_value) > np.finfo(dtype).max:
+    # In Python floats: a NumPy comparison would first cast fill_value to
+    # dtype (overflowing, with a RuntimeWarning before this error).
+    if np.isfinite(fill_value) and abs(float(fill_value)) > float(np.finfo(dtype).max):
         raise ValueError(
             f"fill_value={fill_value:.3g} is beyond the range of {dtype}, the "
             "dtype of the sequences and of the output: it would pad with "

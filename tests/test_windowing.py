@@ -4,6 +4,7 @@ import doctest
 import pickle
 import time
 import tracemalloc
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -172,18 +173,33 @@ def test_make_windows_step_is_anchored_at_the_end(step, starts):
 
 
 def test_make_windows_passes_nan_through():
-    series = MEASURE1.copy()
-    series[4] = NAN
+    series = np.column_stack([MEASURE1, MEASURE2])
+    series[4, 0] = NAN
 
     X, y = make_windows(series, 3, horizon=2)
 
     assert np.isnan(X[2:5, :, 0]).sum() == 3
+    assert not np.isnan(X[:, :, 1]).any()
     assert np.isnan(y[0])
     assert not np.isnan(y[1:]).any()
 
 
+@pytest.mark.parametrize("columns", [1, 2])
+@pytest.mark.parametrize("row", [0, 4, 8])
+def test_make_windows_refuses_a_row_missing_in_every_column(columns, row):
+    # At either end of a window such a row is what the estimators read as
+    # padding: the window would silently become a shorter sequence.
+    series = np.column_stack([MEASURE1, MEASURE2][:columns])
+    series[row] = NAN
+
+    with pytest.raises(ValueError, match=rf"Row {row} of series is NaN in every"):
+        make_windows(series, 3, horizon=2)
+
+
 def test_make_windows_nullable_pandas_values_become_nan():
-    frame = pd.DataFrame({"a": pd.array([1.0, None, 3.0, 4.0], dtype="Float64")})
+    frame = pd.DataFrame(
+        {"a": pd.array([1.0, None, 3.0, 4.0], dtype="Float64"), "b": [1.0] * 4}
+    )
 
     X, y = make_windows(frame, 2, horizon=1)
 
@@ -236,6 +252,25 @@ def test_make_windows_returns_views_of_the_series(shape):
     # Read-only, so writing into a window cannot corrupt the caller's series.
     assert not X.flags.writeable
     assert not y.flags.writeable
+
+
+@pytest.mark.parametrize(
+    ("horizon", "target", "view"),
+    [
+        (1, [0, 2], True),
+        (range(1, 4), 1, True),
+        (1, [2, 0], False),
+        ([2, 1], 0, False),
+        # Several horizons of several targets: (N, H, K) flattened, a copy.
+        (range(1, 3), [0, 1], False),
+    ],
+)
+def test_make_windows_targets_are_views_where_documented(horizon, target, view):
+    series = np.arange(60, dtype=np.float32).reshape(20, 3)
+
+    _, y = make_windows(series, 3, horizon=horizon, target=target)
+
+    assert np.shares_memory(y, series) == view
 
 
 def test_make_windows_casts_once():
@@ -445,6 +480,20 @@ def test_transformer_nan_passes_through():
 
     assert_array_equal(Xt[3], f32([[2, 12], [3, NAN]]))
     assert_array_equal(Xt[4], f32([[3, NAN], [4, 14]]))
+
+
+def test_transformer_refuses_a_row_missing_in_every_column():
+    # Fitted on complete rows, given a table whose newest row is missing: the
+    # last window would be read as padded, a forecast from older rows only.
+    transformer = SlidingWindowTransformer(window_length=3).fit(TABLE)
+    X = TABLE.copy()
+    X[-1] = NAN
+
+    with pytest.raises(ValueError, match=r"Row 4 of X is NaN in every column"):
+        transformer.transform(X)
+    X[1] = NAN
+    with pytest.raises(ValueError, match=r"Row 1 \(and 1 more\) of X .* ffill"):
+        SlidingWindowTransformer(window_length=3).fit(X)
 
 
 def test_transformer_params_clone_and_pickle():
@@ -716,6 +765,20 @@ def test_all_nan_sequence_of_an_array_is_an_error():
 def test_equalize_lengths_rejects_bad_input(sequences, kwargs, match):
     with pytest.raises(ValueError, match=match):
         equalize_lengths(sequences, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "fill_value"), [(np.float32, 1e39), (np.float16, 65510.0)]
+)
+def test_a_fill_value_beyond_the_dtype_is_refused_without_a_warning(dtype, fill_value):
+    # Compared as Python floats: cast to the dtype first, 1e39 overflowed with
+    # a RuntimeWarning, and 65510 rounded to float16's 65504 and passed.
+    sequences = [np.ones(2, dtype), np.ones(1, dtype)]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"beyond the range of float"):
+            equalize_lengths(sequences, fill_value=fill_value)
 
 
 # ---------------------------------------------------------------------------
