@@ -10,6 +10,7 @@ connectionist temporal classification (CTC).
 
 import contextlib
 import math
+from numbers import Number
 
 import numpy as np
 import pandas as pd
@@ -497,7 +498,7 @@ class LSTMTagger(_SequenceOutputs):
                         "observed timestep, as a 1-D array."
                     )
                 labels.append(yi)
-            return _without_nan(labels)
+            return [_numbers_as_numbers(yi) for yi in _without_nan(labels)]
         y, dtype = _label_values(y)
         if sequences.from_list:
             # The list sets no padding: which cells of a row of y would be a
@@ -522,6 +523,8 @@ class LSTMTagger(_SequenceOutputs):
             ],
             starts,
         )
+        if dtype.kind == "O":
+            return [_numbers_as_numbers(yi) for yi in labels]
         return [yi.astype(dtype, copy=False) for yi in labels]
 
     def _encode_targets(self, y, warm, weights=None, left_out=None):
@@ -924,7 +927,9 @@ class LSTMTranscriber(_SequenceOutputs):
         y : list of label sequences
             One sequence of hashable labels per sequence of ``X`` (a list,
             tuple, 1-D array or string), without alignment; a 2-D array (or
-            torch tensor, or DataFrame) holds one label sequence per row.
+            torch tensor, or DataFrame) holds one label sequence per row, so
+            all of them have its width. None, NaN and ``pd.NA`` are missing
+            values, not labels, and an error.
 
         Returns
         -------
@@ -975,12 +980,13 @@ class LSTMTranscriber(_SequenceOutputs):
                     f"The labels of y must be hashable; y[{i}] holds "
                     f"{unhashable[0]!r}. Use tuples instead of lists as labels."
                 )
-            missing = [j for j, label in enumerate(yi) if _is_nan(label)]
+            missing = [j for j, label in enumerate(yi) if _is_missing(label)]
             if missing:
+                j = missing[0]
                 raise ValueError(
-                    f"y[{i}] holds NaN at position {missing[0]}: a label "
-                    "sequence needs no padding (each has its own length), and "
-                    "NaN is not a label."
+                    f"y[{i}] holds {_missing_name(yi[j])} at position {j}: a "
+                    "label sequence needs no padding (each has its own "
+                    "length), and a missing value is not a label."
                 )
             labels.append(yi)
         return labels
@@ -1124,13 +1130,14 @@ class LSTMTranscriber(_SequenceOutputs):
 
 def _without_nan(labels, starts=None):
     """``labels`` (one array per sequence, its observed timesteps), checked
-    for NaN: every observed timestep needs a label. ``starts``: where each
-    sequence's labels begin in a 2-D ``y`` (after leading padding)."""
+    for missing values (NaN, None, pd.NA): every observed timestep needs a
+    label. ``starts``: where each sequence's labels begin in a 2-D ``y``
+    (after leading padding)."""
     for i, yi in enumerate(labels):
         if yi.dtype.kind == "f":
             missing = np.flatnonzero(np.isnan(yi))
-        elif yi.dtype.kind == "O":  # labels of mixed types
-            missing = [j for j, label in enumerate(yi.tolist()) if _is_nan(label)]
+        elif yi.dtype.kind == "O":  # labels of mixed types, or with None
+            missing = [j for j, label in enumerate(yi.tolist()) if _is_missing(label)]
         else:
             continue
         if len(missing):
@@ -1140,10 +1147,32 @@ def _without_nan(labels, starts=None):
                 else f"y[{i}, {starts[i] + missing[0]}]"
             )
             raise ValueError(
-                f"{where} is NaN, where sequence {i} of X is observed: every "
-                "observed timestep needs a label, and NaN is not one. (Labels "
-                "at the padding steps of X are ignored.)"
+                f"{where} is {_missing_name(yi[missing[0]])}, where sequence "
+                f"{i} of X is observed: every observed timestep needs a label, and a "
+                "missing value is not one. (Labels at the padding steps of X "
+                "are ignored.)"
             )
+    return labels
+
+
+def _missing_name(label):
+    """How an error message names a missing label: NaN, None or <NA>."""
+    return "NaN" if isinstance(label, (float, np.floating)) else repr(label)
+
+
+def _numbers_as_numbers(labels):
+    """An object array of labels that are all numbers as the numeric array
+    ``np.asarray`` makes of their list; other labels unchanged.
+
+    Object arrays of numbers are what a 2-D object ``y`` padded with None, or
+    a categorical frame, gives once its padding is cut away; scikit-learn's
+    label checks call them "unknown".
+    """
+    if labels.dtype != object:
+        return labels
+    values = labels.tolist()
+    if values and all(isinstance(v, Number) for v in values):
+        return np.asarray(values)
     return labels
 
 
@@ -1164,9 +1193,14 @@ def _check_label_kinds(labels):
         )
 
 
-def _is_nan(label):
-    """Whether a label is a float NaN (of Python or NumPy)."""
-    return isinstance(label, (float, np.floating)) and np.isnan(label)
+def _is_missing(label):
+    """Whether a label is a missing value: None, pandas' NA or a float NaN
+    (scikit-learn's encoders read None and NaN as missing, not as labels)."""
+    return (
+        label is None
+        or label is pd.NA
+        or (isinstance(label, (float, np.floating)) and np.isnan(label))
+    )
 
 
 def _unique_labels(labels):

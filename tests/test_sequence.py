@@ -223,13 +223,24 @@ def test_transcriber_empty_label_sequence_is_valid():
     assert isinstance(est.score(X, words), float)
 
 
-@pytest.mark.parametrize("nan", [float("nan"), np.nan, np.float32("nan")])
-def test_transcriber_nan_label_is_an_error(nan):
-    """NaN padding of label sequences would become a class of its own."""
+@pytest.mark.parametrize("nan", [float("nan"), np.nan, np.float32("nan"), None, pd.NA])
+def test_transcriber_missing_label_is_an_error(nan):
+    """Padding of label sequences would become a class of its own."""
     X, words = words_data(n=8)
     y = [list(w) for w in words]
     y[3] = [*y[3], nan]
-    with pytest.raises(ValueError, match=r"y\[3\] holds NaN at position"):
+    with pytest.raises(ValueError, match=r"y\[3\] holds .* at position .* missing"):
+        transcriber().fit(X, y)
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "string", object])
+def test_transcriber_refuses_a_frame_padded_with_missing_values(dtype):
+    # Ragged label sequences padded into a frame: pd.NA (or None) was
+    # learned as a label, and counted in the input-length check.
+    X, _ = words_data(n=3)
+    rows = [[1, 2, None], [2, None, None], [1, 1, 2]]
+    y = pd.DataFrame(rows).astype(dtype)
+    with pytest.raises(ValueError, match=r"y\[0\] holds (<NA>|None|NaN) at position 2"):
         transcriber().fit(X, y)
 
 
@@ -253,6 +264,45 @@ def test_tagger_nan_label_is_an_error(layout):
         return
     with pytest.raises(ValueError, match=match):
         tagger().fit(X, y)
+
+
+def test_tagger_missing_labels_of_a_frame_are_named_or_ignored_at_padding():
+    X, y = tagging_data(n=12, m=8)
+    X[0, 6:] = np.nan
+    y = pd.DataFrame(y).astype("string")
+    y.iloc[0, 7] = pd.NA  # padding: ignored
+    tagger(max_iter=1).fit(X, y)
+    y.iloc[2, 3] = pd.NA
+    with pytest.raises(ValueError, match=r"y\[2, 3\] is <NA>, where sequence 2"):
+        tagger(max_iter=1).fit(X, y)
+
+
+def _object_rows(y):
+    rows = np.empty(y.shape, dtype=object)
+    rows[:] = (y == "up").astype(int)
+    return rows
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        lambda y: _object_rows(y),
+        lambda y: pd.DataFrame(_object_rows(y)),
+        lambda y: pd.DataFrame((y == "up").astype(int)).astype("category"),
+        lambda y: [row[:6] if i == 0 else row for i, row in enumerate(_object_rows(y))],
+    ],
+)
+def test_tagger_integer_labels_in_objects_are_integers(form):
+    # Object arrays of numbers (an object y padded with None, a categorical
+    # frame) gave scikit-learn's "Unknown label type: unknown".
+    X, y = tagging_data(n=12, m=8)
+    X[0, 6:] = np.nan
+    labels = form(y)
+    if isinstance(labels, np.ndarray):
+        labels[0, 6:] = None  # at padding: ignored
+    model = tagger(max_iter=1).fit(X, labels)
+    assert model.classes_.tolist() == [0, 1]
+    assert model.classes_.dtype.kind == "i"
 
 
 def test_transcriber_warm_start_names_the_new_labels_and_the_remedy():
