@@ -105,10 +105,11 @@ class Targets:
 @dataclass
 class _PartialState:
     """What consecutive ``partial_fit`` calls share beyond the fitted
-    attributes: the skorch net (the optimizer's state, the history) and
-    the minibatch size."""
+    attributes: the skorch net (the optimizer's state, the history), the
+    minibatch size and the optimizer settings the net was built with."""
 
     batch_size: int
+    optimizer: tuple
     net: object = None
 
 
@@ -391,7 +392,17 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             module = self.net_.module_
         if state is None:
             # The first call, or the first after fit: a new optimizer.
-            state = _PartialState(batch_size=self._batch_size(len(targets.values)))
+            state = _PartialState(
+                batch_size=self._batch_size(len(targets.values)),
+                optimizer=self._optimizer_settings(),
+            )
+        elif state.optimizer != self._optimizer_settings():
+            # Changed with set_params since the net was built, which would
+            # keep the old values: this call starts a new optimizer (and
+            # net) with the new ones. The minibatch size stays the first's.
+            state = _PartialState(
+                batch_size=state.batch_size, optimizer=self._optimizer_settings()
+            )
         net = state.net
         n_threads = self._n_threads(module, state.batch_size)
         with (
@@ -801,6 +812,18 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             # Small data needs many updates per epoch, large data throughput.
             return min(128, max(16, n_samples // 32))
         return min(self.batch_size, n_samples)
+
+    def _optimizer_settings(self):
+        """The parameters that a skorch net fixes when it is built: the
+        optimizer's, the gradient clipping and the printing."""
+        return (
+            self.solver,
+            self.learning_rate_init,
+            self.momentum,
+            self.alpha,
+            self.clip_grad_norm,
+            self.verbose,
+        )
 
     def _settings(self, device, seed, batch_size, max_epochs, score_kind, plateau=True):
         """:class:`_skorch.TrainingSettings` of this estimator."""

@@ -737,7 +737,10 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         call on an unfitted estimator needs ``classes`` and fixes the input
         standardisation, the patch size and the minibatch size from its
         data; the optimizer's state (Adam's moments) carries over between
-        calls. After :meth:`fit`, ``partial_fit`` continues from the fitted
+        calls, unless ``set_params`` changed an optimizer setting (solver,
+        learning rate, momentum, alpha, clipping or verbosity): the next
+        call then starts a new optimizer with the new values. After
+        :meth:`fit`, ``partial_fit`` continues from the fitted
         weights with a new optimizer; :meth:`fit` after ``partial_fit``
         starts afresh (unless ``warm_start=True``).
 
@@ -1461,7 +1464,10 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         call on an unfitted estimator fixes the input standardisation, the
         target scaling, the patch size and the minibatch size from its
         data; the optimizer's state (Adam's moments) carries over between
-        calls. After :meth:`fit`, ``partial_fit`` continues from the fitted
+        calls, unless ``set_params`` changed an optimizer setting (solver,
+        learning rate, momentum, alpha, clipping or verbosity): the next
+        call then starts a new optimizer with the new values. After
+        :meth:`fit`, ``partial_fit`` continues from the fitted
         weights with a new optimizer; :meth:`fit` after ``partial_fit``
         starts afresh (unless ``warm_start=True``).
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from _helpers import ESTIMATORS, fast, interrupt_at, outputs, sequence_data
 from numpy.testing import assert_array_equal
 from skorch.callbacks import Callback
@@ -39,6 +40,29 @@ def test_the_optimizer_state_carries_over(Estimator):
     assert est.net_ is net
     steps = {int(s["step"]) for s in net.optimizer_.state.values()}
     assert steps == {64 // 16 + 32 // 16}  # Adam counted the steps of both
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_changed_optimizer_settings_take_effect_at_the_next_call(Estimator):
+    # The net of the first call was built with them: reused, it kept Adam,
+    # the old learning rate and the clipping, silently.
+    X, y = sequence_data(Estimator, n=64)
+    est = fast(Estimator, batch_size=16)
+    partial_fit(est, X, y)
+    net = est.net_
+    est.set_params(solver="sgd", learning_rate_init=1e-4, clip_grad_norm=None)
+    partial_fit(est, X, y)
+    assert est.net_ is not net
+    assert isinstance(est.net_.optimizer_, torch.optim.SGD)
+    assert est.net_.optimizer_.param_groups[0]["lr"] == 1e-4
+    assert est.net_.clip_grad_norm is None
+    # The history goes on, and so does the minibatch size of the first call.
+    assert est.n_iter_ == len(est.loss_curve_) == 2
+    assert est.net_.batch_size == 16
+    net = est.net_
+    partial_fit(est, X, y)  # unchanged since: the same optimizer goes on
+    assert est.net_ is net
+    assert est.n_iter_ == 3
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
