@@ -528,8 +528,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             left_out = np.ravel(_safe_indexing(y, np.flatnonzero(weights == 0)))
             y, weights = _safe_indexing(y, rows), weights[rows]
         if np.all(weights == weights[0]):
-            weights = None
-        return y, weights, rows, left_out
+            return y, None, rows, left_out
+        # Only their ratios count. At most 1, weights near the top of the
+        # float64 range no longer overflow the sums of weighted means to inf.
+        return y, weights / weights.max(), rows, left_out
 
     def _check_targets(self, y, sequences):
         """Check that ``y`` matches the sequences; return it as encoded next.
@@ -844,7 +846,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             verbose=self.verbose,
             seed=seed,
             plateau=plateau,
-            callbacks=_skorch.user_callbacks(self.callbacks, type(self).__name__),
+            callbacks=_skorch.user_callbacks(
+                self.callbacks, type(self).__name__, self._score_name
+            ),
         )
 
     def _train(self, module, sequences, targets, train, valid, device, seed, rows):
@@ -1114,9 +1118,25 @@ def _normalised_weights(weights, parts):
         return None
     w = np.asarray(weights, dtype=np.float64)
     normalised = np.empty_like(w)
-    for part in parts:
-        if part is not None:
-            normalised[part] = w[part] / w[part].mean()
+    for part, name in zip(parts, ("training", "validation"), strict=False):
+        if part is None:
+            continue
+        # Divided by the largest first: the mean of weights near the top of
+        # the float64 range would overflow to inf, and every weight to 0.
+        top = w[part].max(initial=0.0)
+        if top == 0:
+            raise ValueError(
+                f"Every sequence of the {name} set has weight 0 (from "
+                "sample_weight and class_weight), so its loss is undefined. "
+                "Give some of its sequences a positive weight"
+                + (
+                    ", or set early_stopping=False to hold out no validation set."
+                    if name == "validation"
+                    else "."
+                )
+            )
+        scaled = w[part] / top
+        normalised[part] = scaled / scaled.mean()
     return torch.from_numpy(normalised.astype(np.float32))
 
 

@@ -753,7 +753,16 @@ _OWN_CALLBACKS = frozenset(
 )
 
 
-def user_callbacks(callbacks, owner):
+# Columns of the history that the estimators read back (loss_curve_,
+# validation_scores_, best_loss_) or that skorch's loop writes; with the
+# estimator's score column, a scoring callback may not write them.
+_OWN_COLUMNS = frozenset(
+    {"train_loss", "valid_loss", "lr", "epoch", "dur", "batches"}
+    | {"train_batch_size", "valid_batch_size"}
+)
+
+
+def user_callbacks(callbacks, owner, score_name):
     """The ``callbacks`` parameter as fresh ``(name, callback)`` pairs.
 
     Each item is a skorch callback (instance or class) or a ``(name,
@@ -761,7 +770,9 @@ def user_callbacks(callbacks, owner):
     does. The callbacks are deep-copied, as :func:`sklearn.base.clone`
     copies parameters: fitting never changes the estimator's parameter, and
     each fit starts from the callbacks as given (the fitted ones are in
-    ``net_.callbacks_``).
+    ``net_.callbacks_``). A scoring callback (skorch's EpochScoring,
+    BatchScoring) may not record under a column the estimator reads:
+    ``score_name``, its validation score, or one of ``_OWN_COLUMNS``.
     """
     pairs = []
     for i, item in enumerate(callbacks or ()):
@@ -785,6 +796,14 @@ def user_callbacks(callbacks, owner):
                 f"callbacks[{i}] of {owner} is named {name!r}, the name of one of "
                 f"the estimator's own callbacks ({sorted(_OWN_CALLBACKS)}). Give "
                 f"it another name: ('my_{name}', callback)."
+            )
+        column = getattr(callback, "name", None)
+        if isinstance(column, str) and column in _OWN_COLUMNS | {score_name}:
+            raise ValueError(
+                f"callbacks[{i}] of {owner} records its score as {column!r}, a "
+                "column of the history that the estimator writes and reads "
+                "back (loss_curve_, validation_scores_, best_loss_). Give it "
+                f"another name, such as name='my_{column}'."
             )
         pairs.append((name, copy.deepcopy(callback)))
     return pairs

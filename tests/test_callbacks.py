@@ -6,7 +6,7 @@ import pytest
 from _helpers import ESTIMATORS, fast, outputs, sequence_data
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
-from skorch.callbacks import Callback, Checkpoint, EarlyStopping
+from skorch.callbacks import Callback, Checkpoint, EarlyStopping, EpochScoring
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
 
@@ -79,13 +79,34 @@ def test_estimators_with_callbacks_clone_and_refit():
         ([("print_log", EpochRecorder())], ValueError, "'print_log'"),
         ([lambda net: None], TypeError, r"callbacks\[0\].*not a skorch callback"),
         ([("a", 3)], TypeError, "not a skorch callback"),
+        # A scorer writing a column that the estimator reads back: it made
+        # validation_scores_ negative MSEs.
+        (
+            [("mse", EpochScoring("neg_mean_squared_error", name="valid_r2"))],
+            ValueError,
+            r"records its score as 'valid_r2'.*name='my_valid_r2'",
+        ),
+        (
+            [EpochScoring("r2", name="valid_loss", lower_is_better=False)],
+            ValueError,
+            r"'valid_loss', a column of the history",
+        ),
     ],
-    ids=["ours", "skorch-default", "function", "number"],
+    ids=["ours", "skorch-default", "function", "number", "score", "loss"],
 )
 def test_bad_callbacks_are_rejected(callbacks, error, match):
     X, y = sequence_data(LSTMRegressor, n=20)
     with pytest.raises(error, match=match):
         fast(LSTMRegressor, callbacks=callbacks).fit(X, y)
+
+
+def test_a_scoring_callback_under_its_own_name_is_recorded():
+    X, y = sequence_data(LSTMRegressor, n=40)
+    scorer = EpochScoring("neg_mean_squared_error", name="valid_mse")
+    reg = fast(LSTMRegressor, early_stopping=True, callbacks=[scorer]).fit(X, y)
+    assert len(reg.net_.history[:, "valid_mse"]) == reg.n_iter_
+    # The estimator's own column keeps R².
+    assert reg.validation_scores_ == reg.net_.history[:, "valid_r2"]
 
 
 def test_save_names_the_callbacks_parameter(tmp_path):

@@ -42,6 +42,28 @@ def test_only_the_ratios_of_the_weights_count(Estimator):
     assert unequal.loss_curve_ != plain.loss_curve_
 
 
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_weights_near_the_top_of_the_float_range_keep_their_ratios(Estimator):
+    # Their mean overflowed to inf, and every normalised weight became 0:
+    # the network trained on nothing, with a loss of 0 at every epoch.
+    X, y = sequence_data(Estimator, n=60)
+    weights = np.random.RandomState(1).uniform(0.5, 3, size=len(y))
+    a = fast(Estimator).fit(X, y, sample_weight=weights)
+    b = fast(Estimator).fit(X, y, sample_weight=weights * 1e307)
+    assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-5)
+
+
+def test_a_validation_set_of_zero_weights_is_named():
+    # Stratified, the held-out set has only class 0, which class_weight
+    # zeroes: its weighted loss was 0/0, and sklearn's scorer then reported
+    # NaN in a sample_weight the user never passed.
+    X, y = sequence_data(LSTMClassifier, n=60, labels="int")
+    y = np.where(np.arange(60) == 0, 1, 0)
+    clf = fast(LSTMClassifier, early_stopping=True, class_weight={0: 0.0})
+    with pytest.raises(ValueError, match=r"validation set has weight 0 .* early_"):
+        clf.fit(X, y)
+
+
 def noise_groups(n=64, seed=0):
     """Inputs that say nothing of the target: only the weights decide."""
     rng = np.random.RandomState(seed)
