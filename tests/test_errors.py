@@ -154,11 +154,22 @@ def test_an_irregular_or_duplicate_datetime_index_fails_at_fit(problem):
     times.append(pd.Timestamp("2000-03-01") if problem == "irregular" else times[-1])
     y = pd.Series(np.arange(30.0), index=pd.DatetimeIndex(times))
     message = (
-        "irregular: it steps from 2000-01-29"
+        r"irregular: it follows the frequency D up to 2000-01-29 00:00:00, then "
+        r"steps to 2000-03-01 00:00:00 instead of 2000-01-30.*asfreq\('D'\)"
         if problem == "irregular"
         else "more than once"
     )
     with pytest.raises(ValueError, match=message):
+        forecaster().fit(y, fh=[1])
+
+
+def test_a_gap_in_business_days_is_named_where_it_is():
+    # Measured against the first step, a Friday-to-Monday weekend was named,
+    # with a daily resample (which would insert the weekends) as the remedy.
+    days = pd.bdate_range("2024-01-01", periods=60).delete(30)
+    y = pd.Series(np.arange(59.0), index=pd.DatetimeIndex(days.to_numpy()))
+    match = r"frequency B up to 2024-02-09 .* to 2024-02-13 .*asfreq\('B'\)"
+    with pytest.raises(ValueError, match=match):
         forecaster().fit(y, fh=[1])
 
 

@@ -235,9 +235,12 @@ def test_quantiles_are_consistent_with_the_point_forecast():
     assert (quantiles.iloc[:, 0] < quantiles.iloc[:, 1]).all()
     assert (quantiles.iloc[:, 1] < quantiles.iloc[:, 2]).all()
     without = small(calibration_fraction=0).fit(y, fh=[1, 2])
-    # Without calibration the forecaster declares no interval capability.
-    with pytest.raises(NotImplementedError, match="prediction intervals"):
-        without.predict_interval()
+    # Without calibration the forecaster declares no interval capability,
+    # and says why (sktime's message asked for an sktime issue).
+    assert not without.get_tag("capability:pred_int")
+    for method in ("interval", "quantiles", "var", "proba"):
+        with pytest.raises(NotImplementedError, match=r"calibration_fraction=0\)"):
+            getattr(without, f"predict_{method}")()
 
 
 def test_update_moves_the_origin_and_can_keep_training():

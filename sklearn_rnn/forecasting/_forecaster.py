@@ -236,8 +236,8 @@ class RNNForecaster(BaseForecaster):
     forecast origin; the recursive strategy, in both cases, appends each
     forecast step's ``X`` to the window for the next step. ``X`` passed to
     :meth:`predict` must hold the last forecast time point (sktime's
-    convention); values missing for other steps are carried forward from
-    the last known ones.
+    convention); rows left out for other steps are carried forward from
+    the last known ones (NaN in ``X`` is refused).
     Columns of ``y`` and ``X`` are matched by name. ``X`` passed to
     :meth:`predict` by a forecaster fitted without it is ignored, with a
     warning.
@@ -667,7 +667,8 @@ class RNNForecaster(BaseForecaster):
                 f"This forecaster was fitted with exogenous X, and {reader}: "
                 "pass X to predict, up to the last forecast time."
             )
-        # NaN: a value not given, carried forward.
+        # NaN after the reindex below: a row not given, carried forward
+        # (sktime has refused NaN in X itself).
         X = _exog_frame(X, self._layout.exog_columns, allow_nan=True)
         freq = self._freq()
         n_rows = self.horizon_ if direct else n_steps
@@ -711,6 +712,39 @@ class RNNForecaster(BaseForecaster):
             names=self._layout.index_names,
         )
         return pd.DataFrame(np.concatenate(values), index=index, columns=columns)
+
+    # The public probabilistic methods, so that calibration_fraction=0 is
+    # named as the reason there are no intervals: sktime's own refusal
+    # (from the capability tag) would ask the user to report an sktime issue.
+    def predict_interval(self, fh=None, X=None, coverage=0.90):
+        self._check_intervals("prediction intervals")
+        return super().predict_interval(fh=fh, X=X, coverage=coverage)
+
+    def predict_quantiles(self, fh=None, X=None, alpha=None):
+        self._check_intervals("quantile predictions")
+        return super().predict_quantiles(fh=fh, X=X, alpha=alpha)
+
+    def predict_var(self, fh=None, X=None, cov=False):
+        self._check_intervals("variance predictions")
+        return super().predict_var(fh=fh, X=X, cov=cov)
+
+    def predict_proba(self, fh=None, X=None, marginal=True):
+        self._check_intervals("probabilistic predictions")
+        return super().predict_proba(fh=fh, X=X, marginal=marginal)
+
+    predict_interval.__doc__ = BaseForecaster.predict_interval.__doc__
+    predict_quantiles.__doc__ = BaseForecaster.predict_quantiles.__doc__
+    predict_var.__doc__ = BaseForecaster.predict_var.__doc__
+    predict_proba.__doc__ = BaseForecaster.predict_proba.__doc__
+
+    def _check_intervals(self, what):
+        if not self.get_tag("capability:pred_int"):
+            raise NotImplementedError(
+                f"RNNForecaster(calibration_fraction={self.calibration_fraction}) "
+                f"makes no {what}: they come from the forecast errors on the "
+                "held-out tail of the series. Fit with calibration_fraction > 0 "
+                "(the default is 0.1)."
+            )
 
     def _error_model(self, fh, X):
         """The point forecast frame, and the steps ahead (n,) and scales
@@ -1184,6 +1218,29 @@ def _check_values(frame, name, allow_nan=False):
     return frame
 
 
+def _first_gap(times):
+    """Where a DatetimeIndex leaves the frequency of its longest regular
+    start: (frequency, last time on it, next time, time expected there), or
+    None when no start of three or more points has a frequency.
+
+    Measured against its own frequency rather than its first step, a gap is
+    found where it is: a missing holiday in business days, not the first
+    weekend (which also differs from the first step).
+    """
+    low, high = 2, len(times) - 1  # pd.infer_freq needs 3 points
+    while low < high:  # the longest start that pandas finds regular
+        middle = (low + high + 1) // 2
+        if pd.infer_freq(times[:middle]) is None:
+            high = middle - 1
+        else:
+            low = middle
+    if low < 3:
+        return None
+    freq = to_offset(pd.infer_freq(times[:low]))
+    expected = times[low - 1] + freq
+    return freq.freqstr, times[low - 1], times[low], expected
+
+
 def _check_regular_times(series):
     """Raise unless each series' time index is unique and regular; return
     the frequency that horizons count in.
@@ -1226,6 +1283,16 @@ def _check_regular_times(series):
                     "Windows of one model and the steps of fh need one "
                     "frequency: resample the series to a common one first "
                     "(for instance with y.groupby(level=0).resample(...))."
+                )
+            gap = _first_gap(times)
+            if gap is not None:
+                raise ValueError(
+                    f"The DatetimeIndex of y{name} is irregular: it follows the "
+                    f"frequency {gap[0]} up to {gap[1]}, then steps to {gap[2]} "
+                    f"instead of {gap[3]}, so windows of consecutive "
+                    "observations would span different lengths of time. "
+                    f"Reindex y to that frequency first, filling the gaps (for "
+                    f"instance y.asfreq('{gap[0]}').interpolate())."
                 )
             remedy = "Resample y to a regular frequency first (for instance "
             remedy += "y.resample('D').mean())."
