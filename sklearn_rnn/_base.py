@@ -1118,22 +1118,20 @@ def _normalised_weights(weights, parts):
         return None
     w = np.asarray(weights, dtype=np.float64)
     normalised = np.empty_like(w)
-    for part, name in zip(parts, ("training", "validation"), strict=False):
+    for part, name in zip(parts, ("training", "validation"), strict=True):
         if part is None:
             continue
         # Divided by the largest first: the mean of weights near the top of
         # the float64 range would overflow to inf, and every weight to 0.
         top = w[part].max(initial=0.0)
         if top == 0:
+            remedy = "Give some of its sequences a positive weight"
+            if name == "validation":
+                remedy += ", or set early_stopping=False to hold out none"
             raise ValueError(
                 f"Every sequence of the {name} set has weight 0 (from "
-                "sample_weight and class_weight), so its loss is undefined. "
-                "Give some of its sequences a positive weight"
-                + (
-                    ", or set early_stopping=False to hold out no validation set."
-                    if name == "validation"
-                    else "."
-                )
+                f"sample_weight and class_weight), so its loss is undefined. "
+                f"{remedy}."
             )
         scaled = w[part] / top
         normalised[part] = scaled / scaled.mean()

@@ -498,7 +498,7 @@ class LSTMTagger(_SequenceOutputs):
                         "observed timestep, as a 1-D array."
                     )
                 labels.append(yi)
-            return [_numbers_as_numbers(yi) for yi in _without_nan(labels)]
+            return [_numbers_as_numbers(yi) for yi in _without_missing(labels)]
         y, dtype = _label_values(y)
         if sequences.from_list:
             # The list sets no padding: which cells of a row of y would be a
@@ -516,7 +516,7 @@ class LSTMTagger(_SequenceOutputs):
                 f"{(n, m)}, or a list of 1-D label arrays, one per sequence. "
                 "For one label per sequence use LSTMClassifier."
             )
-        labels = _without_nan(
+        labels = _without_missing(
             [
                 y[i, s : s + k]
                 for i, (s, k) in enumerate(zip(starts, lengths, strict=True))
@@ -1128,7 +1128,7 @@ class LSTMTranscriber(_SequenceOutputs):
         return tags
 
 
-def _without_nan(labels, starts=None):
+def _without_missing(labels, starts=None):
     """``labels`` (one array per sequence, its observed timesteps), checked
     for missing values (NaN, None, pd.NA): every observed timestep needs a
     label. ``starts``: where each sequence's labels begin in a 2-D ``y``
@@ -1148,9 +1148,9 @@ def _without_nan(labels, starts=None):
             )
             raise ValueError(
                 f"{where} is {_missing_name(yi[missing[0]])}, where sequence "
-                f"{i} of X is observed: every observed timestep needs a label, and a "
-                "missing value is not one. (Labels at the padding steps of X "
-                "are ignored.)"
+                f"{i} of X is observed: every observed timestep needs a label, "
+                "and a missing value is not one. (Labels at the padding steps "
+                "of X are ignored.)"
             )
     return labels
 
