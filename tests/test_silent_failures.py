@@ -159,7 +159,8 @@ BIG = 2**25 + 1  # float32 rounds it
     [
         # validate_data would make these float64 before a check of the result
         pd.DataFrame({"id": [BIG, BIG + 2, BIG + 4], "x": [0.5, 1.5, 2.5]}),
-        pd.DataFrame({"id": pd.array([BIG, None, 3], dtype="Int64")}),
+        # (With a second column: a row missing in every column is refused.)
+        pd.DataFrame({"id": pd.array([BIG, None, 3], dtype="Int64"), "x": [1.0] * 3}),
         np.array([[BIG], [2], [3]], dtype=object),
     ],
     ids=["mixed frame", "nullable with NA", "object array"],
