@@ -444,8 +444,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                     # loss_curve_ of the calls after it.
                     del history[n_epochs:]
                     # Adam's moments may have diverged too: the next call
-                    # starts a new optimizer, as after fit.
-                    self._partial_ = None
+                    # starts a new optimizer, with the same minibatch size.
+                    self._partial_ = _PartialState(
+                        batch_size=state.batch_size, optimizer=state.optimizer
+                    )
                 raise
         if result.interrupted and len(result.loss_curve) == n_epochs:
             # Ctrl-C before this call's first batch: nothing to keep, not

@@ -179,6 +179,20 @@ def test_a_diverging_call_raises_and_keeps_the_weights(Estimator):
     assert np.isfinite(outputs(partial_fit(est, X, y), X)).all()
 
 
+def test_a_failed_call_keeps_the_minibatch_size_of_the_first():
+    # It was resolved again, from the chunk of the call after the failure.
+    X, y = sequence_data(LSTMRegressor, n=704)
+    est = fast(LSTMRegressor)
+    partial_fit(est, X, y)  # batch_size="auto": 704 // 32 = 22
+    assert est.net_.batch_size == 22
+    est.set_params(learning_rate_init=1e30)
+    with pytest.raises(ValueError, match=r"diverged"):
+        partial_fit(est, X[:64], y[:64])
+    est.set_params(learning_rate_init=1e-3)
+    partial_fit(est, X[:64], y[:64])  # alone, 64 sequences would give 16
+    assert est.net_.batch_size == 22
+
+
 class FailsOnThirdEpoch(Callback):
     """Raises at the end of the third epoch its net trains."""
 
