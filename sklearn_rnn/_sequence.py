@@ -263,8 +263,10 @@ class LSTMTagger(_SequenceOutputs):
         seeds).
 
     batch_size : int or "auto", default="auto"
-        Minibatch size; "auto" uses ``min(128, max(16, n_samples // 32))``:
-        small datasets get many updates per epoch, large ones throughput.
+        Minibatch size; "auto" uses ``min(128, max(16, n_samples // 32))``
+        with ``n_samples`` the training sequences (those not held out for
+        early stopping): small datasets get many updates per epoch, large
+        ones throughput.
 
     max_iter : int, default=200
         Maximum number of epochs. A fit that reaches it before a final
@@ -720,8 +722,10 @@ class LSTMTranscriber(_SequenceOutputs):
         seeds).
 
     batch_size : int or "auto", default="auto"
-        Minibatch size; "auto" uses ``min(128, max(16, n_samples // 32))``:
-        small datasets get many updates per epoch, large ones throughput.
+        Minibatch size; "auto" uses ``min(128, max(16, n_samples // 32))``
+        with ``n_samples`` the training sequences (those not held out for
+        early stopping): small datasets get many updates per epoch, large
+        ones throughput.
 
     max_iter : int, default=200
         Maximum number of epochs. A fit that reaches it before a final
