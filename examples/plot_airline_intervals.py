@@ -48,10 +48,12 @@ from sklearn_rnn import RNNForecaster
 rnn = RNNForecaster(random_state=0).fit(y_train, fh=fh)
 rnn_pred = rnn.predict()
 rnn_int = rnn.predict_interval(coverage=[0.8, 0.95])
+# A regressor's ``n_iter_`` counts the epochs of its last fit: the continued
+# training on all windows, after the calibration fit.
 print(
     f"window_length_: {rnn.window_length_}, horizon_: {rnn.horizon_}, "
-    f"networks: {len(rnn.regressors_)}, epochs: {rnn.regressors_[0].n_iter_}, "
-    f"network_weight_: {rnn.network_weight_[0]:.2f}"
+    f"networks: {len(rnn.regressors_)}, epochs on all windows: "
+    f"{rnn.regressors_[0].n_iter_}, network_weight_: {rnn.network_weight_[0]:.2f}"
 )
 a, b = rnn.error_variance_[0]
 print(

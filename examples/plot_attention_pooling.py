@@ -111,7 +111,7 @@ hook = module.module.score.register_forward_hook(
 )
 attention.predict(X_test.iloc[:1])
 hook.remove()
-weights = torch.softmax(captured[0][0], dim=0).numpy()
+weights = torch.softmax(captured[0][0], dim=0).cpu().numpy()  # GPU or CPU
 
 fig, ax = plt.subplots(figsize=(7, 3))
 ax.bar(np.arange(len(weights)), weights)

@@ -128,10 +128,12 @@ X_train, y_train, X_test, y_test = data[T]
 
 def input_sensitivity(clf, X):
     """Mean |d(logit difference)/d(value at step t)| over sequences."""
-    x = torch.tensor(X, dtype=torch.float32, requires_grad=True)
+    # On the network's device: device="auto" trains on a GPU where one is.
+    device = clf.net_.device
+    x = torch.tensor(X, dtype=torch.float32, device=device, requires_grad=True)
     logits = clf.net_.module_(x)
     (logits[:, 1] - logits[:, 0]).sum().backward()
-    return x.grad[:, :, 0].abs().mean(dim=0).numpy()
+    return x.grad[:, :, 0].abs().mean(dim=0).cpu().numpy()
 
 
 one_epoch = {
