@@ -717,25 +717,120 @@ class RNNForecaster(BaseForecaster):
     # named as the reason there are no intervals: sktime's own refusal
     # (from the capability tag) would ask the user to report an sktime issue.
     def predict_interval(self, fh=None, X=None, coverage=0.90):
+        """Prediction intervals: Gaussian, around the point forecast.
+
+        Their width comes from the forecast errors on the held-out tail of
+        the series (see ``calibration_fraction`` and the Notes); for
+        non-negative series the bounds are floored at 0.
+
+        Parameters
+        ----------
+        fh : int, list, np.ndarray or ForecastingHorizon, default=None
+            The steps to forecast; the ``fh`` passed to :meth:`fit` if None.
+        X : pd.DataFrame, default=None
+            Exogenous data at the forecast times, as for :meth:`predict`.
+        coverage : float or list of float, default=0.90
+            Nominal coverage of each interval, in (0, 1).
+
+        Returns
+        -------
+        pred_int : pd.DataFrame
+            The lower and upper bound of each interval, in sktime's format:
+            columns (variable, coverage, "lower" or "upper"), rows the
+            forecast times.
+
+        Raises
+        ------
+        NotImplementedError
+            With ``calibration_fraction=0``, which measures no errors.
+        """
         self._check_intervals("prediction intervals")
         return super().predict_interval(fh=fh, X=X, coverage=coverage)
 
     def predict_quantiles(self, fh=None, X=None, alpha=None):
+        """Return quantiles of the Gaussian forecast distribution.
+
+        Parameters
+        ----------
+        fh : int, list, np.ndarray or ForecastingHorizon, default=None
+            The steps to forecast; the ``fh`` passed to :meth:`fit` if None.
+        X : pd.DataFrame, default=None
+            Exogenous data at the forecast times, as for :meth:`predict`.
+        alpha : float or list of float, default=None
+            Probabilities of the quantiles, in (0, 1); [0.05, 0.95] if None.
+
+        Returns
+        -------
+        quantiles : pd.DataFrame
+            In sktime's format: columns (variable, probability), rows the
+            forecast times; floored at 0 for non-negative series.
+
+        Raises
+        ------
+        NotImplementedError
+            With ``calibration_fraction=0``, which measures no errors.
+        """
         self._check_intervals("quantile predictions")
         return super().predict_quantiles(fh=fh, X=X, alpha=alpha)
 
     def predict_var(self, fh=None, X=None, cov=False):
+        """Variance of the forecast errors, in the series' units.
+
+        Parameters
+        ----------
+        fh : int, list, np.ndarray or ForecastingHorizon, default=None
+            The steps to forecast; the ``fh`` passed to :meth:`fit` if None.
+        X : pd.DataFrame, default=None
+            Exogenous data at the forecast times, as for :meth:`predict`.
+        cov : bool, default=False
+            Ignored beyond its meaning in sktime: the covariance of errors
+            across steps is not modelled, and the marginal variances are
+            returned either way.
+
+        Returns
+        -------
+        pred_var : pd.DataFrame
+            One column per variable, rows the forecast times.
+
+        Raises
+        ------
+        NotImplementedError
+            With ``calibration_fraction=0``, which measures no errors.
+        """
         self._check_intervals("variance predictions")
         return super().predict_var(fh=fh, X=X, cov=cov)
 
     def predict_proba(self, fh=None, X=None, marginal=True):
+        """The Gaussian forecast distribution of each step.
+
+        Its mean is the point forecast and its variance that of
+        :meth:`predict_var`; unlike the intervals, it is not floored for
+        non-negative series.
+
+        Parameters
+        ----------
+        fh : int, list, np.ndarray or ForecastingHorizon, default=None
+            The steps to forecast; the ``fh`` passed to :meth:`fit` if None.
+        X : pd.DataFrame, default=None
+            Exogenous data at the forecast times, as for :meth:`predict`.
+        marginal : bool, default=True
+            Whether the distribution is marginal by time point, as sktime
+            defines it; the errors of different steps are not modelled
+            jointly.
+
+        Returns
+        -------
+        pred_dist : sktime BaseDistribution
+            A Normal distribution, indexed like the output of
+            :meth:`predict`.
+
+        Raises
+        ------
+        NotImplementedError
+            With ``calibration_fraction=0``, which measures no errors.
+        """
         self._check_intervals("probabilistic predictions")
         return super().predict_proba(fh=fh, X=X, marginal=marginal)
-
-    predict_interval.__doc__ = BaseForecaster.predict_interval.__doc__
-    predict_quantiles.__doc__ = BaseForecaster.predict_quantiles.__doc__
-    predict_var.__doc__ = BaseForecaster.predict_var.__doc__
-    predict_proba.__doc__ = BaseForecaster.predict_proba.__doc__
 
     def _check_intervals(self, what):
         if not self.get_tag("capability:pred_int"):
