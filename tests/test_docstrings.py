@@ -108,3 +108,33 @@ def test_docstrings_are_written_out_in_the_source(Estimator):
     """
     tree = ast.parse(textwrap.dedent(inspect.getsource(Estimator)))
     assert ast.get_docstring(tree.body[0], clean=False) == Estimator.__doc__
+
+
+# The numpydoc checks of the docs build (docs/conf.py), run on every public
+# function, class and method that sklearn_rnn defines itself, so that the
+# test command catches a docstring the -W docs build would refuse.
+_SKIPPED_CHECKS = {"ES01", "SA01", "EX01", "RT02"}
+
+
+def _own_public_names():
+    names = []
+    for public in sklearn_rnn.__all__:
+        obj = getattr(sklearn_rnn, public)
+        if not callable(obj):
+            continue
+        names.append(f"sklearn_rnn.{public}")
+        if not inspect.isclass(obj):
+            continue
+        for attr in dir(obj):
+            owner = next((k for k in obj.__mro__ if attr in vars(k)), None)
+            own = owner is not None and owner.__module__.startswith("sklearn_rnn")
+            if own and not attr.startswith("_") and callable(getattr(obj, attr)):
+                names.append(f"sklearn_rnn.{public}.{attr}")
+    return names
+
+
+@pytest.mark.parametrize("name", _own_public_names())
+def test_numpydoc_validation_of_own_docstrings(name):
+    validate = pytest.importorskip("numpydoc.validate").validate
+    errors = [e for e in validate(name)["errors"] if e[0] not in _SKIPPED_CHECKS]
+    assert not errors, errors
