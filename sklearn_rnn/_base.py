@@ -8,7 +8,7 @@ import warnings
 import weakref
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -390,19 +390,15 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         else:
             patch_size = self.patch_size_
             module = self.net_.module_
+        optimizer = self._optimizer_settings()
         if state is None:
             # The first call, or the first after fit: a new optimizer.
-            state = _PartialState(
-                batch_size=self._batch_size(len(targets.values)),
-                optimizer=self._optimizer_settings(),
-            )
-        elif state.optimizer != self._optimizer_settings():
+            state = _PartialState(self._batch_size(len(targets.values)), optimizer)
+        elif state.optimizer != optimizer:
             # Changed with set_params since the net was built, which would
             # keep the old values: this call starts a new optimizer (and
             # net) with the new ones. The minibatch size stays the first's.
-            state = _PartialState(
-                batch_size=state.batch_size, optimizer=self._optimizer_settings()
-            )
+            state = _PartialState(state.batch_size, optimizer)
         net = state.net
         n_threads = self._n_threads(module, state.batch_size)
         with (
@@ -445,9 +441,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                     del history[n_epochs:]
                     # Adam's moments may have diverged too: the next call
                     # starts a new optimizer, with the same minibatch size.
-                    self._partial_ = _PartialState(
-                        batch_size=state.batch_size, optimizer=state.optimizer
-                    )
+                    self._partial_ = replace(state, net=None)
                 raise
         if result.interrupted and len(result.loss_curve) == n_epochs:
             # Ctrl-C before this call's first batch: nothing to keep, not

@@ -213,9 +213,7 @@ def _refuse_missing_rows(table, name):
     """
     if len(table) == 0 or not np.isnan(table[:, 0].min()):  # min keeps NaN
         return
-    empty = np.isnan(table[:, 0])
-    for column in range(1, table.shape[1]):
-        empty &= np.isnan(table[:, column])
+    empty = np.isnan(table).all(axis=1)
     if empty.any():
         rows = np.flatnonzero(empty)
         more = f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
