@@ -16,7 +16,7 @@ inside the 80 % and 95 % intervals, and the mean of the squared forecast
 errors divided by the forecast variance (``predict_var``), which is 1 for
 variances that are right on average. Torch runs on one thread. Run::
 
-    python benchmarks/coverage.py [--series 30] [--length 100] [--horizon 5]
+    python benchmarks/interval_coverage.py [--series 30] [--length 100] [--horizon 5]
 
 The intervals come from the forecast errors on the held-out tail of each
 series (``calibration_fraction=0.1``: about 10 errors per step here).
