@@ -4,12 +4,15 @@ import contextlib
 import subprocess
 import sys
 import textwrap
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 from _helpers import ESTIMATORS, fast, outputs, sequence_data
+from skorch.callbacks import Callback
 from threadpoolctl import threadpool_limits
 
 from sklearn_rnn import LSTMRegressor, RNNForecaster
@@ -135,6 +138,67 @@ def test_thread_count_restored_after_an_interrupted_fit(monkeypatch):
     with contextlib.suppress(KeyboardInterrupt):
         fast(LSTMRegressor, batch_size=20).fit(X, y)
     assert torch.get_num_threads() == 2
+
+
+def new_thread_count():
+    """Torch's count in a thread that starts now (torch's process default)."""
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+    thread.start()
+    thread.join()
+    return seen[0]
+
+
+@pytest.mark.usefixtures("two_threads")
+def test_a_threadpool_limit_does_not_become_torchs_default():
+    # torch.set_num_threads also sets the count new threads adopt: setting
+    # the caller's limit back made it theirs for the rest of the process.
+    X, y = sequence_data()
+    with threadpool_limits(limits=1):
+        fast(LSTMRegressor, n_jobs=2).fit(X, y)
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 2
+    assert new_thread_count() == 2
+
+
+class Pause(Callback):
+    """Signal ``reached`` after the first epoch, then wait for ``go``."""
+
+    def __init__(self, reached, go):
+        self.reached, self.go = reached, go
+
+    def __deepcopy__(self, memo):
+        return self  # the estimator copies its callbacks; events cannot be
+
+    def on_epoch_end(self, net, **kwargs):
+        self.reached.set()
+        assert self.go.wait(60)
+
+
+@pytest.mark.usefixtures("two_threads")
+def test_overlapping_fits_in_threads_leave_torchs_default():
+    # A fit on one thread, and one on two that starts during it and ends
+    # after it: the second's starting count is the first's setting, which
+    # it used to restore as the default of every later thread.
+    X, y = sequence_data()
+    a_in, b_in, a_done = (threading.Event() for _ in range(3))
+
+    def first():
+        fast(LSTMRegressor, n_jobs=1, max_iter=1, callbacks=[Pause(a_in, b_in)]).fit(
+            X, y
+        )
+        a_done.set()
+
+    def second():
+        assert a_in.wait(60)
+        pause = Pause(b_in, a_done)
+        fast(LSTMRegressor, n_jobs=2, max_iter=1, callbacks=[pause]).fit(X, y)
+
+    with ThreadPoolExecutor(2) as pool:
+        for future in [pool.submit(first), pool.submit(second)]:
+            future.result(timeout=120)
+    assert torch.get_num_threads() == 2
+    assert new_thread_count() == 2
 
 
 @pytest.mark.usefixtures("two_threads")
