@@ -294,7 +294,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             # Data-parallel processes must split and shuffle alike.
             random_state = _skorch.shared_seed()
         rng = check_random_state(random_state)
-        seed = None if random_state is None else int(rng.randint(2**31 - 1))
+        if random_state is None:
+            seed = _global_draw()
+        else:
+            seed = int(rng.randint(2**31 - 1))
         train, valid = self._split(targets.values, rng)
         patch_size = self._fit_patch_size(sequences, targets, warm)
         if warm:
@@ -372,8 +375,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         known = not first or getattr(self, "classes_", None) is not None
         targets = self._encode_targets(y, known, weights, left_out)
         state = getattr(self, "_partial_", None)
-        seed = None
-        if self.random_state is not None:
+        if self.random_state is None:
+            seed = _global_draw()
+        else:
             # A different seed per call: dropout masks must not repeat.
             rng = check_random_state(self.random_state)
             seed = int(rng.randint(2**31 - 1)) + (0 if first else self.n_iter_)
@@ -1203,6 +1207,16 @@ def _resolve_device(device, owner):
 # that overlap in threads would restore each other's seeded states. They are
 # serialised instead (they are short, except training with dropout).
 _GLOBAL_RNG_LOCK = threading.RLock()
+
+
+def _global_draw():
+    """A seed drawn from torch's global generator, for a fit without a
+    ``random_state``: its sections are then seeded like any other, rather
+    than drawing from the global generator as they run, where they would
+    draw from (and be reverted with) the seeded stream of a fit with
+    dropout running in another thread. The lock waits for such a fit."""
+    with _GLOBAL_RNG_LOCK:
+        return int(torch.randint(2**31 - 1, ()))
 
 
 def _first_non_finite(out):

@@ -458,7 +458,9 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         inside :func:`torch.random.fork_rng`, one fit at a time per process.
         The same value gives identical predictions on CPU, also for fits
         running at the same time in threads (with ``dropout > 0`` these run
-        one after the other). See :ref:`reproducibility`.
+        one after the other). None seeds them (but the split, which draws
+        from NumPy's global generator) with one draw from torch's global
+        generator. See :ref:`reproducibility`.
 
     verbose : int, default=0
         0 is silent, 1 prints a table per epoch (the validation score's
@@ -1215,7 +1217,9 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         inside :func:`torch.random.fork_rng`, one fit at a time per process.
         The same value gives identical predictions on CPU, also for fits
         running at the same time in threads (with ``dropout > 0`` these run
-        one after the other). See :ref:`reproducibility`.
+        one after the other). None seeds them (but the split, which draws
+        from NumPy's global generator) with one draw from torch's global
+        generator. See :ref:`reproducibility`.
 
     verbose : int, default=0
         0 is silent, 1 prints a table per epoch (the validation score's

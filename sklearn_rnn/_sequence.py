@@ -312,7 +312,9 @@ class LSTMTagger(_SequenceOutputs):
         inside :func:`torch.random.fork_rng`, one fit at a time per process.
         The same value gives identical predictions on CPU, also for fits
         running at the same time in threads (with ``dropout > 0`` these run
-        one after the other). See :ref:`reproducibility`.
+        one after the other). None seeds them (but the split, which draws
+        from NumPy's global generator) with one draw from torch's global
+        generator. See :ref:`reproducibility`.
 
     verbose : int, default=0
         0 is silent, 1 prints a table per epoch (the validation score's
@@ -771,7 +773,9 @@ class LSTMTranscriber(_SequenceOutputs):
         inside :func:`torch.random.fork_rng`, one fit at a time per process.
         The same value gives identical predictions on CPU, also for fits
         running at the same time in threads (with ``dropout > 0`` these run
-        one after the other). See :ref:`reproducibility`.
+        one after the other). None seeds them (but the split, which draws
+        from NumPy's global generator) with one draw from torch's global
+        generator. See :ref:`reproducibility`.
 
     verbose : int, default=0
         0 is silent, 1 prints a table per epoch (the validation score's

@@ -346,6 +346,46 @@ def test_threaded_fits_with_dropout_leave_the_global_generator():
         np.testing.assert_array_equal(got, want)
 
 
+def test_a_fit_without_random_state_beside_a_seeded_dropout_fit():
+    """An unseeded fit in another thread drew its initial weights and
+    shuffles from the global generator while the seeded fit had it seeded
+    for dropout: both changed the seeded fit's result."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from skorch.callbacks import Callback
+
+    X, y = sequence_data(LSTMRegressor, n=40)
+    training, starting = threading.Event(), threading.Event()
+
+    class LetTheOtherStart(Callback):
+        def __deepcopy__(self, memo):
+            return self  # the estimator copies its callbacks; events cannot be
+
+        def on_epoch_end(self, net, **kwargs):
+            if not training.is_set():
+                training.set()
+                assert starting.wait(60)
+                time.sleep(0.5)  # the other fit reaches its random draws
+
+    def seeded(callbacks=None):
+        reg = fast(LSTMRegressor, random_state=0, dropout=0.3, fc_size=4)
+        return reg.set_params(callbacks=callbacks).fit(X, y).predict(X)
+
+    def unseeded():
+        assert training.wait(60)
+        starting.set()
+        return fast(LSTMRegressor, random_state=None).fit(X, y).predict(X)
+
+    expected = seeded()
+    with ThreadPoolExecutor(2) as pool:
+        got = pool.submit(seeded, [LetTheOtherStart()])
+        other = pool.submit(unseeded)
+        np.testing.assert_array_equal(got.result(timeout=120), expected)
+        assert np.isfinite(other.result(timeout=120)).all()
+
+
 # -- 6. a learning rate far too high ---------------------------------------------------
 
 
