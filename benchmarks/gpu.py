@@ -63,10 +63,37 @@ def matmul_tflops(device, n=8192, repeats=10):
     return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e12
 
 
-def lstm_flops(n_samples, m, p, hidden, epochs):
-    """Multiply-adds x 2 of training: forward, and backward at twice that."""
-    per_step = 4 * hidden * (p + hidden)
-    return 2 * 3 * per_step * m * n_samples * epochs
+def step_multiply_adds(module):
+    """Multiply-adds of a forward pass per timestep: the stem's convolutions
+    (at every step, with ``patch_size=1``) and the recurrent layers. The
+    head, once per sequence, is left out."""
+    total = 0
+    for layer in module.modules():
+        if isinstance(layer, torch.nn.Conv1d):
+            total += (
+                layer.out_channels
+                * layer.in_channels
+                // layer.groups
+                * layer.kernel_size[0]
+            )
+        elif isinstance(layer, torch.nn.RNNBase):
+            gates = {"LSTM": 4, "GRU": 3}.get(layer.mode, 1)
+            directions = 2 if layer.bidirectional else 1
+            for k in range(layer.num_layers):
+                inputs = layer.input_size if k == 0 else directions * layer.hidden_size
+                total += (
+                    directions
+                    * gates
+                    * layer.hidden_size
+                    * (inputs + layer.hidden_size)
+                )
+    return total
+
+
+def training_flops(module, n_samples, m, epochs):
+    """Floating-point operations of training: 2 per multiply-add, forward,
+    and backward at twice the forward."""
+    return 2 * 3 * step_multiply_adds(module) * m * n_samples * epochs
 
 
 def run_shape(X, y, hidden, batch, epochs, device, repeats):
@@ -111,7 +138,7 @@ def run_shape(X, y, hidden, batch, epochs, device, repeats):
     return {
         "fit": (n / fit_ref, n / fit_ours, fit_ours / fit_ref),
         "predict": (len(data) / pred_ref, len(data) / pred_ours, pred_ours / pred_ref),
-        "flops": lstm_flops(len(X), X.shape[1], X.shape[2], hidden, epochs) / fit_ref,
+        "flops": training_flops(reg.net_.module_, len(X), X.shape[1], epochs) / fit_ref,
     }
 
 
