@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import (
     Interval,
     InvalidParameterError,
     StrOptions,
+    validate_parameter_constraints,
 )
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
@@ -66,7 +67,8 @@ _AUTO_CROP_MIN_STEPS = 64
 # which torch's intra-op threads cost more than they save. Every tiny
 # operator of a small recurrent network ends at a barrier where all threads
 # meet; when another process holds one of the cores, each barrier waits for
-# a descheduled thread, and fits ran 9-40 times slower than on one thread.
+# a descheduled thread: fits beside a busy process ran several times slower
+# than on one thread (3.6-5.4 times in benchmarks/threads.py).
 # Measured by ``benchmarks/threads.py`` (see its size sweep).
 _THREAD_WORK = 2**25
 
@@ -777,6 +779,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             # The stem, where the estimator has one.
             "conv_channels": getattr(self, "conv_channels", None),
         }
+        if sizes["conv_channels"] is not None:
+            sizes["kernel_size"] = self.kernel_size
         given = {name: value for name, value in sizes.items() if value is not None}
         return (
             ", ".join(f"{name}={value}" for name, value in given.items()),
@@ -792,8 +796,17 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         # Count the weights on the meta device (no memory) before allocating:
         # training holds them 4 times (weights, gradients, Adam's moments).
         with torch.device("meta"):
-            n_weights = sum(p.numel() for p in build().parameters())
+            weights = list(build().parameters())
+        n_weights = sum(p.numel() for p in weights)
         size, remedy = self._size_parameters(patch_size)
+        if not any(p.requires_grad for p in weights):
+            # Else torch's "optimizer got an empty parameter list", or its
+            # "element 0 of tensors does not require grad" for frozen ones.
+            raise ValueError(
+                f"The network ({size}) has no trainable parameters (none with "
+                "requires_grad=True): fit would have nothing to train. Give the "
+                "module at least one torch.nn.Parameter, or unfreeze its weights."
+            )
         check_allocation(
             16 * n_weights, f"A network of {n_weights:,} weights ({size})", remedy
         )
@@ -966,6 +979,14 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
         limits and the limits joblib gives its workers.
         """
+        # Checked here, not only in fit: set_params(n_jobs=...) on a fitted
+        # (or loaded) model before predicting is a use of its own.
+        validate_parameter_constraints(
+            {"n_jobs": self._parameter_constraints["n_jobs"]},
+            {"n_jobs": self.n_jobs},
+            caller_name=type(self).__name__,
+        )
+        _reject_booleans(self, ["n_jobs"])
         budget = torch.get_num_threads()
         if self.n_jobs is None:
             work = batch_size * _n_weights(module)
@@ -1153,22 +1174,29 @@ def _call_weights(weights, sample_weights):
     return torch.from_numpy((np.asarray(weights) / mean).astype(np.float32))
 
 
-def _reject_booleans(estimator):
-    """Raise for a bool given to an integer parameter.
+def _reject_booleans(estimator, names=None):
+    """Raise for a bool given to a numeric parameter (of ``names``, by
+    default all).
 
-    sklearn's ``Interval(Integral, ...)`` accepts booleans (``True`` is an
-    int in Python), but ``num_layers=True`` is almost surely a mistake.
+    sklearn's ``Interval(Integral, ...)`` and ``Interval(Real, ...)`` accept
+    booleans (``True`` is an int in Python), but ``num_layers=True`` or
+    ``momentum=True`` is almost surely a mistake.
     """
-    for name, constraints in estimator._parameter_constraints.items():
+    constraints = estimator._parameter_constraints
+    for name in constraints if names is None else names:
         value = getattr(estimator, name)
-        if not isinstance(value, bool | np.bool_) or "boolean" in constraints:
+        if not isinstance(value, bool | np.bool_) or "boolean" in constraints[name]:
             continue
-        if any(isinstance(c, Interval) and c.type is Integral for c in constraints):
-            raise InvalidParameterError(
-                f"The {name!r} parameter of {type(estimator).__name__} must be "
-                f"an int, not a bool; got {value!r}. Pass an integer such as "
-                f"{name}=1."
-            )
+        kinds = {c.type for c in constraints[name] if isinstance(c, Interval)}
+        if not kinds:
+            continue
+        integer = kinds == {Integral}
+        example = f"an integer such as {name}=1" if integer else "a number"
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {type(estimator).__name__} must be "
+            f"{'an int' if integer else 'a number'}, not a bool; got {value!r}. "
+            f"Pass {example}."
+        )
 
 
 def _resolve_device(device, owner):

@@ -1570,11 +1570,15 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
             # R² of one sample is undefined (NaN validation_scores_), and the
             # mean of one target predicts it exactly: every fit would be
             # reported as having learned nothing.
+            # Two held out and one left to train on: only from 3 samples,
+            # with a fraction above 1 / n (rounded up to a thousandth).
+            smallest = (math.floor(1000 / n) + 1) / 1000
+            fraction = f"validation_fraction >= {smallest:g}, " if n >= 3 else ""
             raise ValueError(
                 f"Early stopping would hold out 1 of the {n} samples "
                 f"(validation_fraction={self.validation_fraction}); the "
                 "validation score (R²) needs at least 2. Use more samples, "
-                f"validation_fraction >= {2 / n:.2g}, or early_stopping=False."
+                f"{fraction}or early_stopping=False."
             )
         return np.arange(n - n_valid), np.arange(n - n_valid, n)
 

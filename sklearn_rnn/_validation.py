@@ -135,8 +135,11 @@ class Sequences:
         step = max(1, _CHUNK_ELEMENTS // (self.data.shape[1] * self.n_features))
         chunks = range(0, len(rows), step)
 
-        def read(lo):
-            chunk = np.asarray(self.data[rows[lo : lo + step]])
+        def raw(lo):
+            return np.asarray(self.data[rows[lo : lo + step]])
+
+        def read(lo, chunk=None):
+            chunk = raw(lo) if chunk is None else chunk
             # NaN is padding here: observed NaN was rejected by the checks.
             return chunk.astype(np.float32).astype(np.float64)
 
@@ -144,18 +147,44 @@ class Sequences:
         count = np.zeros(self.n_features)
         low = np.full(self.n_features, np.inf)
         high = np.full(self.n_features, -np.inf)
+        # The same in float64, where the values are wider than float32.
+        wide = self.data.dtype.itemsize > 4
+        low64, high64 = low.copy(), high.copy()
         for lo in chunks:
-            chunk = read(lo)
+            values = raw(lo)
+            chunk = read(lo, values)
             count += (~np.isnan(chunk)).sum(axis=(0, 1))
             total += np.nansum(chunk, axis=(0, 1))
             low = np.fmin(low, np.nanmin(chunk, axis=(0, 1)))
             high = np.fmax(high, np.nanmax(chunk, axis=(0, 1)))
+            if wide:
+                low64 = np.fmin(low64, np.nanmin(values, axis=(0, 1)))
+                high64 = np.fmax(high64, np.nanmax(values, axis=(0, 1)))
+        if wide:
+            _check_spread_survives(low, high, low64, high64)
         mean = total / count
         squares = np.zeros(self.n_features)
         for lo in chunks:
             squares += np.nansum((read(lo) - mean) ** 2, axis=(0, 1))
         std = np.sqrt(squares / count)
         return mean, nonzero_scale(std, constant=high == low)
+
+
+def _check_spread_survives(low, high, low64, high64):
+    """Raise for a feature that varies in float64 but is constant once cast
+    to float32, in which the network computes: it would be standardised as
+    constant and read as nothing, silently."""
+    lost = np.flatnonzero((high == low) & (high64 > low64))
+    if len(lost):
+        j = lost[0]
+        raise ValueError(
+            f"Feature {j} of X varies (from {low64[j]:.6g} to {high64[j]:.6g}) "
+            "but not once cast to float32, in which the network computes: its "
+            "values are too small (below about 1e-45 they become 0) or its "
+            "offset too large for its spread (float32 has 7 significant "
+            "digits). Rescale X first: multiply it by a power of 10, or "
+            "subtract the offset."
+        )
 
 
 def nonzero_scale(scale, constant=None, fallback=1.0):

@@ -27,6 +27,32 @@ def test_a_boolean_is_not_an_integer_parameter(Estimator, name):
         fast(Estimator, **{name: True}).fit(X, y)
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("momentum", True), ("random_crop", True), ("label_smoothing", False)],
+)
+def test_a_boolean_is_not_a_float_parameter(name, value):
+    X, y = sequence_data(LSTMClassifier, n=10)
+    with pytest.raises(InvalidParameterError, match=f"'{name}'.*a number, not a bool"):
+        fast(LSTMClassifier, **{name: value}).fit(X, y)
+
+
+@pytest.mark.parametrize("name", ["n_estimators", "window_length"])
+def test_a_boolean_is_not_an_integer_parameter_of_the_forecaster(name):
+    y = pd.Series(np.arange(30.0))
+    with pytest.raises(InvalidParameterError, match=f"'{name}'.*not a bool; got True"):
+        RNNForecaster(**{name: True}).fit(y, fh=[1])
+
+
+@pytest.mark.parametrize("n_jobs", [0, 2.5, "two", True])
+def test_n_jobs_set_after_fit_is_checked_at_predict(n_jobs):
+    X, y = sequence_data(LSTMClassifier, n=10)
+    model = fast(LSTMClassifier).fit(X, y)
+    model.set_params(n_jobs=n_jobs)
+    with pytest.raises(InvalidParameterError, match="'n_jobs' parameter of LSTMC"):
+        model.predict(X)
+
+
 def test_a_boolean_is_not_a_window_length():
     with pytest.raises(ValueError, match="window_length must be an int >= 1; got True"):
         SlidingWindowTransformer(window_length=True).fit(np.ones((5, 2)))
@@ -73,6 +99,55 @@ def test_the_size_error_names_every_size_parameter():
         ValueError, match=r"fc_size=1000000000.*smaller values of .*fc_size"
     ):
         fast(LSTMRegressor, fc_size=10**9).fit(X, y)
+
+
+def test_the_size_error_names_the_stems_kernel_size():
+    X, y = sequence_data(LSTMClassifier, n=10)
+    with pytest.raises(ValueError, match=r"kernel_size=100000000\).*, kernel_size\."):
+        fast(LSTMClassifier, kernel_size=10**8).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("scale", "offset"), [(1e-50, 0.0), (1e-3, 1e9)], ids=["tiny", "offset"]
+)
+@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
+def test_a_feature_float32_cannot_tell_apart_is_refused(Estimator, scale, offset):
+    # Cast to float32 it is constant: it was standardised as constant and
+    # read as nothing, silently (a constant prediction for the tiny one).
+    X, y = sequence_data(Estimator, n=20, p=2)
+    X[:, :, 1] = offset + scale * X[:, :, 1]
+    model = fast(Estimator)
+    with pytest.raises(ValueError, match=r"Feature 1 of X varies .* float32"):
+        model.fit(X, y)
+    assert not hasattr(model, "net_")
+    X[:, :, 1] = 1e-30 * X[:, :, 0]  # small, but within float32
+    fast(Estimator).fit(X, y)
+
+
+def test_a_module_without_trainable_parameters_is_refused():
+    class LastValue(torch.nn.Module):
+        def __init__(self, n_features, n_outputs):
+            super().__init__()
+            self.frozen = torch.nn.Linear(n_features, n_outputs).requires_grad_(False)
+
+        def forward(self, x, lengths=None):
+            return self.frozen(x[:, -1])
+
+    X, y = sequence_data(LSTMRegressor, n=10)
+    with pytest.raises(ValueError, match=r"module=LastValue\) has no trainable"):
+        fast(LSTMRegressor, module=LastValue).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("n", "advice"),
+    [(2, "samples, or early"), (3, "samples, validation_fraction >= 0.334, or")],
+)
+def test_the_hold_out_advice_is_a_fraction_that_works(n, advice):
+    X, y = sequence_data(LSTMRegressor, n=n)
+    with pytest.raises(ValueError, match=f"needs at least 2. Use more {advice}"):
+        fast(LSTMRegressor, early_stopping=True).fit(X, y)
+    if n == 3:
+        fast(LSTMRegressor, early_stopping=True, validation_fraction=0.334).fit(X, y)
 
 
 def test_regression_targets_of_different_lengths_name_the_rows():

@@ -761,6 +761,21 @@ def test_a_series_far_from_zero_forecasts_as_well_as_at_zero():
     np.testing.assert_allclose(preds[1], preds[0], atol=0.25)
 
 
+def test_a_series_in_tiny_units_forecasts_as_in_ordinary_ones():
+    """The step scale is relative to the series' size: a floor of 1 made
+    every change of a series near 1e-16 none (an unscaled forecast of
+    1e48 at 1e-60)."""
+    rng = np.random.RandomState(0)
+    values = 10 + np.sin(np.arange(80) / 4) + 0.1 * rng.normal(size=80)
+    preds = []
+    for factor in (1.0, 1e-60):
+        forecaster = small(window_length=12, calibration_fraction=0.2, max_iter=5)
+        forecaster.fit(series(values * factor), fh=[1, 2, 3])
+        bounds = forecaster.predict_interval(coverage=0.8).to_numpy()
+        preds.append(np.c_[forecaster.predict().to_numpy(), bounds] / factor)
+    np.testing.assert_allclose(preds[1], preds[0], rtol=1e-5)
+
+
 def test_update_with_negative_data_lifts_the_zero_floor():
     y = series(np.linspace(20, 0.5, 80))
     forecaster = small(window_length=6).fit(y, fh=[1, 2, 3])

@@ -18,13 +18,13 @@ from pandas.tseries.frequencies import to_offset
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import (
     Interval,
-    InvalidParameterError,
     StrOptions,
     validate_parameter_constraints,
 )
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 from sktime.utils.validation.forecasting import check_fh
 
+from .._base import _reject_booleans
 from .._lstm import LSTMRegressor
 from .._validation import _FLOAT32_MAX, caller_stacklevel
 from ._calibration import (
@@ -334,11 +334,8 @@ class RNNForecaster(BaseForecaster):
             self.get_params(deep=False),
             caller_name=type(self).__name__,
         )
-        if self.window_length is True:  # an Integral for sklearn's check
-            raise InvalidParameterError(
-                "The 'window_length' parameter of RNNForecaster must be an int "
-                ">= 1 or 'auto'. Got True instead."
-            )
+        # A bool is an Integral (or a Real) for sklearn's check.
+        _reject_booleans(self)
         layout = _Layout(
             columns=y.columns,
             exog_columns=None if X is None else X.columns,

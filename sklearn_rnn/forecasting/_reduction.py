@@ -180,7 +180,10 @@ def step_scale(y):
     """
     y = np.asarray(y, dtype=np.float64)
     diff = np.diff(y, axis=0) if len(y) > 1 else np.zeros((1, y.shape[1]))
-    level = np.maximum(np.abs(y).max(axis=0), 1.0)
+    # Relative to the series' own magnitude, however small its units (an
+    # absolute floor made every change of a series near 1e-16 "none").
+    level = np.abs(y).max(axis=0)
+    level = np.where(level > 0, level, 1.0)  # an all-zero column
     tiny = 16 * np.finfo(np.float64).eps * level
     scale = np.std(diff, axis=0)
     # A scale near 0 beside the series' other columns (a panel's series
