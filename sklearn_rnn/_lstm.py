@@ -860,20 +860,25 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
 
         Over all ``classes``, also those absent from this fit's y (a warm
         start on part of the classes): such classes get weight 1, as do the
-        classes that a dict does not name. A dict may also name labels whose
-        samples all have sample weight 0 (``left_out``), as a bootstrap of
-        BaggingClassifier leaves out a rare class. "balanced" counts the
-        samples by their ``weights``, as scikit-learn does.
+        classes that a dict does not name. As in scikit-learn's
+        :func:`~sklearn.utils.class_weight.compute_class_weight`, a dict may
+        name labels this fit's y lacks (a cross-validation fold, or a subset
+        of BaggingClassifier, without a rare class) when it names every
+        class of y; naming other labels while leaving a class out looks
+        like a mistake. "balanced" counts the samples by their ``weights``,
+        as scikit-learn does.
         """
         if isinstance(self.class_weight, dict):
             known = set(classes.tolist())
             if left_out is not None:
                 known.update(left_out.tolist())
             unknown = [k for k in self.class_weight if k not in known]
-            if unknown:
+            unweighted = [c for c in classes.tolist() if c not in self.class_weight]
+            if unknown and unweighted:
                 raise ValueError(
                     f"class_weight has labels {unknown} that are not in "
-                    f"the classes {classes.tolist()}."
+                    f"the classes {classes.tolist()}, and none for the classes "
+                    f"{unweighted}. Name every class (or only classes of y)."
                 )
             try:
                 weight = np.array(
@@ -995,7 +1000,13 @@ def _one_label_per_sequence(y, name):
             raise ValueError(_per_timestep_message("a ragged list", name)) from error
         raise
     if y.ndim > 1 and y.shape[1:] != (1,):  # a column warns and is raveled
-        raise ValueError(_per_timestep_message(f"an array of shape {y.shape}", name))
+        # Columns may also be several labels per sequence (multilabel).
+        several = (
+            " For several labels per sequence (multilabel, multi-output), wrap "
+            "it in scikit-learn's MultiOutputClassifier or OneVsRestClassifier."
+        )
+        described = f"an array of shape {y.shape}"
+        raise ValueError(_per_timestep_message(described, name) + several)
     return y
 
 

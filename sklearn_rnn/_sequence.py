@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 from pandas.api.types import is_numeric_dtype
 from sklearn.base import _fit_context
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
 
 from ._base import BaseRecurrent, Targets
 from ._modules import IGNORE_INDEX, CTCLoss, TimestepCrossEntropy, TimestepNetwork
@@ -132,6 +132,20 @@ class _SequenceOutputs(BaseRecurrent):
             logits = logits.float().cpu().numpy()
             outputs.extend(logits[i, :n] for i, n in enumerate(lengths.tolist()))
         return outputs, sequences
+
+    def _check_label_types(self, labels):
+        """Raise, as accuracy_score does, for ``labels`` (1-D) of another
+        type than the classes (strings against numbers): every one would
+        count as an error, and a score of 0 mislead a search silently."""
+        if len(labels):
+            try:
+                unique_labels(np.asarray(labels), self.classes_)
+            except ValueError as exc:
+                shown = self.classes_.tolist()[:5]
+                raise ValueError(
+                    "y holds labels of another type than the classes_ seen in "
+                    f"fit, {shown}{'...' if len(self.classes_) > 5 else ''}: {exc}"
+                ) from exc
 
     def _check_labels_known(self, labels, remedy):
         """Raise if ``labels`` (1-D) holds a label not seen in training;
@@ -633,6 +647,7 @@ class LSTMTagger(_SequenceOutputs):
         outputs, sequences = self._sequence_outputs(X)
         labels = self._check_targets(y, sequences)
         flat = np.concatenate(labels)
+        self._check_label_types(flat)
         pred = np.concatenate([self.classes_[o.argmax(axis=1)] for o in outputs])
         # A label never seen in training is never predicted: an error, as in
         # accuracy_score (a fold of a cross-validation may hold a rare one).
@@ -1119,6 +1134,7 @@ class LSTMTranscriber(_SequenceOutputs):
         """
         outputs, sequences = self._sequence_outputs(X)
         refs = self._check_targets(y, sequences)
+        self._check_label_types([label for ref in refs for label in ref])
         index = {label: i + 1 for i, label in enumerate(self.classes_.tolist())}
         edits = total = 0
         for o, ref in zip(outputs, refs, strict=True):

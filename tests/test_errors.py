@@ -81,6 +81,8 @@ def test_labels_per_timestep_point_the_classifier_to_the_tagger():
             fast(LSTMClassifier).fit(X, labels)
         with pytest.raises(ValueError, match="use LSTMTagger"):
             fast(LSTMClassifier).partial_fit(X, labels, classes=[0, 1])
+    with pytest.raises(ValueError, match=r"several labels per sequence.*MultiOutput"):
+        fast(LSTMClassifier).fit(X, np.c_[y, y, y])
     # A column of labels is still one per sequence (sklearn warns, ravels).
     with pytest.warns(DataConversionWarning):
         fast(LSTMClassifier).fit(X, y.reshape(-1, 1))

@@ -108,6 +108,20 @@ def test_heavy_weights_on_one_class_shift_the_predictions():
     assert (heavy_a.predict(X) == "a").mean() > 0.9
 
 
+def test_class_weight_may_name_a_class_this_fit_lacks():
+    # As compute_class_weight allows: a fold, or a subset drawn by
+    # BaggingClassifier, without the rare class that the dict names.
+    X, y = sequence_data(LSTMClassifier, n=40)
+    named = fast(LSTMClassifier, class_weight={"down": 1.0, "up": 3.0, "rare": 9.0})
+    exact = fast(LSTMClassifier, class_weight={"down": 1.0, "up": 3.0})
+    assert list(named.fit(X, y).classes_) == ["down", "up"]
+    np.testing.assert_array_equal(named.loss_curve_, exact.fit(X, y).loss_curve_)
+    with pytest.raises(
+        ValueError, match=r"\['rare'\] .* none for the classes \['up'\]"
+    ):
+        named.set_params(class_weight={"down": 1.0, "rare": 9.0}).fit(X, y)
+
+
 def test_class_weight_multiplies_sample_weight():
     X, y = sequence_data(LSTMClassifier, n=60)
     weights = np.random.RandomState(1).uniform(0.5, 3, size=len(y))

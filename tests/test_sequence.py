@@ -448,6 +448,19 @@ def test_a_label_never_seen_in_training_scores_as_an_error():
     assert est.score(X, unseen) == pytest.approx(expected)
 
 
+def test_labels_of_another_type_than_the_classes_are_an_error():
+    """As accuracy_score refuses them: every step would count as an error,
+    a score of 0 that a search would rank silently."""
+    X, y = ragged_tagging_data()
+    est = tagger().fit(X, y)
+    with pytest.raises(ValueError, match=r"another type than the classes_.*Mix"):
+        est.score(X, [labels.astype(str) for labels in y])
+    X, words = words_data()
+    est = transcriber().fit(X, [[ord(c) for c in w] for w in words])
+    with pytest.raises(ValueError, match=r"another type than the classes_.*Mix"):
+        est.score(X, words)
+
+
 def test_too_short_under_warm_start_says_the_patch_is_kept():
     """The remedy for sequences too short for their labels is not a smaller
     patch_size when warm_start keeps the first fit's patch."""
