@@ -776,6 +776,49 @@ def test_a_series_in_tiny_units_forecasts_as_in_ordinary_ones():
     np.testing.assert_allclose(preds[1], preds[0], rtol=1e-5)
 
 
+def test_an_update_with_reordered_columns_labels_intervals_by_name():
+    """sktime's interval mixin labels the quantiles' columns by position,
+    from the last y seen: its columns in another order swapped them."""
+    rng = np.random.RandomState(0)
+    y = pd.DataFrame(
+        {
+            "small": 1 + 0.1 * rng.normal(size=40).cumsum(),
+            "large": 1000 + 10 * rng.normal(size=40).cumsum(),
+        },
+        index=pd.period_range("2000-01", periods=40, freq="M"),
+    )
+    forecaster = small(window_length=6, calibration_fraction=0.2)
+    forecaster.fit(y.iloc[:36], fh=[1, 2]).update(y.iloc[36:38][["large", "small"]])
+    point = forecaster.predict()
+    intervals = forecaster.predict_interval(coverage=0.9)
+    for column in ("small", "large"):
+        lower = intervals[(column, 0.9, "lower")]
+        upper = intervals[(column, 0.9, "upper")]
+        assert ((lower <= point[column]) & (point[column] <= upper)).all()
+
+
+def test_a_refused_update_leaves_the_output_type_and_intervals():
+    """sktime's checks of y, which run before the refusal, recorded the
+    refused frame as the last y seen."""
+    y = series(np.arange(40.0) + np.sin(np.arange(40)))
+    forecaster = small(window_length=6, calibration_fraction=0.2)
+    forecaster.fit(y.iloc[:36], fh=[1, 2])
+    before = forecaster.predict_interval()
+    wrong = pd.DataFrame({"a": y.iloc[36:38], "b": y.iloc[36:38]})
+    with pytest.raises(ValueError, match="columns seen in fit"):
+        forecaster.update(wrong)
+    assert isinstance(forecaster.predict(), pd.Series)
+    pd.testing.assert_frame_equal(forecaster.predict_interval(), before)
+
+
+def test_categorical_X_is_refused_by_its_tag():
+    y = series(np.arange(40.0))
+    X = pd.DataFrame({"c": pd.Categorical(["a", "b"] * 20)}, index=y.index)
+    with pytest.raises(TypeError, match="does not support categorical"):
+        small().fit(y, X=X, fh=[1])
+    assert RNNForecaster().get_tag("property:randomness") == "derandomized"
+
+
 def test_update_with_negative_data_lifts_the_zero_floor():
     y = series(np.linspace(20, 0.5, 80))
     forecaster = small(window_length=6).fit(y, fh=[1, 2, 3])

@@ -274,6 +274,10 @@ class RNNForecaster(BaseForecaster):
         "capability:missing_values": False,
         "capability:update": True,
         "capability:random_state": True,
+        # Seeded by random_state; without it, each fit differs.
+        "property:randomness": "derandomized",
+        # X is read as numbers: sktime refuses categorical columns first.
+        "capability:categorical_in_X": False,
         "y_inner_mtype": ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"],
         "X_inner_mtype": ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"],
         "requires-fh-in-fit": True,
@@ -694,9 +698,19 @@ class RNNForecaster(BaseForecaster):
             rows.append(pd.DataFrame(known).ffill().to_numpy()[1:])
         return np.stack(rows)
 
+    def _get_varnames(self):
+        # The names every output is labelled with (sktime's interval mixin
+        # labels by position): those of fit, in fit's order, which the
+        # values follow (columns are matched by name). A single column is
+        # named after the last y seen, as sktime names a Series' forecast.
+        columns = self._layout.columns
+        if len(columns) == 1:
+            return pd.Index(self._y_metadata["feature_names"])
+        return columns
+
     def _frame(self, values, plans):
         """Per series (n_steps, K) forecasts as sktime's output frame."""
-        columns = self._layout.columns
+        columns = self._get_varnames()
         keys = [s.key for s in self._series]
         if keys == [()]:
             return pd.DataFrame(values[0], index=plans[0][1], columns=columns)
@@ -871,7 +885,7 @@ class RNNForecaster(BaseForecaster):
         bounds = gaussian_bounds(
             point.to_numpy(), steps, scale, self.error_variance_, alpha, self._floor
         )
-        columns = self._layout.columns
+        columns = self._get_varnames()
         out = pd.DataFrame(
             index=point.index,
             columns=pd.MultiIndex.from_product([columns, alpha]),
@@ -955,6 +969,10 @@ class RNNForecaster(BaseForecaster):
                 "_series",
                 "_floor",
                 "nonnegative_",
+                # What sktime's checks of y set before _update runs.
+                "_y_metadata",
+                "_y_mtype_last_seen",
+                "_converter_store_y",
             )
             if hasattr(self, name)
         }
@@ -997,7 +1015,8 @@ class RNNForecaster(BaseForecaster):
         Returns
         -------
         y_pred : pd.Series or pd.DataFrame
-            The forecasts, of the type of ``y`` in ``fit``.
+            The forecasts, of the type of the last ``y`` given (to ``fit``
+            or to an update), as sktime's forecasters return.
         """
         if y is None or (hasattr(y, "__len__") and len(y) == 0):
             return super().update_predict_single(y=y, fh=fh, X=X)
