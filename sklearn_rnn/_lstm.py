@@ -792,7 +792,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
             )
         try:
             return self._partial_fit(X, y, sample_weight)
-        except Exception:
+        except BaseException:  # Ctrl-C before the first batch too
             # A failed first call leaves the estimator unfitted: the next
             # first call must name the classes again.
             if first and not hasattr(self, "net_"):

@@ -930,7 +930,10 @@ def fitted_curves(net, score_name):
             sizes = np.array([b["train_batch_size"] for b in done])
             losses = np.array([b["train_loss"] for b in done])
             loss_curve.append(float((losses * sizes).sum() / sizes.sum()))
-        if "valid_loss" in row:
+        # Ctrl-C between skorch's validation loss and the score (computed
+        # after it) leaves an epoch with a loss but no score: not validated,
+        # as Plateau, which runs after the score, never saw it.
+        if "valid_loss" in row and score_name in row:
             valid_losses.append(row["valid_loss"])
             scores.append(row[score_name])
     return loss_curve, (scores or None), (valid_losses or None)

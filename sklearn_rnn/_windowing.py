@@ -718,10 +718,26 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
             _check_frame_values(X, dtype, "X", remedy)
         else:
             _check_representable(X, dtype, "X", remedy)
-        X = validate_data(
-            self, X, reset=reset, dtype="numeric", ensure_all_finite="allow-nan"
-        )
-        _refuse_missing_rows(X, "X")
+        # validate_data records the columns (reset) before checks that may
+        # still fail: a failed refit must keep those of the fitted one.
+        recorded = {
+            name: getattr(self, name)
+            for name in ("n_features_in_", "feature_names_in_")
+            if reset and hasattr(self, name)
+        }
+        try:
+            X = validate_data(
+                self, X, reset=reset, dtype="numeric", ensure_all_finite="allow-nan"
+            )
+            _refuse_missing_rows(X, "X")
+        except BaseException:
+            if reset:
+                for name in ("n_features_in_", "feature_names_in_"):
+                    if name in recorded:
+                        setattr(self, name, recorded[name])
+                    elif hasattr(self, name):
+                        delattr(self, name)
+            raise
         return X
 
     def __sklearn_tags__(self):

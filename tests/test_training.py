@@ -720,6 +720,43 @@ def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
     assert np.isfinite(reg.predict(X)).all()
 
 
+def test_keyboard_interrupt_while_the_score_is_computed(monkeypatch):
+    """Ctrl-C between skorch's validation loss and the score after it: the
+    epoch has a loss but no score, which failed with KeyError, unfitted."""
+    from sklearn_rnn import _skorch
+
+    calls = {"n": 0}
+
+    def r2_score(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:  # epoch 2's score
+            raise KeyboardInterrupt
+        return 0.5
+
+    monkeypatch.setattr(_skorch, "r2_score", r2_score)
+    X, y = regression_data(n=40)
+    reg = fast(LSTMRegressor, max_iter=4, early_stopping=True)
+    with pytest.raises(KeyboardInterrupt, match="weights of epoch 1"):
+        reg.fit(X, y)
+    assert reg.interrupted_
+    assert reg.validation_scores_ == [0.5]
+    assert reg.best_loss_ == reg.net_.history[0, "valid_loss"]
+
+
+def test_ctrl_c_before_the_first_batch_of_partial_fit_forgets_the_classes(
+    monkeypatch,
+):
+    X, y = sequence_data(LSTMClassifier, n=20, labels="int")
+    interrupt_at(monkeypatch, 1)
+    clf = fast(LSTMClassifier)
+    with pytest.raises(KeyboardInterrupt, match="before its first batch"):
+        clf.partial_fit(X, y, classes=[0, 1])
+    assert not hasattr(clf, "classes_")
+    monkeypatch.undo()
+    clf.partial_fit(X, np.where(y == 1, 2, 0), classes=[0, 2])
+    assert list(clf.classes_) == [0, 2]
+
+
 def test_keyboard_interrupt_in_the_first_epoch_keeps_the_current_weights(monkeypatch):
     """A long first epoch interrupted by Ctrl-C still leaves a usable model."""
     X, y = regression_data(n=200)

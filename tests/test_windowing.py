@@ -496,6 +496,17 @@ def test_transformer_refuses_a_row_missing_in_every_column():
         SlidingWindowTransformer(window_length=3).fit(X)
 
 
+def test_a_refused_refit_keeps_the_fitted_columns():
+    fitted = SlidingWindowTransformer(window_length=2).fit(
+        pd.DataFrame({"a": [1.0, 2, 3], "b": [4.0, 5, 6]})
+    )
+    with pytest.raises(ValueError, match="NaN in every column"):
+        fitted.fit(np.array([[1.0, 2, 3], [NAN] * 3]))
+    assert fitted.n_features_in_ == 2
+    assert list(fitted.feature_names_in_) == ["a", "b"]
+    fitted.transform(pd.DataFrame({"a": [1.0, 2], "b": [4.0, 5]}))
+
+
 def test_transformer_params_clone_and_pickle():
     transformer = SlidingWindowTransformer(window_length=3)
     assert transformer.get_params() == {"window_length": 3, "dtype": np.float32}
