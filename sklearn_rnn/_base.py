@@ -421,7 +421,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 net.criterion_ = criterion.to(device)
             # The epoch trains the fitted network in place (no copy per
             # call): a call that fails, or diverges, puts its weights back.
-            saved = None if first else copy.deepcopy(module.state_dict())
+            saved = None
+            if not first:  # tensor copies: deepcopy took 6 % of a small call
+                saved = {k: v.detach().clone() for k, v in module.state_dict().items()}
             # The epochs so far, which this call's epoch extends in place.
             history = None if first else (self.net_ if net is None else net).history
             n_epochs = 0 if history is None else len(history)
