@@ -929,22 +929,28 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
 
     # -- predict --------------------------------------------------------------
 
-    def _forward(self, X):
-        """Raw network outputs for ``X`` as a float32 array (n_samples, n_out)."""
-        outputs, _ = self._forward_batches(X)
+    def _forward(self, X, sequences=None):
+        """Raw network outputs for ``X`` as a float32 array (n_samples, n_out);
+        for ``sequences`` instead, where they are validated already."""
+        outputs, _ = self._forward_batches(X, sequences)
         out = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
         return out.cpu().numpy()
 
-    def _forward_batches(self, X):
+    def _forward_batches(self, X, sequences=None):
         """The module's outputs for ``X``, one per predict batch, and ``X``
-        validated as :class:`Sequences`."""
+        validated as :class:`Sequences` (or ``sequences``, validated for this
+        estimator's features by the caller: the forecaster's networks share
+        one validation of their windows)."""
         if not hasattr(self, "net_"):
             # sklearn's check reads the tags first: a tenth of the overhead of
             # a single-sequence predict, for the error alone.
             check_is_fitted(self)
-        # Before the count of features: the names say more.
-        check_column_names(self, X, reset=False)
-        sequences = check_sequences(X, estimator=self, n_features=self.n_features_in_)
+        if sequences is None:
+            # Before the count of features: the names say more.
+            check_column_names(self, X, reset=False)
+            sequences = check_sequences(
+                X, estimator=self, n_features=self.n_features_in_
+            )
         module, device = self.net_.module_, self.net_.device
         n_threads = self._n_threads(module, min(len(sequences), _PREDICT_BATCH))
         outputs = []

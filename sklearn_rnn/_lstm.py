@@ -1607,7 +1607,11 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predictions on the scale of the training targets.
         """
-        out = self._forward(X) * self._y_scale + self._y_mean
+        return self._unscaled(self._forward(X))
+
+    def _unscaled(self, out):
+        """Network outputs on the scale of the training targets."""
+        out = out * self._y_scale + self._y_mean
         return out.ravel() if self._y_ndim == 1 else out
 
     def __sklearn_tags__(self):

@@ -18,6 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from .._lstm import LSTMRegressor
+from .._validation import check_sequences
 from .._windowing import make_windows
 
 # Natural cycles of common index frequencies (pandas offset names), in units
@@ -483,9 +484,14 @@ def predict_mean(regressors, X):
 
     Averaging networks trained from different seeds keeps the forecast from
     depending on one seed's initialisation and shuffling: see
-    ``RNNForecaster``'s ``n_estimators``.
+    ``RNNForecaster``'s ``n_estimators``. ``X`` is validated once for all
+    of them (they share its features): in a recursive forecast, which
+    predicts at every step, validating it per network took a quarter of
+    the time.
     """
-    return np.mean([r.predict(X) for r in regressors], axis=0)
+    first = regressors[0]
+    sequences = check_sequences(X, estimator=first, n_features=first.n_features_in_)
+    return np.mean([r._unscaled(r._forward(X, sequences)) for r in regressors], axis=0)
 
 
 def fit_regressor(regressor, data, *, warm_start=False, max_iter=None):
