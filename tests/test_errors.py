@@ -294,6 +294,9 @@ def test_x_given_to_predict_only_is_ignored_with_a_warning():
     with pytest.warns(UserWarning, match="X passed to predict is ignored"):
         with_x = fitted.predict(X=X.iloc[30:])
     np.testing.assert_array_equal(with_x, fitted.predict())
+    later = pd.Series([0.5], index=pd.RangeIndex(30, 31))
+    with pytest.warns(UserWarning, match="X passed to update is ignored"):
+        fitted.update(later, X=X.iloc[30:31], update_params=False)
 
 
 def test_update_keeps_the_steps_of_the_series():

@@ -239,8 +239,8 @@ class RNNForecaster(BaseForecaster):
     convention); rows left out for other steps are carried forward from
     the last known ones (NaN in ``X`` is refused).
     Columns of ``y`` and ``X`` are matched by name. ``X`` passed to
-    :meth:`predict` by a forecaster fitted without it is ignored, with a
-    warning.
+    :meth:`predict` or :meth:`update` by a forecaster fitted without it is
+    ignored, with a warning.
 
     Each series of a panel is forecast from its own last observation, so
     series may end at different times. :meth:`update` matches observations
@@ -1024,6 +1024,14 @@ class RNNForecaster(BaseForecaster):
         return self.predict(fh=fh, X=X)
 
     def _update(self, y, X=None, update_params=True):
+        if self._layout.exog_columns is None and X is not None:
+            # As predict warns: values the user expects to matter.
+            warnings.warn(
+                "X passed to update is ignored: RNNForecaster was fitted "
+                "without exogenous X. Pass X to fit as well to use it.",
+                UserWarning,
+                stacklevel=caller_stacklevel(),
+            )
         if self._layout.exog_columns is not None and X is None:
             raise ValueError(
                 "This forecaster was fitted with exogenous X; update needs X "
