@@ -2,6 +2,7 @@
 
 import copy
 import math
+import os
 import re
 import threading
 import warnings
@@ -378,7 +379,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         targets = self._encode_targets(y, known, weights, left_out)
         state = getattr(self, "_partial_", None)
         if self.random_state is None:
-            seed = _global_draw()
+            # Data-parallel processes must shuffle alike, as in fit.
+            seed = _skorch.shared_seed()
+            seed = _global_draw() if seed is None else seed
         else:
             # A different seed per call: dropout masks must not repeat.
             rng = check_random_state(self.random_state)
@@ -1247,12 +1250,25 @@ _GLOBAL_RNG_LOCK = threading.RLock()
 
 def _global_draw():
     """A seed drawn from torch's global generator, for a fit without a
-    ``random_state``: its sections are then seeded like any other, rather
-    than drawing from the global generator as they run, where they would
-    draw from (and be reverted with) the seeded stream of a fit with
-    dropout running in another thread. The lock waits for such a fit."""
+    ``random_state``: its sections are then seeded like any other, and wait
+    for each other like any other (see ``_seeded``), rather than drawing
+    from the global generator as they run, where they would draw from (and
+    be reverted with) the seeded stream of a fit with dropout running in
+    another thread."""
     with _GLOBAL_RNG_LOCK:
         return int(torch.randint(2**31 - 1, ()))
+
+
+def _locks_after_fork():
+    """New locks in a child process: one held by another thread of the
+    parent at the fork would never be released there."""
+    global _GLOBAL_RNG_LOCK
+    _GLOBAL_RNG_LOCK = threading.RLock()
+    _INTRA_OP_DEFAULT.lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_locks_after_fork)
 
 
 def _first_non_finite(out):
@@ -1349,22 +1365,24 @@ class _IntraOpDefault:
     written back (from a new thread, which leaves the caller's count alone)
     when the last one ends. The read is skipped when the caller's count is
     the default last read: a thread costs a few hundred microseconds, a
-    noticeable share of a small prediction.
+    noticeable share of a small prediction. (So a default that another
+    thread set meanwhile, while the caller kept the count last read, is
+    set back to that count.)
     """
 
     def __init__(self):
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
         self._active = 0
         self._default = None
 
     def enter(self, previous):
-        with self._lock:
+        with self.lock:
             if self._active == 0 and previous != self._default:
                 self._default = _in_new_thread(torch.get_num_threads)
             self._active += 1
 
     def exit(self, previous):
-        with self._lock:
+        with self.lock:
             self._active -= 1
             torch.set_num_threads(previous)
             if self._active == 0 and previous != self._default:

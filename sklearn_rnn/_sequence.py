@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 from pandas.api.types import is_numeric_dtype
 from sklearn.base import _fit_context
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import BaseRecurrent, Targets
 from ._modules import IGNORE_INDEX, CTCLoss, TimestepCrossEntropy, TimestepNetwork
@@ -134,18 +134,20 @@ class _SequenceOutputs(BaseRecurrent):
         return outputs, sequences
 
     def _check_label_types(self, labels):
-        """Raise, as accuracy_score does, for ``labels`` (1-D) of another
-        type than the classes (strings against numbers): every one would
-        count as an error, and a score of 0 mislead a search silently."""
-        if len(labels):
-            try:
-                unique_labels(np.asarray(labels), self.classes_)
-            except ValueError as exc:
-                shown = self.classes_.tolist()[:5]
-                raise ValueError(
-                    "y holds labels of another type than the classes_ seen in "
-                    f"fit, {shown}{'...' if len(self.classes_) > 5 else ''}: {exc}"
-                ) from exc
+        """Raise, as accuracy_score does, for ``labels`` (1-D) that are
+        strings where the classes are not, or the reverse: every one would
+        count as an error, and a score of 0 mislead a search silently.
+        (Classes of both kinds, or labels fit accepts as tuples, pass.)"""
+        unknown = _string_kinds(labels) - _string_kinds(self.classes_)
+        if unknown:
+            kind = "strings" if True in unknown else "labels that are not strings"
+            shown = self.classes_.tolist()[:5]
+            raise ValueError(
+                f"y holds {kind}, but none of the classes_ seen in fit, {shown}"
+                f"{'...' if len(self.classes_) > 5 else ''}, is: every label "
+                "would count as an error. Pass labels of the type given to fit "
+                "(string and number labels are never equal, as in accuracy_score)."
+            )
 
     def _check_labels_known(self, labels, remedy):
         """Raise if ``labels`` (1-D) holds a label not seen in training;
@@ -1150,6 +1152,14 @@ class LSTMTranscriber(_SequenceOutputs):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         return tags
+
+
+def _string_kinds(labels):
+    """Whether ``labels`` hold strings (True), other labels (False), or both."""
+    if isinstance(labels, np.ndarray) and labels.dtype.kind != "O":
+        return {labels.dtype.kind in "US"} if labels.size else set()
+    values = labels.tolist() if isinstance(labels, np.ndarray) else labels
+    return {isinstance(label, str) for label in values}
 
 
 def _without_missing(labels, starts=None):

@@ -174,11 +174,13 @@ def _check_spread_survives(low, high, low64, high64):
     """Raise for a feature that varies in float64 but is constant once cast
     to float32, in which the network computes: it would be standardised as
     constant and read as nothing, silently."""
-    lost = np.flatnonzero((high == low) & (high64 > low64))
+    # A spread at float64's rounding (0.1 + 0.2 beside 0.3) is no spread.
+    noise = 64 * np.finfo(np.float64).eps * np.fmax(np.abs(low64), np.abs(high64))
+    lost = np.flatnonzero((high == low) & (high64 - low64 > noise))
     if len(lost):
         j = lost[0]
         raise ValueError(
-            f"Feature {j} of X varies (from {low64[j]:.6g} to {high64[j]:.6g}) "
+            f"Feature {j} of X varies (from {low64[j]:.17g} to {high64[j]:.17g}) "
             "but not once cast to float32, in which the network computes: its "
             "values are too small (below about 1e-45 they become 0) or its "
             "offset too large for its spread (float32 has 7 significant "

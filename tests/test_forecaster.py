@@ -819,6 +819,32 @@ def test_categorical_X_is_refused_by_its_tag():
     assert RNNForecaster().get_tag("property:randomness") == "derandomized"
 
 
+def test_a_regressor_subclass_predicts_with_its_own_predict():
+    """The networks share one validation of their windows, except a
+    subclass whose predict does more."""
+
+    class Shifted(LSTMRegressor):
+        def predict(self, X):
+            return super().predict(X) + 1000.0
+
+    y = series(np.sin(np.arange(60) / 3))
+    shifted = Shifted(hidden_size=8, max_iter=3, random_state=0, device="cpu")
+    plain = LSTMRegressor(hidden_size=8, max_iter=3, random_state=0, device="cpu")
+    forecasts = [
+        RNNForecaster(
+            estimator=e,
+            window_length=6,
+            n_estimators=1,
+            calibration_fraction=0,
+            random_state=0,
+        )
+        .fit(y, fh=[1, 2])
+        .predict()
+        for e in (shifted, plain)
+    ]
+    assert (forecasts[0] - forecasts[1] > 100).all()
+
+
 def test_update_with_negative_data_lifts_the_zero_floor():
     y = series(np.linspace(20, 0.5, 80))
     forecaster = small(window_length=6).fit(y, fh=[1, 2, 3])

@@ -491,7 +491,13 @@ def predict_mean(regressors, X):
     """
     first = regressors[0]
     sequences = check_sequences(X, estimator=first, n_features=first.n_features_in_)
-    return np.mean([r._unscaled(r._forward(X, sequences)) for r in regressors], axis=0)
+
+    def predict(regressor):
+        if type(regressor).predict is not LSTMRegressor.predict:
+            return regressor.predict(X)  # a subclass's own predict
+        return regressor._unscaled(regressor._forward(X, sequences))
+
+    return np.mean([predict(r) for r in regressors], axis=0)
 
 
 def fit_regressor(regressor, data, *, warm_start=False, max_iter=None):
