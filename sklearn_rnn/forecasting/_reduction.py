@@ -485,9 +485,9 @@ def predict_mean(regressors, X):
     Averaging networks trained from different seeds keeps the forecast from
     depending on one seed's initialisation and shuffling: see
     ``RNNForecaster``'s ``n_estimators``. ``X`` is validated once for all
-    of them (they share its features): in a recursive forecast, which
-    predicts at every step, validating it per network took a quarter of
-    the time.
+    of them (they share its features): a recursive forecast predicts at
+    every step, and validating per network cost 7 % of its time (airline,
+    36 steps, 3 networks).
     """
     first = regressors[0]
     sequences = check_sequences(X, estimator=first, n_features=first.n_features_in_)
