@@ -510,12 +510,16 @@ class LSTMTagger(_SequenceOutputs):
                 )
             labels = []
             for i, yi in enumerate(y):
+                # A string is one label, not a sequence of characters.
+                as_text = " (a string is one label: list(y[i]) splits it)"
+                text = isinstance(yi, str)
                 yi = np.asarray(yi)
                 if yi.ndim != 1 or len(yi) != lengths[i]:
                     raise ValueError(
-                        f"y[{i}] has shape {yi.shape} but sequence {i} of X has "
-                        f"{lengths[i]} observed timesteps; give one label per "
-                        "observed timestep, as a 1-D array."
+                        f"y[{i}] has shape {yi.shape}{as_text if text else ''} "
+                        f"but sequence {i} of X has {lengths[i]} observed "
+                        "timesteps; give one label per observed timestep, as a "
+                        "1-D array."
                     )
                 labels.append(yi)
             return [_numbers_as_numbers(yi) for yi in _without_missing(labels)]

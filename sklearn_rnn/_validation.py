@@ -262,10 +262,19 @@ def check_sequences(X, *, estimator=None, n_features=None):
             f"minimum of 1 is required{name}."
         )
     if n_features is not None and seqs.n_features != n_features:
+        hint = ""
+        if getattr(X, "ndim", None) == 2 and np.shape(X)[1] == n_features:
+            # One multivariate sequence, read as sequences of one feature.
+            hint = (
+                f" A 2-D array is read as (n_sequences, n_timesteps) univariate "
+                f"sequences: this one is {np.shape(X)[0]} sequences of "
+                f"{n_features} steps. For one sequence of shape (n_timesteps, "
+                "n_features) pass X[None] or [X]."
+            )
         raise ValueError(
-            f"X has {seqs.n_features} features per timestep, but "
+            f"X has {seqs.n_features} feature(s) per timestep, but "
             f"{type(estimator).__name__} is expecting {n_features} features "
-            "as input."
+            f"as input.{hint}"
         )
     return seqs
 
@@ -425,9 +434,10 @@ def as_numeric(X, name="X"):
         # them): NumPy's message would speak of "setting an array element
         # with a sequence".
         raise ValueError(
-            f"{name} is an object array of {type(X.flat[0]).__name__} items, "
-            "sequences of different lengths. Pass them as a list of arrays, "
-            f"list({name}), which holds ragged sequences."
+            f"{name} is an object array (or Series) holding one "
+            f"{type(X.flat[0]).__name__} per sequence. Pass them as a list of "
+            f"arrays, list({name}), which may also hold sequences of different "
+            "lengths."
         )
     if X.dtype.kind in "OUSb":
         try:
@@ -507,8 +517,8 @@ def _check_array(X, name):
             f"2-D array (n_sequences, n_timesteps) of univariate sequences{name}, "
             f"got a {len(X.shape)}-D array of shape {X.shape} instead."
             + (
-                " Reshape your data with X.reshape(1, -1) if it is a single "
-                "univariate sequence."
+                " Reshape your data with np.asarray(X).reshape(1, -1) if it is "
+                "a single univariate sequence."
                 if X.ndim == 1
                 else ""
             )
@@ -897,9 +907,14 @@ def _check_time_increasing(index):
         raise ValueError(
             f"The time level of the pd-multiindex X must be strictly increasing "
             f"within each instance, but instance {instance!r} has time "
-            f"{after!r} after {before!r}. Sort the rows of each instance "
-            "by time, keeping the order of the instances (the order of y and of "
-            "the predictions)."
+            f"{after!r} after {before!r}. "
+            + (
+                "Aggregate the duplicate rows first, for instance with "
+                "X.groupby(level=[0, 1]).mean()."
+                if after == before
+                else "Sort the rows of each instance by time, keeping the order "
+                "of the instances (the order of y and of the predictions)."
+            )
         )
 
 

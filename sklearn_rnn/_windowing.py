@@ -787,7 +787,14 @@ def _is_one_dimensional(X):
         return True
     if hasattr(X, "columns") or sparse.issparse(X):
         return False
-    return np.asarray(X).ndim == 1
+    try:
+        return np.asarray(X).ndim == 1
+    except ValueError:  # NumPy's "inhomogeneous shape": rows of other lengths
+        raise ValueError(
+            "X must be one series, a table of shape (n_timesteps, n_features); "
+            "its rows have different lengths. Several sequences of different "
+            "lengths go to the estimators directly, as a list of arrays."
+        ) from None
 
 
 # ---------------------------------------------------------------------------

@@ -438,7 +438,9 @@ def test_pd_multiindex_time_must_increase_within_each_instance():
     with pytest.raises(ValueError, match=match + "after 3"):
         check_sequences(reversed_time)
     repeated_time = frame.iloc[[0, 1, 1, 2, 3]]
-    with pytest.raises(ValueError, match="instance 'a' has time 1 after 1"):
+    with pytest.raises(
+        ValueError, match=r"instance 'a' has time 1 after 1\. Aggregate"
+    ):
         fast(LSTMClassifier).fit(repeated_time, [0])
 
 

@@ -155,6 +155,38 @@ def test_the_hold_out_advice_is_a_fraction_that_works(n, advice):
         fast(LSTMRegressor, early_stopping=True, validation_fraction=0.334).fit(X, y)
 
 
+def test_one_multivariate_sequence_as_a_2d_array_says_how_it_is_read():
+    X, y = sequence_data(LSTMClassifier, n=10, p=2)
+    model = fast(LSTMClassifier).fit(X, y)
+    with pytest.raises(
+        ValueError, match=r"read as .* 10 sequences of 2 steps.*X\[None\]"
+    ):
+        model.predict(X[0])
+    model.predict(X[0][None])
+
+
+def test_an_object_series_of_sequences_is_not_called_ragged():
+    X, y = sequence_data(LSTMClassifier, n=10)
+    with pytest.raises(ValueError, match=r"one ndarray per sequence.*list\(X\)"):
+        fast(LSTMClassifier).fit(pd.Series(list(X)), y)
+    fast(LSTMClassifier).fit(list(X), y)
+
+
+def test_a_ragged_table_given_to_the_window_transformer_is_named():
+    with pytest.raises(ValueError, match="rows have different lengths"):
+        SlidingWindowTransformer(window_length=2).fit([[1.0, 2.0], [3.0]])
+
+
+@pytest.mark.parametrize(
+    "y",
+    [pd.Series([], dtype=float), pd.DataFrame(index=pd.RangeIndex(30))],
+    ids=["no observations", "no columns"],
+)
+def test_the_forecaster_names_an_empty_y(y):
+    with pytest.raises(ValueError, match=r"y has \d+ observations in \d+ columns"):
+        forecaster().fit(y, fh=[1])
+
+
 def test_regression_targets_of_different_lengths_name_the_rows():
     X, _ = sequence_data(LSTMRegressor, n=10)
     y = [[1.0, 2.0]] * 4 + [[1.0]] + [[1.0, 2.0]] * 5
@@ -363,6 +395,16 @@ def test_panel_X_that_does_not_cover_y_names_the_series():
         forecaster().fit(y, X=X.loc[["a"]], fh=[1])
     with pytest.raises(ValueError, match="series a at 5 time point"):
         forecaster().fit(y, X=X.drop(index=index[:5], level=1), fh=[1])
+
+
+def test_an_update_with_an_unknown_series_names_it_as_written():
+    rng = np.random.RandomState(0)
+    index = pd.date_range("2000", periods=31, freq="D")
+    y = _panel({k: pd.Series(rng.normal(size=31), index=index) for k in "abc"})
+    fitted = forecaster().fit(y.drop(index="c", level=0).iloc[:-2], fh=[1])
+    later = y.loc[["c"]].iloc[-1:]
+    with pytest.raises(ValueError, match=r"series \['c'\] .* it saw \['a', 'b'\]"):
+        fitted.update(later, update_params=False)
 
 
 def test_an_absolute_fh_between_steps_is_refused():

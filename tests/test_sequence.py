@@ -448,6 +448,13 @@ def test_a_label_never_seen_in_training_scores_as_an_error():
     assert est.score(X, unseen) == pytest.approx(expected)
 
 
+def test_a_string_of_labels_is_one_label_and_the_error_says_so():
+    X, _ = tagging_data(n=2, m=6)
+    with pytest.raises(ValueError, match=r"a string is one label: list\(y\[i\]\)"):
+        tagger().fit(X, ["abcabc", "abcabd"])
+    tagger(max_iter=1).fit(X, [list("abcabc"), list("abcabd")])
+
+
 def test_labels_of_another_type_than_the_classes_are_an_error():
     """As accuracy_score refuses them: every step would count as an error,
     a score of 0 that a search would rank silently."""

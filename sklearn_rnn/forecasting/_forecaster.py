@@ -340,6 +340,14 @@ class RNNForecaster(BaseForecaster):
         )
         # A bool is an Integral (or a Real) for sklearn's check.
         _reject_booleans(self)
+        if y.shape[1] == 0 or len(y) == 0:
+            # Else numpy's "zero-size array to reduction" or a message about
+            # the windows.
+            raise ValueError(
+                f"y has {len(y)} observations in {y.shape[1]} columns: "
+                "RNNForecaster needs a series with at least one column and "
+                "enough observations for its windows and the horizon."
+            )
         layout = _Layout(
             columns=y.columns,
             exog_columns=None if X is None else X.columns,
@@ -1053,8 +1061,11 @@ class RNNForecaster(BaseForecaster):
         }
         unknown = set(new) - {s.key for s in self._series}
         if unknown:
+            shown = sorted(map(_key_label, unknown), key=repr)
+            seen = [_key_label(s.key) for s in self._series][:10]
             raise ValueError(
-                f"update received series {sorted(unknown)} that fit did not see."
+                f"update received series {shown} that fit did not see; it saw "
+                f"{seen}{'...' if len(self._series) > 10 else ''}."
             )
         freq = self._freq()
         merged = [
