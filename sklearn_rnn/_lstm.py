@@ -20,6 +20,12 @@ from torch import nn
 
 from ._base import BaseRecurrent, Targets
 from ._modules import CustomNetwork
+from ._sequence import (
+    _check_label_kinds,
+    _is_missing,
+    _missing_name,
+    _numbers_as_numbers,
+)
 from ._validation import (
     _python,
     caller_stacklevel,
@@ -802,6 +808,11 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
     def _encode_targets(self, y, warm, weights=None, left_out=None):
         y = _one_label_per_sequence(y, type(self).__name__)
         y = column_or_1d(y, warn=True)
+        if y.dtype == object:
+            # scikit-learn calls these "Unknown label type ... continuous
+            # values": missing labels, a mix, and numbers held as objects.
+            _check_object_labels(y)
+            y = _numbers_as_numbers(y)
         check_classification_targets(y)
         if warm:
             classes = self.classes_
@@ -1008,6 +1019,19 @@ def _one_label_per_sequence(y, name):
         described = f"an array of shape {y.shape}"
         raise ValueError(_per_timestep_message(described, name) + several)
     return y
+
+
+def _check_object_labels(y):
+    """Name a missing label (None, NaN, pd.NA) of an object ``y``, and a mix
+    of string and number labels."""
+    labels = y.tolist()
+    missing = next((i for i, label in enumerate(labels) if _is_missing(label)), None)
+    if missing is not None:
+        raise ValueError(
+            f"y[{missing}] is {_missing_name(labels[missing])}, a missing label: "
+            "give every sequence a label, or leave out those without one."
+        )
+    _check_label_kinds([y])
 
 
 def _per_timestep_message(described, name):

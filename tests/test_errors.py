@@ -58,6 +58,19 @@ def test_a_boolean_is_not_a_window_length():
         SlidingWindowTransformer(window_length=True).fit(np.ones((5, 2)))
 
 
+def test_the_classifier_names_missing_and_mixed_labels():
+    """scikit-learn's message for both spoke of continuous values."""
+    X, _ = sequence_data(LSTMClassifier, n=10)
+    labels = np.array(["a", "b"] * 5, dtype=object)
+    labels[3] = None
+    with pytest.raises(ValueError, match=r"y\[3\] is None, a missing label"):
+        fast(LSTMClassifier).fit(X, labels)
+    with pytest.raises(ValueError, match="Mix of label input types"):
+        fast(LSTMClassifier).fit(X, np.array([0, "a"] * 5, dtype=object))
+    numbers = fast(LSTMClassifier).fit(X, np.array([0, 1] * 5, dtype=object))
+    assert numbers.classes_.tolist() == [0, 1]
+
+
 def test_a_tensor_requiring_grad_names_the_remedy():
     X, y = sequence_data(LSTMRegressor, n=10)
     tensor = torch.tensor(X, requires_grad=True)
