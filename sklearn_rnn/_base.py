@@ -26,6 +26,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     _check_sample_weight,
+    _num_samples,
     check_consistent_length,
     check_is_fitted,
 )
@@ -546,7 +547,17 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         Sequence-output estimators override this to check each sequence's
         labels against its length.
         """
-        check_consistent_length(np.arange(len(sequences)), y)
+        try:
+            check_consistent_length(np.arange(len(sequences)), y)
+        except ValueError:
+            # scikit-learn's "[20, 5]" says neither which is which nor that a
+            # panel frame gives one sequence per instance.
+            raise ValueError(
+                "Found input variables with inconsistent numbers of samples: y "
+                f"has {_num_samples(y)} targets, but X has {len(sequences)} "
+                "sequences. Give one target per sequence (a pd-multiindex "
+                "frame X holds one sequence per instance, not per row)."
+            ) from None
         return y
 
     def _fit_patch_size(self, sequences, targets, warm):

@@ -752,7 +752,7 @@ def test_values_beyond_float32_are_found_in_chunks_and_beside_padding(monkeypatc
         (LSTMClassifier, np.r_[np.nan, np.arange(9) % 2], "Input y contains NaN"),
         (LSTMRegressor, np.r_[np.nan, np.arange(9.0)], "Input y contains NaN"),
         (LSTMRegressor, np.r_[np.inf, np.arange(9.0)], "Input y contains infinity"),
-        (LSTMClassifier, np.arange(9) % 2, "inconsistent numbers of samples"),
+        (LSTMClassifier, np.arange(9) % 2, "y has 9 targets, but X has 10 seq"),
         (LSTMRegressor, np.arange(11.0), "inconsistent numbers of samples"),
         (LSTMRegressor, np.zeros((10, 2, 2)), "Found array with dim 3"),
         (LSTMRegressor, None, "requires y to be passed"),
