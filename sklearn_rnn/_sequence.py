@@ -138,9 +138,12 @@ class _SequenceOutputs(BaseRecurrent):
         strings where the classes are not, or the reverse: every one would
         count as an error, and a score of 0 mislead a search silently.
         (Classes of both kinds, or labels fit accepts as tuples, pass.)"""
-        unknown = _string_kinds(labels) - _string_kinds(self.classes_)
-        if unknown:
-            kind = "strings" if True in unknown else "labels that are not strings"
+        kinds = _string_kinds(labels)
+        # Only where no label can be a class: a fold of a cross-validation may
+        # hold a rare label of the other kind (the transcriber's classes may
+        # mix them), which counts as an error like any unseen label.
+        if kinds and not kinds & _string_kinds(self.classes_):
+            kind = "strings" if True in kinds else "labels that are not strings"
             shown = self.classes_.tolist()[:5]
             raise ValueError(
                 f"y holds {kind}, but none of the classes_ seen in fit, {shown}"
@@ -513,6 +516,12 @@ class LSTMTagger(_SequenceOutputs):
                 # A string is one label, not a sequence of characters.
                 as_text = " (a string is one label: list(y[i]) splits it)"
                 text = isinstance(yi, str)
+                if _is_list(yi) and len({isinstance(v, str) for v in yi}) == 2:
+                    # NumPy would make a NaN or a number among strings a
+                    # string ('nan', '0'): as objects, the checks see them.
+                    values = np.empty(len(yi), dtype=object)
+                    values[:] = yi
+                    yi = values
                 yi = np.asarray(yi)
                 if yi.ndim != 1 or len(yi) != lengths[i]:
                     raise ValueError(

@@ -455,6 +455,28 @@ def test_a_string_of_labels_is_one_label_and_the_error_says_so():
     tagger(max_iter=1).fit(X, [list("abcabc"), list("abcabd")])
 
 
+def test_a_nan_or_a_number_among_listed_string_labels_is_refused():
+    """NumPy made them the strings 'nan' and '0': classes of their own."""
+    X, y = ragged_tagging_data(n=4)
+    words = [np.where(labels == 1, "up", "down").tolist() for labels in y]
+    for odd, message in [(np.nan, r"y\[0\]\[1\] is NaN"), (0, "Mix of label")]:
+        bad = [list(w) for w in words]
+        bad[0][1] = odd
+        with pytest.raises(ValueError, match=message):
+            tagger().fit(X, bad)
+    assert tagger(max_iter=1).fit(X, words).classes_.dtype.kind == "U"
+
+
+def test_a_rare_label_of_the_other_kind_scores_as_an_error():
+    """A transcriber's classes may mix strings and numbers; a fold holding
+    a rare label of a kind its training lacked still gets a score."""
+    X, words = words_data()
+    est = transcriber(max_iter=1).fit(X, [list(w) for w in words])
+    refs = [list(w) for w in words]
+    refs[0] = [*refs[0], 0]
+    assert np.isfinite(est.score(X, refs))
+
+
 def test_labels_of_another_type_than_the_classes_are_an_error():
     """As accuracy_score refuses them: every step would count as an error,
     a score of 0 that a search would rank silently."""
