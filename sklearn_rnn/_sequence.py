@@ -1005,6 +1005,9 @@ class LSTMTranscriber(_SequenceOutputs):
                 yi = list(yi)
             elif isinstance(yi, (np.ndarray, pd.Series)) and yi.ndim == 1:
                 yi = yi.tolist()
+            elif hasattr(yi, "__array__") and np.ndim(yi) == 1:
+                # A pandas array (Categorical, StringArray) or a tensor.
+                yi = np.asarray(yi).tolist()
             elif not isinstance(yi, (list, tuple)):
                 raise ValueError(
                     f"y[{i}] is {yi!r}, not a label sequence. y must hold one "

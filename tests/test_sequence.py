@@ -467,6 +467,15 @@ def test_a_nan_or_a_number_among_listed_string_labels_is_refused():
     assert tagger(max_iter=1).fit(X, words).classes_.dtype.kind == "U"
 
 
+def test_transcriber_label_sequences_may_be_pandas_arrays_or_tensors():
+    X, words = words_data(n=10)
+    for convert in (pd.Categorical, pd.array):
+        est = transcriber(max_iter=1).fit(X, [convert(list(w)) for w in words])
+        assert est.classes_.tolist() == ["a", "b"]
+    codes = [torch.tensor([ord(c) for c in w]) for w in words]
+    assert transcriber(max_iter=1).fit(X, codes).classes_.tolist() == [97, 98]
+
+
 def test_a_rare_label_of_the_other_kind_scores_as_an_error():
     """A transcriber's classes may mix strings and numbers; a fold holding
     a rare label of a kind its training lacked still gets a score."""
