@@ -420,6 +420,19 @@ def test_an_update_with_an_unknown_series_names_it_as_written():
         fitted.update(later, update_params=False)
 
 
+def test_a_series_too_short_is_named_and_auto_said():
+    rng = np.random.RandomState(0)
+    index = pd.date_range("2000", periods=30, freq="D")
+    y = _panel({k: pd.Series(rng.normal(size=30), index=index) for k in "ab"})
+    y = y.drop(index=index[:27], level=1).combine_first(y.loc[["a"]])
+    with pytest.raises(ValueError, match=r"series \('b'\) has 3 .*window_length=6"):
+        forecaster().set_params(window_length=6).fit(y, fh=[1])
+    with pytest.raises(ValueError, match=r"window_length='auto' \(here 1\).*shorter h"):
+        forecaster().set_params(window_length="auto").fit(
+            y.loc[["b"]].iloc[:2], fh=[1, 2]
+        )
+
+
 def test_an_absolute_fh_between_steps_is_refused():
     """sktime rounds 12:00 of a daily series to a day: the forecast of that
     day came back labelled 12:00."""

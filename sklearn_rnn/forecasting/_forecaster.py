@@ -448,11 +448,19 @@ class RNNForecaster(BaseForecaster):
             room = min(len(s.y) - t for s, t in zip(series, tails, strict=True))
             length = auto_window_length(period, room - horizon + 1)
         if shortest - horizon < length:
+            short = min(series, key=lambda s: len(s.y))
+            named = "" if short.key == () else f" ({_key_label(short.key)!r})"
+            given = (
+                f"window_length='auto' (here {length})"
+                if self.window_length == "auto"
+                else f"window_length={length}"
+            )
+            shorter = "window_length or " if length > 1 else ""
             raise ValueError(
-                f"The shortest series has {shortest} observations, too few for "
-                f"window_length={length} and a horizon of {horizon}: at "
-                f"least {length + horizon} are needed. Use a shorter "
-                "window_length or horizon."
+                f"The shortest series{named} has {shortest} observations, too "
+                f"few for {given} and a horizon of {horizon}: at least "
+                f"{length + horizon} are needed. Use a shorter {shorter}horizon, "
+                "or a longer series."
             )
         return length
 
