@@ -25,7 +25,12 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_params,
+)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import (
@@ -173,7 +178,7 @@ def make_windows(
         # validate_params lets booleans through as integers; here they are
         # almost surely a misplaced argument.
         if not _is_int(value):
-            raise ValueError(f"{name} must be an int >= 1; got {value!r}.")
+            raise InvalidParameterError(f"{name} must be an int >= 1; got {value!r}.")
     dtype = _check_float_dtype(dtype)
     horizons, single_horizon = _check_horizon(horizon)
     data, columns = _as_float_table(series, dtype)
@@ -252,7 +257,7 @@ def _check_horizon(horizon):
     if _is_int(horizon):
         return [int(horizon)], True
     if isinstance(horizon, bool | np.bool_):
-        raise ValueError(f"horizon must be an int >= 1; got {horizon!r}.")
+        raise InvalidParameterError(f"horizon must be an int >= 1; got {horizon!r}.")
     values = np.asarray(horizon, dtype=object)
     if values.ndim != 1:
         raise ValueError(
@@ -653,7 +658,7 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         """
         if not _is_int(self.window_length):
             # sklearn's Interval(Integral) accepts booleans as integers.
-            raise ValueError(
+            raise InvalidParameterError(
                 f"window_length must be an int >= 1; got {self.window_length!r}."
             )
         _check_window_dtype(self.dtype)
@@ -911,7 +916,9 @@ def equalize_lengths(
     array([0, 0, 0, 1])
     """
     if isinstance(length, bool):  # an Integral to validate_params
-        raise ValueError(f"length must be an int >= 1 or None; got {length!r}.")
+        raise InvalidParameterError(
+            f"length must be an int >= 1 or None; got {length!r}."
+        )
     if isinstance(sequences, pd.DataFrame):
         # Iterating over a frame gives its column labels: its rows are the
         # sequences, as those of a 2-D array.

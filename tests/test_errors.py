@@ -16,6 +16,7 @@ from sklearn_rnn import (
     LSTMRegressor,
     RNNForecaster,
     SlidingWindowTransformer,
+    make_windows,
 )
 
 
@@ -54,8 +55,14 @@ def test_n_jobs_set_after_fit_is_checked_at_predict(n_jobs):
 
 
 def test_a_boolean_is_not_a_window_length():
-    with pytest.raises(ValueError, match="window_length must be an int >= 1; got True"):
+    # InvalidParameterError, as for window_length=0: one except clause.
+    with pytest.raises(
+        InvalidParameterError, match="window_length must be an int >= 1; got True"
+    ):
         SlidingWindowTransformer(window_length=True).fit(np.ones((5, 2)))
+    for bad in ({"window_length": True}, {"window_length": 2, "horizon": True}):
+        with pytest.raises(InvalidParameterError, match="must be an int >= 1"):
+            make_windows(np.ones((5, 2)), **bad)
 
 
 def test_the_classifier_names_missing_and_mixed_labels():
