@@ -272,7 +272,7 @@ def check_sequences(X, *, estimator=None, n_features=None):
                 "n_features) pass X[None] or [X]."
             )
         raise ValueError(
-            f"X has {seqs.n_features} feature(s) per timestep, but "
+            f"X has {seqs.n_features} features per timestep, but "
             f"{type(estimator).__name__} is expecting {n_features} features "
             f"as input.{hint}"
         )
