@@ -516,7 +516,7 @@ class LSTMTagger(_SequenceOutputs):
                 # A string is one label, not a sequence of characters.
                 as_text = " (a string is one label: list(y[i]) splits it)"
                 text = isinstance(yi, str)
-                if _is_list(yi) and len({isinstance(v, str) for v in yi}) == 2:
+                if _is_list(yi) and len(_string_kinds(yi)) == 2:
                     # NumPy would make a NaN or a number among strings a
                     # string ('nan', '0'): as objects, the checks see them.
                     values = np.empty(len(yi), dtype=object)
@@ -1231,12 +1231,7 @@ def _check_label_kinds(labels):
     """Refuse per-timestep labels that mix strings and numbers, as
     scikit-learn's classifiers do: ``np.concatenate`` would silently turn
     the numbers into strings (0 into "0")."""
-    kinds = set()
-    for yi in labels:
-        if yi.dtype.kind == "O":
-            kinds.update(isinstance(label, str) for label in yi.tolist())
-        else:
-            kinds.add(yi.dtype.kind in "US")
+    kinds = set().union(*map(_string_kinds, labels))
     if len(kinds) > 1:
         raise ValueError(
             "Mix of label input types (string and number) in y: give every "

@@ -138,8 +138,7 @@ class Sequences:
         def raw(lo):
             return np.asarray(self.data[rows[lo : lo + step]])
 
-        def read(lo, chunk=None):
-            chunk = raw(lo) if chunk is None else chunk
+        def as_read(chunk):
             # NaN is padding here: observed NaN was rejected by the checks.
             return chunk.astype(np.float32).astype(np.float64)
 
@@ -152,7 +151,7 @@ class Sequences:
         low64, high64 = low.copy(), high.copy()
         for lo in chunks:
             values = raw(lo)
-            chunk = read(lo, values)
+            chunk = as_read(values)
             count += (~np.isnan(chunk)).sum(axis=(0, 1))
             total += np.nansum(chunk, axis=(0, 1))
             low = np.fmin(low, np.nanmin(chunk, axis=(0, 1)))
@@ -165,7 +164,7 @@ class Sequences:
         mean = total / count
         squares = np.zeros(self.n_features)
         for lo in chunks:
-            squares += np.nansum((read(lo) - mean) ** 2, axis=(0, 1))
+            squares += np.nansum((as_read(raw(lo)) - mean) ** 2, axis=(0, 1))
         std = np.sqrt(squares / count)
         return mean, nonzero_scale(std, constant=high == low)
 

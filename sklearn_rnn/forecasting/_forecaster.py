@@ -1520,10 +1520,11 @@ def _series_cutoff(s, freq):
 
 def _steps(fh, cutoff):
     """Steps ahead of the cutoff (sktime rejects in-sample fh for us)."""
-    if fh.is_relative and not isinstance(fh.to_pandas(), pd.TimedeltaIndex):
+    given = fh.to_pandas()
+    if fh.is_relative and not isinstance(given, pd.TimedeltaIndex):
         # Already steps: to_relative would build and hash a new horizon, a
         # noticeable share of a direct forecast's time.
-        return np.asarray(fh.to_pandas(), dtype=np.int64)
+        return np.asarray(given, dtype=np.int64)
     relative = fh.to_relative(cutoff).to_pandas()
     if not isinstance(relative, pd.TimedeltaIndex):
         steps = np.asarray(relative, dtype=np.int64)
