@@ -1,6 +1,7 @@
 """RNNForecaster: sktime's contract, forecasting behaviour and intervals."""
 
 import copy
+import re
 import warnings
 from dataclasses import replace
 
@@ -306,6 +307,20 @@ def test_bad_parameters_and_data():
         RNNForecaster(estimator="lstm").fit(y, fh=[1])
     with pytest.raises(ValueError, match="too few for window_length=25"):
         small(window_length=25).fit(y, fh=np.arange(1, 10))
+
+
+def test_the_length_a_too_short_series_is_told_to_have_is_enough():
+    """The count includes the calibration tail: 'at least 4 are needed' for a
+    horizon of 3, and 4 then failed on the tail."""
+    for horizon, fraction in ((1, 0.1), (3, 0.1), (3, 0.5), (3, 0)):
+        forecaster = small(calibration_fraction=fraction)
+        fh = np.arange(1, horizon + 1)
+        with pytest.raises(ValueError, match="at least") as error:
+            forecaster.fit(series(np.arange(horizon, dtype=float)), fh=fh)
+        needed = int(re.search(r"at least (\d+)", str(error.value)).group(1))
+        with pytest.raises(ValueError, match=f"(at least|series of) {needed} "):
+            forecaster.fit(series(np.arange(needed - 1.0)), fh=fh)
+        forecaster.fit(series(np.arange(float(needed))), fh=fh)
 
 
 def test_seasonal_period_of_sub_hourly_data_is_a_day():
@@ -685,10 +700,15 @@ def test_recursive_panel_predict_names_a_series_missing_from_X():
 
 
 def test_constant_series_get_constant_forecasts():
-    for level in (0.001, 7.0, 5e6):
+    """Exactly, with intervals of no width: a placeholder scale at float32
+    resolution let the network's output through (0.6 units at 1e9, 6e-10
+    for a series of zeros)."""
+    for level in (0.0, 0.001, 7.0, 5e6, 1e9):
         y = series(np.full(40, level))
-        pred = small(window_length=5, calibration_fraction=0).fit(y, fh=[1, 2])
-        np.testing.assert_allclose(pred.predict().to_numpy(), level, rtol=1e-5)
+        forecaster = small(window_length=5).fit(y, fh=[1, 2])
+        np.testing.assert_array_equal(forecaster.predict().to_numpy(), level)
+        interval = forecaster.predict_interval(coverage=0.9).to_numpy()
+        np.testing.assert_array_equal(interval, level)
 
 
 def test_a_straight_line_is_not_a_constant_series():
@@ -1138,16 +1158,19 @@ def test_update_predict_single_keeps_the_type_of_y_and_matches_update_then_predi
 def test_an_update_rescales_a_series_that_was_constant_and_warns():
     y = series([0.0] * 48 + [4, 2, 0, 6, 3, 3, 5, 1, 2, 3, 4, 3])
     forecaster = small(max_iter=5).fit(y.iloc[:48], fh=[1, 2, 3])
-    placeholder = forecaster._series[0].scale[0]
+    assert forecaster._series[0].scale[0] == 0
     with pytest.warns(UserWarning, match="was constant when fitted and varies"):
         forecaster.update(y.iloc[48:])
     scale = forecaster._series[0].scale[0]
-    assert placeholder < 1e-6
     assert scale == pytest.approx(np.std(np.diff(y.to_numpy())))
     kept = small(max_iter=5).fit(y.iloc[:48], fh=[1, 2, 3])
     with pytest.warns(UserWarning, match="was constant"):
         kept.update(y.iloc[48:], update_params=False)  # the origin only
-    assert kept._series[0].scale[0] == placeholder
+    assert kept._series[0].scale[0] == 0
+    # Intervals of no width, as the warning says.
+    pred = kept.predict().to_numpy()
+    interval = kept.predict_interval(coverage=0.9).to_numpy()
+    np.testing.assert_array_equal(interval, np.column_stack([pred, pred]))
 
 
 def test_intervals_from_too_few_calibration_errors_warn():

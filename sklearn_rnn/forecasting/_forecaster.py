@@ -456,13 +456,29 @@ class RNNForecaster(BaseForecaster):
                 else f"window_length={length}"
             )
             shorter = "window_length or " if length > 1 else ""
+            needed = length + horizon
+            if len(series) == 1:
+                # Its one series must also hold a window before the
+                # calibration tail (of a panel's, one is enough).
+                needed = self._with_tail(needed)
             raise ValueError(
                 f"The shortest series{named} has {shortest} observations, too "
                 f"few for {given} and a horizon of {horizon}: at least "
-                f"{length + horizon} are needed. Use a shorter {shorter}horizon, "
+                f"{needed} are needed. Use a shorter {shorter}horizon, "
                 "or a longer series."
             )
         return length
+
+    def _with_tail(self, needed):
+        """Observations of a series that keep ``needed`` of them before the
+        calibration tail that ``calibration_fraction`` holds out."""
+        n = needed
+        while (
+            self.calibration_fraction
+            and n - tail_lengths([n], self.calibration_fraction)[0] < needed
+        ):
+            n += 1
+        return n
 
     def _train(self, series, geometry, tails, floor, fh):
         """Train the regressors; measure the errors of the calibration tail.
@@ -559,7 +575,8 @@ class RNNForecaster(BaseForecaster):
         return (
             f"{message}, but calibration_fraction={self.calibration_fraction} "
             f"holds out the last observations of each series for the interval "
-            f"calibration fit, leaving at most {kept}. Use a smaller "
+            f"calibration fit, leaving at most {kept} (a series of "
+            f"{self._with_tail(needed)} would keep {needed}). Use a smaller "
             "calibration_fraction (0 disables prediction intervals), a shorter "
             "window_length or horizon, or longer series."
         )
@@ -1084,9 +1101,8 @@ class RNNForecaster(BaseForecaster):
         if update_params:
             # The networks go on learning from all the data: in its scale,
             # which the intervals then follow too. (A series constant in fit
-            # had a placeholder scale at float32 resolution: its windows
-            # after new, varying data were 1e7 units wide, and its intervals
-            # had no width.)
+            # has the scale 0: with it, its forecasts would stay at its
+            # level, and its intervals would have no width.)
             merged = [replace(s, scale=step_scale(s.y)) for s in merged]
             if self._geometry.future_exog:
                 # And the linear effect of X, on all the data too.

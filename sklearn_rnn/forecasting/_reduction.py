@@ -171,13 +171,15 @@ def auto_window_length(period, room):
 
 
 def step_scale(y):
-    """Typical size of a one-step change of each column of ``y`` (never 0).
+    """Typical size of a one-step change of each column of ``y``.
 
     The standard deviation of the first differences. Steps that are all
     equal (a straight line, a series of two points) have none: their size
-    is the scale. A constant column has no change at all: a scale at
-    float32 resolution of its level then keeps its forecasts constant,
-    whatever the network outputs for an all-zero window.
+    is the scale. A column constant up to float64 rounding has no change at
+    all, and the scale 0: its forecasts are then exactly its level, and its
+    intervals have no width, whatever the network outputs for an all-zero
+    window (a small placeholder scale let that output through, 0.6 units
+    for a series constant at 1e9). Divide by :func:`divisor` of a scale.
     """
     y = np.asarray(y, dtype=np.float64)
     diff = np.diff(y, axis=0) if len(y) > 1 else np.zeros((1, y.shape[1]))
@@ -190,7 +192,14 @@ def step_scale(y):
     # A scale near 0 beside the series' other columns (a panel's series
     # share one network) would give its windows values of 1e5 and more.
     scale = np.where(scale <= tiny, np.sqrt(np.mean(diff**2, axis=0)), scale)
-    return np.where(scale <= tiny, np.finfo(np.float32).eps * level, scale)
+    return np.where(scale <= tiny, 0.0, scale)
+
+
+def divisor(scale):
+    """``scale`` with 1 for 0: what values are divided by to be in units of
+    a scale. A constant column's values relative to its level are 0 (up to
+    rounding) in any unit, and the forecasts multiply its scale, 0, back."""
+    return np.where(scale > 0, scale, 1.0)
 
 
 def normalise_level(windows, geometry):
@@ -218,7 +227,7 @@ def normalise(windows, scale, geometry):
     level = normalise_level(windows, geometry)
     scale = scale[:, None] if np.ndim(scale) == 2 else scale
     out = np.array(windows, dtype=np.float64)
-    out[..., :k] = (out[..., :k] - level[:, None]) / scale
+    out[..., :k] = (out[..., :k] - level[:, None]) / divisor(scale)
     if geometry.exog_offset is not None:
         out[..., k:] -= geometry.exog_offset
     return out.astype(np.float32), level
@@ -406,7 +415,7 @@ def training_set(values, scales, geometry, ends=None, effects=None):
                 rows[length:, k:], horizon, axis=0
             ).transpose(0, 2, 1)
         X, anchor = network_inputs(X, scale, geometry, horizon, effect, ahead)
-        y = (y.reshape(len(y), horizon, k) - anchor) / scale
+        y = (y.reshape(len(y), horizon, k) - anchor) / divisor(scale)
         parts.append((X, y.reshape(len(y), -1).astype(np.float32)))
         # Steps between each window's last target and the end of its series.
         ages.append(np.arange(len(X))[::-1] + (len(full) - len(rows)))
