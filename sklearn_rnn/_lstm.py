@@ -8,6 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -62,6 +63,34 @@ _BUILT_IN = (
     "readout",
     "instance_norm",
 )
+
+
+# Targets this many of the first fit's standard deviations from its mean:
+# their squared errors, summed over a batch, near float32's range (3.4e38),
+# and training "diverges". No network learns them anyway.
+_FAR_TARGETS = 1e15
+
+
+def _check_within_scaling(y, mean, scale, name):
+    """Raise if ``y`` lies too far from the target scaling that partial_fit
+    and warm_start keep from the first fit, for the float32 loss."""
+    far = np.abs((y - mean) / scale).max(initial=0.0)
+    if far > _FAR_TARGETS:
+        raise ValueError(
+            f"y lies up to {far:.3g} scales from the mean of the first fit's "
+            f"targets: {name} keeps the target scaling of its first fit under "
+            f"partial_fit and warm_start=True (mean {_listed(mean)}, scale "
+            f"{_listed(scale)}), and the squared errors of such targets "
+            "overflow float32. Give y "
+            "in the units of the first fit, or train anew with fit and "
+            "warm_start=False."
+        )
+
+
+def _listed(values):
+    """Per-output values, short: 5 or [5, 1e+09]."""
+    shown = [f"{v:.4g}" for v in values]
+    return shown[0] if len(shown) == 1 else f"[{', '.join(shown)}]"
 
 
 def _zero_weight_note(classes, left_out):
@@ -442,7 +471,12 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         monitored in the same way.
 
     validation_fraction : float, default=0.1
-        Proportion of the training data held out for early stopping.
+        Proportion of the training data held out for early stopping: a
+        random sample of the sequences (stratified by class for the
+        classifier), except for the regressor, which holds out its last
+        samples (windows cut from one series overlap, and a random split
+        would leak validation targets into training: pass windows in time
+        order).
 
     n_iter_no_change : int, default=10
         Epochs without improvement of the monitored loss that make a plateau
@@ -455,13 +489,17 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         Reuse the weights of the previous fit as initialisation (the
         optimizer and learning rate start afresh). The parameters that
         build the network (its sizes, ``cell``, ``dropout``...) must be
-        those it was built with: ``fit`` raises if one has changed.
+        those it was built with: ``fit`` raises if one has changed. The
+        standardisation of X (and of a regressor's targets) stays that of
+        the first fit, which the weights were trained for.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, dropout and the validation
-        split. Torch's global generator is left as it was: shuffling uses a
-        private generator, and initialisation and dropout seed the global one
-        inside :func:`torch.random.fork_rng`, one fit at a time per process.
+        Seeds weight initialisation, shuffling, dropout, any random crops
+        (``random_crop``) and the validation split where it is random (see
+        ``validation_fraction``). Torch's global generator is left as it
+        was: shuffling and crops use private generators, and
+        initialisation and dropout seed the global one inside
+        :func:`torch.random.fork_rng`, one fit at a time per process.
         The same value gives identical predictions on CPU, also for fits
         running at the same time in threads (with ``dropout > 0`` these run
         one after the other). None seeds them (but the split, which draws
@@ -807,7 +845,17 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
 
     def _encode_targets(self, y, warm, weights=None, left_out=None):
         y = _one_label_per_sequence(y, type(self).__name__)
-        y = column_or_1d(y, warn=True)
+        if np.ndim(y) == 2 and np.shape(y)[1] == 1:
+            # scikit-learn's warning (its checks match the words), pointing
+            # at the user's call rather than at this line.
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected. "
+                "Please change the shape of y to (n_samples, ), for example "
+                "using ravel().",
+                DataConversionWarning,
+                stacklevel=caller_stacklevel(),
+            )
+        y = column_or_1d(y)
         if y.dtype == object:
             # scikit-learn calls these "Unknown label type ... continuous
             # values": missing labels, a mix, and numbers held as objects.
@@ -930,7 +978,10 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
             if n_classes == 0:
                 remedy = "every class has a single sample, so none can be held out:"
             elif n_valid < n_classes:
-                remedy = f"use validation_fraction >= {n_classes / n:.2g}, or"
+                # Rounded up to a thousandth, so that the fraction advised
+                # holds out a sample per class (0.33 of 303 holds out 100).
+                smallest = math.ceil(1000 * n_classes / n) / 1000
+                remedy = f"use validation_fraction >= {smallest:g}, or"
             elif n - n_valid < n_classes:
                 remedy = "use a smaller validation_fraction, or"
             else:
@@ -1230,7 +1281,12 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         monitored in the same way.
 
     validation_fraction : float, default=0.1
-        Proportion of the training data held out for early stopping.
+        Proportion of the training data held out for early stopping: a
+        random sample of the sequences (stratified by class for the
+        classifier), except for the regressor, which holds out its last
+        samples (windows cut from one series overlap, and a random split
+        would leak validation targets into training: pass windows in time
+        order).
 
     n_iter_no_change : int, default=10
         Epochs without improvement of the monitored loss that make a plateau
@@ -1243,13 +1299,17 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         Reuse the weights of the previous fit as initialisation (the
         optimizer and learning rate start afresh). The parameters that
         build the network (its sizes, ``cell``, ``dropout``...) must be
-        those it was built with: ``fit`` raises if one has changed.
+        those it was built with: ``fit`` raises if one has changed. The
+        standardisation of X (and of a regressor's targets) stays that of
+        the first fit, which the weights were trained for.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, dropout and the validation
-        split. Torch's global generator is left as it was: shuffling uses a
-        private generator, and initialisation and dropout seed the global one
-        inside :func:`torch.random.fork_rng`, one fit at a time per process.
+        Seeds weight initialisation, shuffling, dropout, any random crops
+        (``random_crop``) and the validation split where it is random (see
+        ``validation_fraction``). Torch's global generator is left as it
+        was: shuffling and crops use private generators, and
+        initialisation and dropout seed the global one inside
+        :func:`torch.random.fork_rng`, one fit at a time per process.
         The same value gives identical predictions on CPU, also for fits
         running at the same time in threads (with ``dropout > 0`` these run
         one after the other). None seeds them (but the split, which draws
@@ -1559,6 +1619,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
                     "the same outputs."
                 )
             mean, scale = self._y_mean, self._y_scale
+            _check_within_scaling(y2, mean, scale, type(self).__name__)
         else:
             # Only a constant output keeps the scale 1: any spread, however
             # small, is standardised (targets in small units are common).

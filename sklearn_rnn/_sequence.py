@@ -309,7 +309,12 @@ class LSTMTagger(_SequenceOutputs):
         monitored in the same way.
 
     validation_fraction : float, default=0.1
-        Proportion of the training data held out for early stopping.
+        Proportion of the training data held out for early stopping: a
+        random sample of the sequences (stratified by class for the
+        classifier), except for the regressor, which holds out its last
+        samples (windows cut from one series overlap, and a random split
+        would leak validation targets into training: pass windows in time
+        order).
 
     n_iter_no_change : int, default=10
         Epochs without improvement of the monitored loss that make a plateau
@@ -322,13 +327,17 @@ class LSTMTagger(_SequenceOutputs):
         Reuse the weights of the previous fit as initialisation (the
         optimizer and learning rate start afresh). The parameters that
         build the network (its sizes, ``cell``, ``dropout``...) must be
-        those it was built with: ``fit`` raises if one has changed.
+        those it was built with: ``fit`` raises if one has changed. The
+        standardisation of X (and of a regressor's targets) stays that of
+        the first fit, which the weights were trained for.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, dropout and the validation
-        split. Torch's global generator is left as it was: shuffling uses a
-        private generator, and initialisation and dropout seed the global one
-        inside :func:`torch.random.fork_rng`, one fit at a time per process.
+        Seeds weight initialisation, shuffling, dropout, any random crops
+        (``random_crop``) and the validation split where it is random (see
+        ``validation_fraction``). Torch's global generator is left as it
+        was: shuffling and crops use private generators, and
+        initialisation and dropout seed the global one inside
+        :func:`torch.random.fork_rng`, one fit at a time per process.
         The same value gives identical predictions on CPU, also for fits
         running at the same time in threads (with ``dropout > 0`` these run
         one after the other). None seeds them (but the split, which draws
@@ -671,6 +680,9 @@ class LSTMTagger(_SequenceOutputs):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
+        # One label per timestep: several outputs per sample, never one.
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = False
         return tags
 
 
@@ -782,7 +794,12 @@ class LSTMTranscriber(_SequenceOutputs):
         monitored in the same way.
 
     validation_fraction : float, default=0.1
-        Proportion of the training data held out for early stopping.
+        Proportion of the training data held out for early stopping: a
+        random sample of the sequences (stratified by class for the
+        classifier), except for the regressor, which holds out its last
+        samples (windows cut from one series overlap, and a random split
+        would leak validation targets into training: pass windows in time
+        order).
 
     n_iter_no_change : int, default=10
         Epochs without improvement of the monitored loss that make a plateau
@@ -795,13 +812,17 @@ class LSTMTranscriber(_SequenceOutputs):
         Reuse the weights of the previous fit as initialisation (the
         optimizer and learning rate start afresh). The parameters that
         build the network (its sizes, ``cell``, ``dropout``...) must be
-        those it was built with: ``fit`` raises if one has changed.
+        those it was built with: ``fit`` raises if one has changed. The
+        standardisation of X (and of a regressor's targets) stays that of
+        the first fit, which the weights were trained for.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, dropout and the validation
-        split. Torch's global generator is left as it was: shuffling uses a
-        private generator, and initialisation and dropout seed the global one
-        inside :func:`torch.random.fork_rng`, one fit at a time per process.
+        Seeds weight initialisation, shuffling, dropout, any random crops
+        (``random_crop``) and the validation split where it is random (see
+        ``validation_fraction``). Torch's global generator is left as it
+        was: shuffling and crops use private generators, and
+        initialisation and dropout seed the global one inside
+        :func:`torch.random.fork_rng`, one fit at a time per process.
         The same value gives identical predictions on CPU, also for fits
         running at the same time in threads (with ``dropout > 0`` these run
         one after the other). None seeds them (but the split, which draws
@@ -1168,6 +1189,8 @@ class LSTMTranscriber(_SequenceOutputs):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
+        # A sequence of labels per sample, never a single one.
+        tags.target_tags.single_output = False
         return tags
 
 

@@ -404,6 +404,18 @@ class EpochProgress(ProgressBar):
         )
 
 
+class LearningRate(Callback):
+    """Record the learning rate each epoch trained with, ``history[:, "lr"]``
+    (shown in the verbose table), in fit and in partial_fit alike.
+
+    Listed before the plateau, which may change the rate at the end of the
+    same epoch.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("lr", net.optimizer_.param_groups[0]["lr"])
+
+
 class FiniteLoss(Callback):
     """Stop with an actionable error when the training loss is not finite.
 
@@ -486,7 +498,6 @@ class Plateau(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         groups = net.optimizer_.param_groups
-        net.history.record("lr", groups[0]["lr"])  # the rate this epoch used
         loss = net.history[-1, self.monitor]
         if loss < self.best_loss_:
             self.best_loss_, self.best_epoch_ = loss, len(net.history)
@@ -749,7 +760,8 @@ def train_epoch(
 # user's callback may not take one.
 _OWN_CALLBACKS = frozenset(
     {"epoch_timer", "train_loss", "valid_loss", "print_log"}
-    | {"finite_loss", "plateau", "valid_score", "data_parallel", "progress_bar"}
+    | {"learning_rate", "finite_loss", "plateau", "valid_score", "data_parallel"}
+    | {"progress_bar"}
 )
 
 
@@ -842,6 +854,7 @@ def make_net(module, criterion, valid_dataset, settings):
         optimizer_params["fused"] = True
     held_out = valid_dataset is not None
     callbacks = [
+        ("learning_rate", LearningRate()),
         (
             "finite_loss",
             FiniteLoss(settings.learning_rate_init, settings.clip_grad_norm),

@@ -103,9 +103,13 @@ def test_labels_per_timestep_point_the_classifier_to_the_tagger():
             fast(LSTMClassifier).partial_fit(X, labels, classes=[0, 1])
     with pytest.raises(ValueError, match=r"several labels per sequence.*MultiOutput"):
         fast(LSTMClassifier).fit(X, np.c_[y, y, y])
-    # A column of labels is still one per sequence (sklearn warns, ravels).
-    with pytest.warns(DataConversionWarning):
-        fast(LSTMClassifier).fit(X, y.reshape(-1, 1))
+    # A column of labels is still one per sequence (sklearn warns, ravels),
+    # with the warning pointing at the user's call.
+    for method in ("fit", "partial_fit"):
+        kwargs = {"classes": np.unique(y)} if method == "partial_fit" else {}
+        with pytest.warns(DataConversionWarning, match="column-vector") as caught:
+            getattr(fast(LSTMClassifier), method)(X, y.reshape(-1, 1), **kwargs)
+        assert {w.filename for w in caught} == {__file__}
 
 
 def test_a_patch_too_long_for_memory_fails_before_allocating():

@@ -63,6 +63,18 @@ def test_changed_optimizer_settings_take_effect_at_the_next_call(Estimator):
     partial_fit(est, X, y)  # unchanged since: the same optimizer goes on
     assert est.net_ is net
     assert est.n_iter_ == 3
+    # Each call's epoch records the rate it trained with, as fit's do (and
+    # the verbose table shows it).
+    first = fast(Estimator).learning_rate_init
+    assert est.net_.history[:, "lr"] == [first, 1e-4, 1e-4]
+
+
+def test_verbose_partial_fit_shows_the_learning_rate(capsys):
+    X, y = sequence_data(LSTMRegressor, n=20)
+    fast(LSTMRegressor, verbose=1, learning_rate_init=3e-3).partial_fit(X, y)
+    header, _, row = capsys.readouterr().out.splitlines()[:3]
+    assert header.split() == ["epoch", "lr", "train_loss", "dur"]
+    assert row.split()[1] == "3.0e-03"
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
@@ -137,6 +149,22 @@ def test_regressor_keeps_its_outputs():
     assert reg.predict(X).shape == (30,)
     with pytest.raises(ValueError, match="outputs"):
         reg.partial_fit(X, np.column_stack([y, y]))
+
+
+def test_targets_far_outside_the_first_scaling_are_refused_before_training():
+    """Their float32 squared errors overflowed, and the call reported a
+    divergence that no learning rate or clipping could help."""
+    X, y = sequence_data(LSTMRegressor, n=20)
+    for first, later in ((y, y * 1e25), (y * 1e-20, y)):
+        reg = fast(LSTMRegressor).partial_fit(X, first)
+        before = (reg.n_iter_, outputs(reg, X))
+        with pytest.raises(ValueError, match="keeps the target scaling of its first"):
+            reg.partial_fit(X, later)
+        assert reg.n_iter_ == before[0]
+        assert_array_equal(outputs(reg, X), before[1])
+    warm = fast(LSTMRegressor, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match=r"scales from the mean.*\(mean "):
+        warm.fit(X, y * 1e25)
 
 
 def test_partial_fit_takes_sample_weight():

@@ -2,6 +2,7 @@
 
 import copy
 import math
+import re
 import warnings
 
 import numpy as np
@@ -201,6 +202,19 @@ def test_a_stratified_split_that_fails_says_which_way_to_go(fraction, y, remedy)
     clf = fast(LSTMClassifier, early_stopping=True, validation_fraction=fraction)
     with pytest.raises(ValueError, match=remedy):
         clf.fit(X, y)
+
+
+def test_the_validation_fraction_a_failed_split_advises_works():
+    """Rounded up: 0.33 of 303 samples of 101 classes holds out 100."""
+    y = np.arange(303) % 101
+    clf = LSTMClassifier(early_stopping=True, validation_fraction=0.1)
+    with pytest.raises(ValueError, match="use validation_fraction >= ") as error:
+        clf._validation_split(y, np.random.RandomState(0))
+    advised = float(re.search(r">= ([\d.]+),", str(error.value)).group(1))
+    assert advised == 0.334
+    clf.set_params(validation_fraction=advised)
+    train, valid = clf._validation_split(y, np.random.RandomState(0))
+    assert set(y[valid]) == set(y[train]) == set(y)
 
 
 def test_regression_early_stopping_needs_two_held_out_samples():
