@@ -19,7 +19,7 @@ has to beat on a short seasonal series.
 import matplotlib.pyplot as plt
 import numpy as np
 from sktime.datasets import load_airline
-from sktime.forecasting.model_selection import temporal_train_test_split
+from sktime.split import temporal_train_test_split
 
 y = load_airline()
 y_train, y_test = temporal_train_test_split(y, test_size=36)

@@ -47,6 +47,11 @@ print(f"X: {X.shape}, y: {y.shape}")
 # are padded with NaN rows, which the regressor reads as shorter sequences.
 # ``max_iter`` is kept small so that the whole search takes seconds; the
 # models are not fully trained, which is fine for ranking the candidates.
+# Each of the search's fits would say so with a ``ConvergenceWarning``; they
+# are silenced here, knowingly.
+import warnings
+
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import LSTMRegressor, SlidingWindowTransformer
@@ -77,7 +82,9 @@ param_grid = {
 }
 search = GridSearchCV(pipe, param_grid, cv=TimeSeriesSplit(n_splits=3))
 start = time.perf_counter()
-search.fit(X_search, y_search)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    search.fit(X_search, y_search)
 print(
     f"{len(search.cv_results_['params'])} candidates x 3 splits "
     f"in {time.perf_counter() - start:.1f} s"

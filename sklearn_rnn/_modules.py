@@ -259,7 +259,10 @@ class ConvStem(nn.Module):
             dilations = _dilations(kernel_size, patch_size)[:first]
         widths = [first // len(dilations)] * len(dilations)
         widths[0] += first - sum(widths)
-        self.conv1 = nn.Conv1d(n_features, widths[0], kernel_size, padding="same")
+        # An even kernel is padded by _pad_same, as torch would pad it for
+        # "same" (which then warns that it copies the input, at every call).
+        same = "same" if kernel_size % 2 else 0
+        self.conv1 = nn.Conv1d(n_features, widths[0], kernel_size, padding=same)
         self.dilated = nn.ModuleList(
             nn.Conv1d(n_features, w, kernel_size, dilation=d)
             for d, w in zip(dilations[1:], widths[1:], strict=True)
@@ -312,8 +315,9 @@ class ConvStem(nn.Module):
 
 def _pad_same(x, conv):
     """Zeros on both sides of ``x``, as ``padding="same"`` would add for
-    ``conv``: ONNX Runtime has no dilated convolution with "same" padding.
-    (Nothing for an undilated one, which pads itself.)"""
+    ``conv``: ONNX Runtime has no dilated convolution with "same" padding,
+    and torch copies the input for an even kernel. (Nothing for a
+    convolution that pads itself.)"""
     if conv.padding == "same":
         return x
     total = conv.dilation[0] * (conv.kernel_size[0] - 1)

@@ -109,8 +109,18 @@ def export_onnx(estimator, path, kind):
         # torch's TorchScript-based exporter warns that it is deprecated in
         # favour of the torch.export-based one, which does not yet handle
         # dynamic time axes through recurrent layers (checked with torch
-        # 2.13): the former is the one that exports these networks.
-        warnings.simplefilter("ignore")
+        # 2.13): the former is the one that exports these networks. Only the
+        # warnings known to be harmless here are silenced: any other (a
+        # trace that may be wrong) still reaches the user.
+        for message in _HARMLESS_EXPORT_WARNINGS:
+            warnings.filterwarnings("ignore", message=message)
+        # Its trace of torch's own recurrent layers reads their sizes as
+        # Python values: fixed for a fitted network, whatever the input.
+        warnings.filterwarnings(
+            "ignore",
+            category=torch.jit.TracerWarning,
+            module=r"torch\.nn\.modules\.rnn",
+        )
         torch.onnx.export(
             graph,
             (example,),
@@ -121,6 +131,17 @@ def export_onnx(estimator, path, kind):
             opset_version=_OPSET,
             dynamo=False,
         )
+
+
+# What torch.onnx.export says of every export of these networks: the legacy
+# exporter's deprecation (two messages), and a caution about recurrent
+# layers whose batch size varies, which tests/test_persistence.py checks
+# does not apply (ONNX Runtime predicts batches of other sizes alike).
+_HARMLESS_EXPORT_WARNINGS = (
+    r"You are using the legacy TorchScript-based ONNX export",
+    r"The feature will be removed",
+    r"Exporting a model to ONNX with a batch_size other than 1",
+)
 
 
 def _cpu_copy(module):

@@ -122,6 +122,26 @@ def test_prediction_does_not_depend_on_the_batch(Estimator, params):
         np.testing.assert_allclose(outputs(est, padded), batched, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("patch_size", [1, 4])
+def test_an_even_kernel_pads_as_same_without_torch_warning(patch_size):
+    """torch's padding="same" warns, at every call, that an even kernel
+    copies the input; the stem pads it itself, in the same way."""
+    from sklearn_rnn._modules import ConvStem, _pad_same
+
+    stem = ConvStem(2, (8, 4), 4, patch_size)
+    same = torch.nn.Conv1d(2, stem.conv1.out_channels, 4, padding="same")
+    same.load_state_dict(stem.conv1.state_dict())
+    x = torch.randn(3, 16, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = stem.conv1(_pad_same(x.transpose(1, 2), stem.conv1))
+        stem(x, torch.tensor([16, 9, 2]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = same(x.transpose(1, 2))
+    torch.testing.assert_close(out, expected, rtol=0, atol=0)
+
+
 @pytest.mark.parametrize(
     ("cell", "num_layers", "bidirectional"),
     [

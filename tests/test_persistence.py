@@ -1,5 +1,7 @@
 """Export to ONNX: the graph computes what predict and predict_proba return."""
 
+import warnings
+
 import numpy as np
 import pytest
 from _helpers import fast, sequence_data
@@ -34,6 +36,29 @@ def test_onnx_regressor_matches_predict(tmp_path, cell, bidirectional):
     out = run_graph(path, X)
     assert out.shape == (80, 1)
     np.testing.assert_allclose(out[:, 0], reg.predict(X), rtol=1e-5, atol=1e-4)
+
+
+def test_onnx_export_silences_only_the_known_warnings(tmp_path, monkeypatch):
+    """torch's notices of its legacy exporter are silenced; any other
+    warning of the export (a trace that may be wrong) reaches the user."""
+    import torch
+
+    X, y = sequence_data(LSTMRegressor, n=20, m=6, p=2)
+    reg = fast(LSTMRegressor, max_iter=1).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reg.to_onnx(tmp_path / "quiet.onnx")
+    export = torch.onnx.export
+
+    def warning_export(*args, **kwargs):
+        warnings.warn(
+            "this trace might be wrong", torch.jit.TracerWarning, stacklevel=2
+        )
+        return export(*args, **kwargs)
+
+    monkeypatch.setattr(torch.onnx, "export", warning_export)
+    with pytest.warns(torch.jit.TracerWarning, match="might be wrong"):
+        reg.to_onnx(tmp_path / "loud.onnx")
 
 
 @pytest.mark.parametrize("patch_size", [3, 14])  # 14: a dilated stem
