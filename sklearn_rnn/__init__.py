@@ -4,7 +4,6 @@ from ._lstm import LSTMClassifier, LSTMRegressor
 from ._persistence import load
 from ._sequence import LSTMTagger, LSTMTranscriber
 from ._windowing import SlidingWindowTransformer, equalize_lengths, make_windows
-from .forecasting import RNNForecaster
 
 __version__ = "0.1.0.dev0"
 
@@ -20,3 +19,17 @@ __all__ = [
     "load",
     "make_windows",
 ]
+
+
+def __getattr__(name):
+    # RNNForecaster is imported on first use: it imports sktime, about a
+    # second, which users of the other estimators need not wait for.
+    if name == "RNNForecaster":
+        from .forecasting import RNNForecaster
+
+        return RNNForecaster
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

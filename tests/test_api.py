@@ -66,3 +66,25 @@ def test_max_iter_warning_points_at_the_callers_line(Estimator):
     with pytest.warns(ConvergenceWarning, match="max_iter=1") as caught:
         fast(Estimator, max_iter=1).fit(X, y)
     assert {w.filename for w in caught} == {__file__}
+
+
+def test_the_core_import_leaves_sktime_to_the_forecaster():
+    """sktime takes about a second to import: only RNNForecaster needs it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sklearn_rnn\n"
+        "assert 'sktime' not in sys.modules\n"
+        "assert 'RNNForecaster' in dir(sklearn_rnn)\n"
+        "from sklearn_rnn import RNNForecaster\n"
+        "assert RNNForecaster.__module__.startswith('sklearn_rnn.forecasting')\n"
+        "assert sklearn_rnn.RNNForecaster is RNNForecaster\n"
+        "try:\n"
+        "    sklearn_rnn.Nothing\n"
+        "except AttributeError as error:\n"
+        "    assert 'Nothing' in str(error)\n"
+        "else:\n"
+        "    raise AssertionError\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
