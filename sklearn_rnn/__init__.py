@@ -1,5 +1,7 @@
 """Recurrent neural networks (RNN, LSTM, GRU) as scikit-learn estimators."""
 
+import importlib
+
 from ._lstm import LSTMClassifier, LSTMRegressor
 from ._persistence import load
 from ._sequence import LSTMTagger, LSTMTranscriber
@@ -22,12 +24,13 @@ __all__ = [
 
 
 def __getattr__(name):
-    # RNNForecaster is imported on first use: it imports sktime, about a
-    # second, which users of the other estimators need not wait for.
-    if name == "RNNForecaster":
-        from .forecasting import RNNForecaster
-
-        return RNNForecaster
+    # RNNForecaster, and its subpackage, are imported on first use: they
+    # import sktime, about a second, which users of the other estimators
+    # need not wait for.
+    if name in ("RNNForecaster", "forecasting"):
+        # Not "from . import forecasting", which asks this function first.
+        forecasting = importlib.import_module(".forecasting", __name__)
+        return forecasting if name == "forecasting" else forecasting.RNNForecaster
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

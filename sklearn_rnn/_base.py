@@ -530,6 +530,14 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             dtype=np.float64,
             ensure_non_negative=True,
         )
+        if not weights.any():
+            # scikit-learn says so itself from 1.9 on; before, the rows of
+            # weight 0 were left out and nothing remained.
+            raise ValueError(
+                "sample_weight must contain at least one non-zero number: "
+                "samples of weight 0 are left out of training, and none would "
+                "remain."
+            )
         rows = left_out = None
         if not weights.all():
             rows = np.flatnonzero(weights)

@@ -65,10 +65,10 @@ _BUILT_IN = (
 )
 
 
-# Targets this many of the first fit's standard deviations from its mean:
-# their squared errors, summed over a batch, near float32's range (3.4e38),
-# and training "diverges". No network learns them anyway.
-_FAR_TARGETS = 1e15
+# Targets this many of the first fit's scales from its mean: their squared
+# errors, 1e36, summed over a batch, come near float32's range (3.4e38), and
+# training "diverged" from 5e18 on.
+_FAR_TARGETS = 1e18
 
 
 def _check_within_scaling(y, mean, scale, name):
@@ -81,10 +81,17 @@ def _check_within_scaling(y, mean, scale, name):
             f"targets: {name} keeps the target scaling of its first fit under "
             f"partial_fit and warm_start=True (mean {_listed(mean)}, scale "
             f"{_listed(scale)}), and the squared errors of such targets "
-            "overflow float32. Give y "
+            "reach the limit of float32 (3.4e38). Give y "
             "in the units of the first fit, or train anew with fit and "
             "warm_start=False."
         )
+
+
+def _thousandth_above(fraction):
+    """The smallest multiple of 0.001 above ``fraction``: the validation
+    fraction to advise where ``ceil(n * validation_fraction)`` must exceed
+    ``n * fraction``."""
+    return (math.floor(1000 * fraction) + 1) / 1000
 
 
 def _listed(values):
@@ -978,9 +985,10 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
             if n_classes == 0:
                 remedy = "every class has a single sample, so none can be held out:"
             elif n_valid < n_classes:
-                # Rounded up to a thousandth, so that the fraction advised
-                # holds out a sample per class (0.33 of 303 holds out 100).
-                smallest = math.ceil(1000 * n_classes / n) / 1000
+                # At least as many held out as classes, which the split
+                # needs: ceil(n * fraction) >= n_classes (the advice 0.33 of
+                # 303 samples of 101 classes held out 100).
+                smallest = _thousandth_above((n_classes - 1) / n)
                 remedy = f"use validation_fraction >= {smallest:g}, or"
             elif n - n_valid < n_classes:
                 remedy = "use a smaller validation_fraction, or"
@@ -1667,8 +1675,8 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
             # mean of one target predicts it exactly: every fit would be
             # reported as having learned nothing.
             # Two held out and one left to train on: only from 3 samples,
-            # with a fraction above 1 / n (rounded up to a thousandth).
-            smallest = (math.floor(1000 / n) + 1) / 1000
+            # with a fraction above 1 / n.
+            smallest = _thousandth_above(1 / n)
             fraction = f"validation_fraction >= {smallest:g}, " if n >= 3 else ""
             raise ValueError(
                 f"Early stopping would hold out 1 of the {n} samples "

@@ -760,7 +760,7 @@ def train_epoch(
 # user's callback may not take one.
 _OWN_CALLBACKS = frozenset(
     {"epoch_timer", "train_loss", "valid_loss", "print_log"}
-    | {"learning_rate", "finite_loss", "plateau", "valid_score", "data_parallel"}
+    | {"record_lr", "finite_loss", "plateau", "valid_score", "data_parallel"}
     | {"progress_bar"}
 )
 
@@ -854,7 +854,7 @@ def make_net(module, criterion, valid_dataset, settings):
         optimizer_params["fused"] = True
     held_out = valid_dataset is not None
     callbacks = [
-        ("learning_rate", LearningRate()),
+        ("record_lr", LearningRate()),
         (
             "finite_loss",
             FiniteLoss(settings.learning_rate_init, settings.clip_grad_norm),

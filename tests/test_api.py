@@ -80,6 +80,7 @@ def test_the_core_import_leaves_sktime_to_the_forecaster():
         "from sklearn_rnn import RNNForecaster\n"
         "assert RNNForecaster.__module__.startswith('sklearn_rnn.forecasting')\n"
         "assert sklearn_rnn.RNNForecaster is RNNForecaster\n"
+        "assert sklearn_rnn.forecasting.RNNForecaster is RNNForecaster\n"
         "try:\n"
         "    sklearn_rnn.Nothing\n"
         "except AttributeError as error:\n"

@@ -711,6 +711,24 @@ def test_constant_series_get_constant_forecasts():
         np.testing.assert_array_equal(interval, level)
 
 
+def test_a_series_constant_up_to_rounding_leaves_a_panel_alone():
+    """At a level of 1e20 float64 rounds in steps of 16384: such a series
+    has the scale 0, and its rounding must not reach the network or the
+    variance of the other series' errors, which are then those of a panel
+    beside an exactly constant series. Its densities stay finite."""
+    rng = np.random.RandomState(0)
+    walk = series(rng.normal(size=60).cumsum())
+    jitter = 1e20 + np.spacing(1e20) * rng.randint(-3, 4, size=60)
+    fits = []
+    for flat in (jitter, np.full(60, 1e20)):
+        forecaster = small(window_length=5, max_iter=3)
+        fits.append(forecaster.fit(panel({"a": walk, "b": series(flat)}), fh=[1, 2]))
+    np.testing.assert_allclose(fits[0].error_variance_, fits[1].error_variance_)
+    assert fits[0]._series[1].scale[0] == 0
+    log_pdf = fits[1].predict_proba().log_pdf(fits[1].predict())
+    assert np.isfinite(np.asarray(log_pdf)).all()
+
+
 def test_a_straight_line_is_not_a_constant_series():
     """Steps that are all equal have no spread but a size, the line's step,
     which is its scale. A constant's placeholder scale gave the network of a

@@ -43,11 +43,13 @@ def test_onnx_export_silences_only_the_known_warnings(tmp_path, monkeypatch):
     warning of the export (a trace that may be wrong) reaches the user."""
     import torch
 
-    X, y = sequence_data(LSTMRegressor, n=20, m=6, p=2)
-    reg = fast(LSTMRegressor, max_iter=1).fit(X, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        reg.to_onnx(tmp_path / "quiet.onnx")
+    X, y = sequence_data(LSTMRegressor, n=20, m=16, p=2)
+    # The default stem, an even kernel, a dilated stem.
+    for params in ({}, {"kernel_size": 4}, {"kernel_size": 3, "patch_size": 8}):
+        reg = fast(LSTMRegressor, max_iter=1, **params).fit(X, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            reg.to_onnx(tmp_path / "quiet.onnx")
     export = torch.onnx.export
 
     def warning_export(*args, **kwargs):

@@ -12,7 +12,7 @@ import numpy as np
 from scipy.optimize import nnls
 from scipy.stats import norm
 
-from ._reduction import divisor, forecast
+from ._reduction import forecast, in_units
 
 # The least-squares weight of a short tail is noisy: it is averaged with 1,
 # the weight the network was trained for, with this relative strength: a
@@ -69,7 +69,7 @@ def forecast_errors(
         weight=weight,
         effects=None if effects[0] is None else np.stack(effects),
     )
-    return (np.stack(truth) - predicted) / divisor(scales)[:, None]
+    return in_units(np.stack(truth) - predicted, scales[:, None])
 
 
 def network_weight(errors, anchor_errors):

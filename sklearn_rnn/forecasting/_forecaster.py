@@ -849,7 +849,9 @@ class RNNForecaster(BaseForecaster):
 
         Its mean is the point forecast and its variance that of
         :meth:`predict_var`; unlike the intervals, it is not floored for
-        non-negative series.
+        non-negative series. A series constant when fitted, whose variance
+        is 0, gets a standard deviation at the float64 resolution of its
+        forecast, so that its densities and log-loss stay finite.
 
         Parameters
         ----------
@@ -912,6 +914,21 @@ class RNNForecaster(BaseForecaster):
         point, steps, scale = self._error_model(fh, X)
         variance = error_variance(steps, scale, self.error_variance_)
         return pd.DataFrame(variance, index=point.index, columns=point.columns)
+
+    def _predict_proba(self, marginal=True, **kwargs):
+        # sktime's Normal of mean predict and variance predict_var, but a
+        # series constant when fitted (variance 0) gets the float64
+        # resolution of its forecast as standard deviation: a Normal of
+        # scale 0 has NaN densities, and so would its log-loss.
+        dist = super()._predict_proba(marginal=marginal, **kwargs)
+        mu = dist.mu
+        sigma = np.maximum(np.asarray(dist.sigma), np.spacing(np.abs(np.asarray(mu))))
+        return type(dist)(
+            mu=mu,
+            sigma=pd.DataFrame(sigma, index=dist.index, columns=dist.columns),
+            index=dist.index,
+            columns=dist.columns,
+        )
 
     def _predict_quantiles(self, fh, X, alpha):
         point, steps, scale = self._error_model(fh, X)
@@ -1218,7 +1235,8 @@ def _warn_if_no_longer_constant(before, after):
     """Warn when a series that was constant now varies: the calibration saw
     no error in it, so its intervals have no width, until a refit."""
     for old, new in zip(before, after, strict=True):
-        if ((np.ptp(old.y, axis=0) == 0) & (np.ptp(new.y, axis=0) > 0)).any():
+        # Constant as step_scale tells it (up to rounding): its scale is 0.
+        if ((old.scale == 0) & (step_scale(new.y) > 0)).any():
             name = "y" if old.key == () else f"series {_key_label(old.key)}"
             warnings.warn(
                 f"RNNForecaster: {name} was constant when fitted and varies "
@@ -1254,8 +1272,11 @@ def _split_frames(y, X, layout):
         x = None if X is None else X.loc[y.index].to_numpy(dtype=np.float64)
         return [((), y.index, y.to_numpy(dtype=np.float64), x)]
     levels = list(range(y.index.nlevels - 1))
+    # A single level as a scalar: a list of one made pandas 2.2 warn that
+    # its keys would become tuples (they are made tuples below either way).
+    level = levels if len(levels) > 1 else levels[0]
     parts = []
-    for key, frame in y.groupby(level=levels, sort=False):
+    for key, frame in y.groupby(level=level, sort=False):
         key = key if isinstance(key, tuple) else (key,)
         times = frame.index.get_level_values(-1)
         x = None

@@ -179,7 +179,8 @@ def step_scale(y):
     all, and the scale 0: its forecasts are then exactly its level, and its
     intervals have no width, whatever the network outputs for an all-zero
     window (a small placeholder scale let that output through, 0.6 units
-    for a series constant at 1e9). Divide by :func:`divisor` of a scale.
+    for a series constant at 1e9). Express values in units of a scale with
+    :func:`in_units`.
     """
     y = np.asarray(y, dtype=np.float64)
     diff = np.diff(y, axis=0) if len(y) > 1 else np.zeros((1, y.shape[1]))
@@ -195,11 +196,18 @@ def step_scale(y):
     return np.where(scale <= tiny, 0.0, scale)
 
 
-def divisor(scale):
-    """``scale`` with 1 for 0: what values are divided by to be in units of
-    a scale. A constant column's values relative to its level are 0 (up to
-    rounding) in any unit, and the forecasts multiply its scale, 0, back."""
-    return np.where(scale > 0, scale, 1.0)
+def in_units(values, scale):
+    """``values`` divided by ``scale``, and 0 where the scale is 0 (NaN,
+    which marks the padding of a short context, stays NaN).
+
+    A constant column's values relative to its level are 0, up to rounding:
+    rounding that, at a level of 1e20, is 1e4 in the series' units, and
+    that the network shared with a panel's other series must not read (nor
+    the variance of their forecast errors count). Its forecasts multiply
+    its scale, 0, back.
+    """
+    moving = scale > 0
+    return np.where(moving, values / np.where(moving, scale, 1.0), values * 0.0)
 
 
 def normalise_level(windows, geometry):
@@ -227,7 +235,7 @@ def normalise(windows, scale, geometry):
     level = normalise_level(windows, geometry)
     scale = scale[:, None] if np.ndim(scale) == 2 else scale
     out = np.array(windows, dtype=np.float64)
-    out[..., :k] = (out[..., :k] - level[:, None]) / divisor(scale)
+    out[..., :k] = in_units(out[..., :k] - level[:, None], scale)
     if geometry.exog_offset is not None:
         out[..., k:] -= geometry.exog_offset
     return out.astype(np.float32), level
@@ -415,7 +423,7 @@ def training_set(values, scales, geometry, ends=None, effects=None):
                 rows[length:, k:], horizon, axis=0
             ).transpose(0, 2, 1)
         X, anchor = network_inputs(X, scale, geometry, horizon, effect, ahead)
-        y = (y.reshape(len(y), horizon, k) - anchor) / divisor(scale)
+        y = in_units(y.reshape(len(y), horizon, k) - anchor, scale)
         parts.append((X, y.reshape(len(y), -1).astype(np.float32)))
         # Steps between each window's last target and the end of its series.
         ages.append(np.arange(len(X))[::-1] + (len(full) - len(rows)))
