@@ -34,6 +34,7 @@ from sklearn.utils.validation import (
 from . import _skorch
 from ._modules import CELLS, RecurrentNetwork
 from ._validation import (
+    _is_panel_frame,
     caller_stacklevel,
     check_allocation,
     check_column_names,
@@ -286,7 +287,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             # The network goes on from the columns it was fitted on: checked
             # as partial_fit and MLPClassifier(warm_start=True) check them.
             check_column_names(self, X, reset=False)
-        y = self._check_fit_targets(y, sequences)
+        y = self._check_fit_targets(y, sequences, X)
         y, weights, rows, left_out = self._check_sample_weight(
             sample_weight, y, len(sequences)
         )
@@ -371,7 +372,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         names = column_names(X) if first else None
         if not first:
             check_column_names(self, X, reset=False)
-        y = self._check_fit_targets(y, sequences)
+        y = self._check_fit_targets(y, sequences, X)
         y, weights, rows, left_out = self._check_sample_weight(
             sample_weight, y, len(sequences)
         )
@@ -499,7 +500,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 self.clip_grad_norm,
             )
 
-    def _check_fit_targets(self, y, sequences):
+    def _check_fit_targets(self, y, sequences, X):
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y "
@@ -509,6 +510,22 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             raise TypeError(
                 "y is a torch tensor that requires grad; pass y.detach() (or "
                 "y.detach().cpu().numpy())."
+            )
+        if (
+            _is_panel_frame(X)
+            and len(X) == _num_samples(y)
+            and len(sequences) != len(X)
+        ):
+            # As many rows as targets: a table of samples whose index is
+            # (instance, time), as sktime's global reduction passes, which no
+            # structure tells from a panel of one sequence per instance.
+            raise ValueError(
+                f"y has {_num_samples(y)} targets, one per row of X, but X is a "
+                f"pd-multiindex panel of {len(sequences)} sequences (one per "
+                "instance, its rows the timesteps). If each row of X is a "
+                "sample (a window of lags, as sktime's make_reduction passes "
+                "with pooling='global'), pass X.to_numpy(); for forecasting "
+                "panels, use pooling='local' or RNNForecaster."
             )
         return self._check_targets(y, sequences)
 

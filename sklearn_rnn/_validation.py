@@ -270,6 +270,13 @@ def check_sequences(X, *, estimator=None, n_features=None):
                 f"{n_features} steps. For one sequence of shape (n_timesteps, "
                 "n_features) pass X[None] or [X]."
             )
+        elif getattr(X, "ndim", None) == 3 and np.shape(X)[1] == n_features:
+            # sktime's numpy3D layout, (N, P, M), as the fit-time warning of
+            # warn_if_transposed says.
+            hint = (
+                " X looks like sktime's numpy3D layout (n_sequences, "
+                "n_features, n_timesteps); pass X.transpose(0, 2, 1)."
+            )
         raise ValueError(
             f"X has {seqs.n_features} features per timestep, but "
             f"{type(estimator).__name__} is expecting {n_features} features "

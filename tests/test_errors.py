@@ -503,3 +503,21 @@ def test_future_X_is_checked_as_fit_checks_it():
     ):
         fitted.predict(X=bad)
     assert np.isfinite(fitted.predict(X=X.iloc[30:])).all()
+
+
+def test_a_table_of_samples_with_a_panel_index_is_told_apart():
+    """sktime's global reduction passes windows as rows indexed (instance,
+    time): read as a panel, 50 targets met 2 sequences, with no word of why."""
+    index = pd.MultiIndex.from_product([["a", "b"], range(25)])
+    X = pd.DataFrame(np.random.RandomState(0).normal(size=(50, 5)), index=index)
+    y = np.arange(50.0)
+    with pytest.raises(ValueError, match=r"one per row of X.*X\.to_numpy\(\)"):
+        fast(LSTMRegressor).fit(X, y)
+    fast(LSTMRegressor, max_iter=1).fit(X.to_numpy(), y)
+
+
+def test_predicting_on_the_numpy3d_layout_names_the_transpose():
+    X, y = sequence_data(LSTMClassifier, n=20, m=12, p=3)
+    clf = fast(LSTMClassifier, max_iter=1).fit(X, y)
+    with pytest.raises(ValueError, match=r"numpy3D.*X\.transpose\(0, 2, 1\)"):
+        clf.predict(X.transpose(0, 2, 1))
