@@ -963,6 +963,12 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         self.validation_scores_ = result.validation_scores if early else None
         # Interrupted before the first validation: no validation loss yet.
         self.best_loss_ = min(result.valid_losses or result.loss_curve)
+        # MLPClassifier's names for what users of it read.
+        self.loss_ = result.loss_curve[-1]
+        scores = self.validation_scores_
+        self.best_validation_score_ = (
+            scores[result.kept - 1] if scores and result.kept <= len(scores) else None
+        )
         self.n_iter_ = len(result.loss_curve)
         self.interrupted_ = result.interrupted
 

@@ -434,6 +434,16 @@ class LSTMTagger(_SequenceOutputs):
         (or when interrupted before the first validation) lowest training
         loss; the same loss as ``loss_curve_``.
 
+    best_validation_score_ : float or None
+        With early stopping, the validation score of the epoch whose weights
+        were restored (that of ``best_loss_``); None without it, or when
+        interrupted before the first validation. MLPClassifier's name.
+
+    loss_ : float
+        Training loss of the last epoch, ``loss_curve_[-1]``, as in
+        MLPClassifier (with early stopping the weights kept may be those of
+        an earlier epoch).
+
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and
         ``net_.history`` the full training history.
@@ -920,6 +930,16 @@ class LSTMTranscriber(_SequenceOutputs):
         Lowest validation loss with early stopping (the restored epoch), else
         (or when interrupted before the first validation) lowest training
         loss; the same loss as ``loss_curve_``.
+
+    best_validation_score_ : float or None
+        With early stopping, the validation score of the epoch whose weights
+        were restored (that of ``best_loss_``); None without it, or when
+        interrupted before the first validation. MLPClassifier's name.
+
+    loss_ : float
+        Training loss of the last epoch, ``loss_curve_[-1]``, as in
+        MLPClassifier (with early stopping the weights kept may be those of
+        an earlier epoch).
 
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and

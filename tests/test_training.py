@@ -125,6 +125,22 @@ def test_early_stopping_restores_the_best_weights(Estimator, monkeypatch):
     if Estimator is LSTMRegressor:  # the regressor holds out the last rows
         np.testing.assert_array_equal(valid, np.arange(180, 200))
     assert math.isclose(_loss(est, X, y, valid), est.best_loss_, rel_tol=1e-4)
+    # MLPClassifier's names: the score of the restored epoch, the last loss.
+    best = int(np.argmin(valid_losses))
+    assert est.best_validation_score_ == est.validation_scores_[best]
+    if Estimator is LSTMRegressor:  # accuracies of 20 samples may tie
+        assert est.best_validation_score_ != est.validation_scores_[-1]
+    assert est.loss_ == est.loss_curve_[-1]
+
+
+def test_mlp_attributes_without_early_stopping_and_after_partial_fit():
+    X, y = sequence_data(LSTMRegressor, n=40)
+    est = fast(LSTMRegressor, max_iter=3).fit(X, y)
+    assert est.best_validation_score_ is None
+    assert est.loss_ == est.loss_curve_[-1]
+    est.partial_fit(X, y)
+    assert len(est.loss_curve_) == 4
+    assert est.loss_ == est.loss_curve_[-1]
 
 
 def test_restored_weights_have_the_lowest_loss_even_below_tol(monkeypatch):
