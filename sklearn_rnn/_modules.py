@@ -260,7 +260,7 @@ class ConvStem(nn.Module):
         widths = [first // len(dilations)] * len(dilations)
         widths[0] += first - sum(widths)
         # An even kernel is padded by _pad_same, as torch would pad it for
-        # "same" (which then warns that it copies the input, at every call).
+        # "same" (which then warns that it copies the input).
         same = "same" if kernel_size % 2 else 0
         self.conv1 = nn.Conv1d(n_features, widths[0], kernel_size, padding=same)
         self.dilated = nn.ModuleList(

@@ -709,6 +709,10 @@ def test_constant_series_get_constant_forecasts():
         np.testing.assert_array_equal(forecaster.predict().to_numpy(), level)
         interval = forecaster.predict_interval(coverage=0.9).to_numpy()
         np.testing.assert_array_equal(interval, level)
+        # A density, not NaN (a Normal of scale 0) nor inf (a denormal one).
+        dist = forecaster.predict_proba()
+        point = forecaster.predict().to_frame(dist.columns[0])
+        assert np.isfinite(np.asarray(dist.pdf(point), dtype=float)).all()
 
 
 def test_a_series_constant_up_to_rounding_leaves_a_panel_alone():

@@ -851,7 +851,8 @@ class RNNForecaster(BaseForecaster):
         :meth:`predict_var`; unlike the intervals, it is not floored for
         non-negative series. A series constant when fitted, whose variance
         is 0, gets a standard deviation at the float64 resolution of its
-        forecast, so that its densities and log-loss stay finite.
+        forecast (of 1, for forecasts nearer 0), so that its densities and
+        log-loss stay finite.
 
         Parameters
         ----------
@@ -918,11 +919,13 @@ class RNNForecaster(BaseForecaster):
     def _predict_proba(self, marginal=True, **kwargs):
         # sktime's Normal of mean predict and variance predict_var, but a
         # series constant when fitted (variance 0) gets the float64
-        # resolution of its forecast as standard deviation: a Normal of
+        # resolution of its forecast as standard deviation (that of 1 near
+        # 0, where a denormal one made the density infinite): a Normal of
         # scale 0 has NaN densities, and so would its log-loss.
         dist = super()._predict_proba(marginal=marginal, **kwargs)
         mu = dist.mu
-        sigma = np.maximum(np.asarray(dist.sigma), np.spacing(np.abs(np.asarray(mu))))
+        resolution = np.spacing(np.maximum(np.abs(np.asarray(mu)), 1.0))
+        sigma = np.maximum(np.asarray(dist.sigma), resolution)
         return type(dist)(
             mu=mu,
             sigma=pd.DataFrame(sigma, index=dist.index, columns=dist.columns),
