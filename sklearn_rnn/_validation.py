@@ -790,8 +790,34 @@ def column_names(X):
     records them only once it has succeeded."""
     from sklearn.utils.validation import _get_feature_names
 
-    features = _get_feature_names(X) if _is_panel_frame(X) else None
+    named = _named_frame(X)
+    features = None if named is None else _get_feature_names(named)
     return features, _timestep_labels(X)
+
+
+def _named_frame(X):
+    """The frame whose columns name the features of ``X``: X itself for an
+    sktime panel frame, the first frame of a list of frames (sktime's
+    df-list, whose frames must then agree), None for anything else."""
+    if _is_panel_frame(X):
+        return X
+    if not (
+        isinstance(X, list | tuple)
+        and X
+        and all(isinstance(frame, pd.DataFrame) for frame in X)
+    ):
+        return None
+    first = list(X[0].columns)
+    for i, frame in enumerate(X):
+        if list(frame.columns) != first:
+            raise ValueError(
+                f"X is a list of DataFrames (sktime's df-list format) whose "
+                f"frames name different columns: X[{i}] has "
+                f"{list(frame.columns)[:5]}, X[0] has {first[:5]}. Their "
+                "columns are the features of each sequence: give every frame "
+                "the same columns in the same order."
+            )
+    return X[0]
 
 
 def record_column_names(estimator, names):
@@ -824,13 +850,14 @@ def check_column_names(estimator, X, *, reset):
         record_column_names(estimator, column_names(X))
         return
     panel = _is_panel_frame(X)
+    named = _named_frame(X)
     timesteps = _timestep_labels(X)
     # Features: sklearn's warnings and errors (names absent from a 2-D
     # frame or an array give its "does not have valid feature names"). With
     # no names on either side it has nothing to say: skip its call, a
     # twentieth of a single-sequence predict's own overhead.
-    if panel or hasattr(estimator, "feature_names_in_"):
-        _check_feature_names(estimator, X if panel else None, reset=False)
+    if named is not None or hasattr(estimator, "feature_names_in_"):
+        _check_feature_names(estimator, named, reset=False)
     fitted = getattr(estimator, "_timestep_names_in", None)
     name = type(estimator).__name__
     if fitted is None:

@@ -293,7 +293,7 @@ def test_malformed_panels_and_ragged_arrays_get_a_remedy():
     """Errors in the terms of the format given, not NumPy's."""
     X, y = make_data(n=6, m=5, p=2)
     clf = fast(LSTMClassifier)
-    multiindex, nested = panel_frames(X, ["a", "b"])
+    multiindex, nested, _ = panel_frames(X, ["a", "b"])
     multiindex.iloc[7, 0] = np.nan
     with pytest.raises(ValueError, match="an instance of a panel DataFrame must be"):
         clf.fit(multiindex, y)
@@ -329,7 +329,7 @@ def test_containers_of_pandas_and_torch_values():
     np.testing.assert_allclose(
         clf.predict_proba(bf16), clf.predict_proba(bf16.float().numpy())
     )
-    multiindex, _ = panel_frames(X, ["a", "b"])
+    multiindex, *_ = panel_frames(X, ["a", "b"])
     labels = multiindex.index.get_level_values(0).to_numpy(dtype=float)
     labels[5:10] = np.nan
     multiindex.index = pd.MultiIndex.from_arrays(
@@ -345,21 +345,24 @@ def test_containers_of_pandas_and_torch_values():
 
 
 def panel_frames(X, columns):
-    """``X`` (N, M, P) as sktime's pd-multiindex and nested_univ frames."""
+    """``X`` (N, M, P) as sktime's pd-multiindex, nested_univ and df-list."""
     n, m, p = X.shape
     index = pd.MultiIndex.from_product([range(n), range(m)], names=["id", "t"])
     multiindex = pd.DataFrame(X.reshape(n * m, p), index=index, columns=columns)
     nested = pd.DataFrame(
         {c: [pd.Series(X[i, :, j]) for i in range(n)] for j, c in enumerate(columns)}
     )
-    return multiindex, nested
+    frames = [pd.DataFrame(X[i], columns=columns) for i in range(n)]
+    return multiindex, nested, frames
 
 
-@pytest.mark.parametrize("form", ["pd-multiindex", "nested_univ"])
+@pytest.mark.parametrize("form", ["pd-multiindex", "nested_univ", "df-list"])
 def test_panel_frames_record_their_columns_as_feature_names(form):
-    """The columns of a panel frame are features: sklearn's rules apply."""
+    """The columns of a panel frame are features: sklearn's rules apply
+    (also to a list of frames, which recorded none and took reordered
+    columns silently)."""
     X, y = make_data(n=10, m=5, p=2)
-    forms = ["pd-multiindex", "nested_univ"]
+    forms = ["pd-multiindex", "nested_univ", "df-list"]
     frames = dict(zip(forms, panel_frames(X, ["a", "b"]), strict=True))
     frame = frames[form]
     clf = fast(LSTMClassifier).fit(frame, y)
@@ -385,6 +388,14 @@ def test_panel_frames_record_their_columns_as_feature_names(form):
     assert not hasattr(clf, "feature_names_in_")
     with pytest.warns(UserWarning, match="X has feature names, but LSTMClassifier"):
         clf.predict(frame)
+
+
+def test_a_list_of_frames_must_name_the_same_columns():
+    X, y = make_data(n=10, m=5, p=2)
+    frames = panel_frames(X, ["a", "b"])[2]
+    frames[3] = frames[3][["b", "a"]]
+    with pytest.raises(ValueError, match=r"X\[3\] has \['b', 'a'\], X\[0\] has"):
+        fast(LSTMClassifier).fit(frames, y)
 
 
 @pytest.mark.parametrize("named", [True, False])
@@ -855,7 +866,7 @@ def test_column_names_survive_save_and_load(tmp_path):
     loaded = sklearn_rnn.load(clf.save(tmp_path / "clf.safetensors"))
     with pytest.raises(ValueError, match="same order as they were in fit"):
         loaded.predict(frame[frame.columns[::-1]])
-    multiindex, _ = panel_frames(X, ["level"])
+    multiindex, *_ = panel_frames(X, ["level"])
     clf = fast(LSTMClassifier, max_iter=1).fit(multiindex, y)
     loaded = sklearn_rnn.load(clf.save(tmp_path / "panel.safetensors"))
     assert loaded.feature_names_in_.tolist() == ["level"]
