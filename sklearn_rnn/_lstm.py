@@ -87,6 +87,24 @@ def _check_within_scaling(y, mean, scale, name):
         )
 
 
+def _module_keywords(params, name):
+    """The constructor's extra keywords, which must be ``module__<name>``
+    (or ``module_params``, the name of the signature's ``**``)."""
+    unknown = [
+        key
+        for key in params
+        if not key.startswith(_MODULE_PREFIX) and key != "module_params"
+    ]
+    if unknown:
+        raise TypeError(
+            f"{name}.__init__() got unexpected keyword argument(s) "
+            f"{', '.join(map(repr, unknown))}: parameters beyond the "
+            "estimator's own must be module__<name>, passed to the constructor "
+            "of ``module``."
+        )
+    return params
+
+
 def _thousandth_above(fraction):
     """The smallest multiple of 0.001 above ``fraction``: the validation
     fraction to advise where ``ceil(n * validation_fraction)`` must exceed
@@ -136,12 +154,12 @@ class _ManyToOne(BaseRecurrent):
     ``get_params`` lists them and ``set_params``, ``clone`` and searches set
     them, although they are not in the constructor's signature. They are
     kept in one private dict, ``_module_params``, rather than as attributes:
-    sklearn allows no public attribute that is not in the signature. As
-    sklearn wants, the constructor and ``set_params`` accept any keyword and
-    ``fit`` rejects those that are not ``module__<name>``: a typo is caught
-    at ``fit``, not at construction, because sklearn's
-    ``check_do_not_raise_errors_in_init_or_set_params`` requires both to
-    accept every name of the signature, ``module_params`` itself included.
+    sklearn allows no public attribute that is not in the signature. The
+    constructor refuses any other keyword, as a plain signature would (a
+    typo such as ``hiden_size`` is caught there, not at ``fit``), except
+    ``module_params`` itself: sklearn's
+    ``check_do_not_raise_errors_in_init_or_set_params`` passes every name of
+    the signature, and only ``fit`` refuses that one.
     """
 
     def get_params(self, deep=True):
@@ -330,10 +348,10 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         directions are concatenated.
 
     dropout : float, default=0.0
-        Dropout probability between recurrent layers and before each
-        fully-connected layer.
+        Dropout probability, in [0, 1), between recurrent layers and before
+        each fully-connected layer.
 
-    fc_size : int, default=None
+    fc_size : int or None, default=None
         Width of a fully-connected ReLU layer between the read-out (see
         ``readout``) and the output layer. None maps the read-out linearly
         to the output.
@@ -458,7 +476,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         plateau (see ``learning_rate``) warns with
         :class:`~sklearn.exceptions.ConvergenceWarning`, as MLPClassifier
         does; the fitted model is usable. Twice MLPClassifier's 200: with
-        LSTMClassifier's default random crops, small sets of long series
+        random crops (the classifier's default), small sets of long series
         still improve after 200 epochs (PigCVP stops on its plateau after
         about 280); fits that reach their plateau earlier are not affected.
 
@@ -568,8 +586,9 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         takes a dict only.
 
     label_smoothing : float, default=0.1
-        Share of each target's probability spread evenly over all classes
-        in the cross-entropy, as in :class:`torch.nn.CrossEntropyLoss`. It
+        Share, in [0, 1), of each target's probability spread evenly over
+        all classes in the cross-entropy, as in
+        :class:`torch.nn.CrossEntropyLoss`. It
         keeps the network from growing its logits without bound once the
         training set is classified correctly, so the training loss reaches
         a floor (a plateau that ends training, see ``learning_rate``) and
@@ -608,7 +627,9 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         the number of targets for LSTMRegressor.
 
     n_iter_ : int
-        Number of epochs run, including one interrupted by Ctrl-C.
+        Number of epochs run, including one interrupted by Ctrl-C: by the
+        last ``fit`` (a warm start included, which counts afresh, where
+        MLPClassifier adds on), or by all ``partial_fit`` calls since.
 
     interrupted_ : bool
         Whether Ctrl-C ended training. ``fit`` then leaves the estimator
@@ -758,7 +779,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         self.instance_norm = instance_norm
         self.module = module
         # The module__<name> keywords (see _ManyToOne).
-        self._module_params = module_params
+        self._module_params = _module_keywords(module_params, type(self).__name__)
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
 
@@ -1140,10 +1161,10 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         directions are concatenated.
 
     dropout : float, default=0.0
-        Dropout probability between recurrent layers and before each
-        fully-connected layer.
+        Dropout probability, in [0, 1), between recurrent layers and before
+        each fully-connected layer.
 
-    fc_size : int, default=None
+    fc_size : int or None, default=None
         Width of a fully-connected ReLU layer between the read-out (see
         ``readout``) and the output layer. None maps the read-out linearly
         to the output.
@@ -1279,7 +1300,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         plateau (see ``learning_rate``) warns with
         :class:`~sklearn.exceptions.ConvergenceWarning`, as MLPClassifier
         does; the fitted model is usable. Twice MLPClassifier's 200: with
-        LSTMClassifier's default random crops, small sets of long series
+        random crops (the classifier's default), small sets of long series
         still improve after 200 epochs (PigCVP stops on its plateau after
         about 280); fits that reach their plateau earlier are not affected.
 
@@ -1404,7 +1425,9 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         the number of targets for LSTMRegressor.
 
     n_iter_ : int
-        Number of epochs run, including one interrupted by Ctrl-C.
+        Number of epochs run, including one interrupted by Ctrl-C: by the
+        last ``fit`` (a warm start included, which counts afresh, where
+        MLPClassifier adds on), or by all ``partial_fit`` calls since.
 
     interrupted_ : bool
         Whether Ctrl-C ended training. ``fit`` then leaves the estimator
@@ -1552,7 +1575,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         self.instance_norm = instance_norm
         self.module = module
         # The module__<name> keywords (see _ManyToOne).
-        self._module_params = module_params
+        self._module_params = _module_keywords(module_params, type(self).__name__)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

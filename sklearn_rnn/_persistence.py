@@ -389,7 +389,7 @@ def load(path, *, device=None):
         A file written by the ``save`` method of :class:`LSTMClassifier`,
         :class:`LSTMRegressor`, :class:`LSTMTagger` or
         :class:`LSTMTranscriber`.
-    device : str, default=None
+    device : str or torch.device, default=None
         Device of the loaded model ("auto", "cpu", "cuda", ...); it becomes
         the estimator's ``device`` parameter. None keeps the saved
         parameter, except that a model saved with a CUDA device loads on
@@ -463,6 +463,9 @@ def load(path, *, device=None):
             "format) hold pickles, which run code when loaded: load those "
             "with pickle or sktime.base.load, and only if you trust them."
         ) from None
+    if isinstance(device, torch.device):
+        # The estimators' device parameter is a string (clone copies it).
+        device = str(device)
     if device is not None:
         document.params["device"] = device
     cls, name = document.cls, document.cls.__name__

@@ -238,10 +238,10 @@ class LSTMTagger(_SequenceOutputs):
         patch when ``patch_size`` > 1), as online use requires.
 
     dropout : float, default=0.0
-        Dropout probability between recurrent layers and before each
-        fully-connected layer.
+        Dropout probability, in [0, 1), between recurrent layers and before
+        each fully-connected layer.
 
-    fc_size : int, default=None
+    fc_size : int or None, default=None
         Width of a fully-connected ReLU layer between the recurrent outputs
         and the output layer. None maps the recurrent outputs linearly to
         the output.
@@ -301,20 +301,15 @@ class LSTMTagger(_SequenceOutputs):
         Hold out ``validation_fraction`` of the training data, monitor its
         loss for the plateaus described under ``learning_rate``, and restore
         the weights of the epoch with the lowest validation loss when
-        training ends. "auto" enables it with 1000 samples or more, and
-        trains without it where the data cannot be split (for the classifier,
-        a stratified hold-out needs, in each part, a sample of every class
-        seen twice or more, while a class seen once stays in training; True
-        raises an error where that fails). Without it, the training loss is
-        monitored in the same way.
+        training ends. "auto" enables it with 1000 sequences or more, and
+        trains without it where the data cannot be split (True raises an
+        error there). Without it, the training loss is monitored in the
+        same way.
 
     validation_fraction : float, default=0.1
-        Proportion of the training data held out for early stopping: a
-        random sample of the sequences (stratified by class for the
-        classifier), except for the regressor, which holds out its last
-        samples (windows cut from one series overlap, and a random split
-        would leak validation targets into training: pass windows in time
-        order).
+        Proportion of the training sequences held out for early stopping: a
+        random sample of whole sequences (never of timesteps, which
+        neighbour each other).
 
     n_iter_no_change : int, default=10
         Epochs without improvement of the monitored loss that make a plateau
@@ -328,16 +323,15 @@ class LSTMTagger(_SequenceOutputs):
         optimizer and learning rate start afresh). The parameters that
         build the network (its sizes, ``cell``, ``dropout``...) must be
         those it was built with: ``fit`` raises if one has changed. The
-        standardisation of X (and of a regressor's targets) stays that of
-        the first fit, which the weights were trained for.
+        standardisation of X stays that of the first fit, which the weights
+        were trained for.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, dropout, any random crops
-        (``random_crop``) and the validation split where it is random (see
-        ``validation_fraction``). Torch's global generator is left as it
-        was: shuffling and crops use private generators, and
-        initialisation and dropout seed the global one inside
-        :func:`torch.random.fork_rng`, one fit at a time per process.
+        Seeds weight initialisation, shuffling, dropout and the validation
+        split. Torch's global generator is left as it was: shuffling uses a
+        private generator, and initialisation and dropout seed the global
+        one inside :func:`torch.random.fork_rng`, one fit at a time per
+        process.
         The same value gives identical predictions on CPU, also for fits
         running at the same time in threads (with ``dropout > 0`` these run
         one after the other). None seeds them (but the split, which draws
@@ -412,7 +406,8 @@ class LSTMTagger(_SequenceOutputs):
         the number of targets for LSTMRegressor.
 
     n_iter_ : int
-        Number of epochs run, including one interrupted by Ctrl-C.
+        Number of epochs run by the last ``fit``, including one interrupted
+        by Ctrl-C (a warm start counts afresh, where MLPClassifier adds on).
 
     interrupted_ : bool
         Whether Ctrl-C ended training. ``fit`` then leaves the estimator
@@ -733,10 +728,10 @@ class LSTMTranscriber(_SequenceOutputs):
         patch when ``patch_size`` > 1), as online use requires.
 
     dropout : float, default=0.0
-        Dropout probability between recurrent layers and before each
-        fully-connected layer.
+        Dropout probability, in [0, 1), between recurrent layers and before
+        each fully-connected layer.
 
-    fc_size : int, default=None
+    fc_size : int or None, default=None
         Width of a fully-connected ReLU layer between the recurrent outputs
         and the output layer. None maps the recurrent outputs linearly to
         the output.
@@ -796,20 +791,15 @@ class LSTMTranscriber(_SequenceOutputs):
         Hold out ``validation_fraction`` of the training data, monitor its
         loss for the plateaus described under ``learning_rate``, and restore
         the weights of the epoch with the lowest validation loss when
-        training ends. "auto" enables it with 1000 samples or more, and
-        trains without it where the data cannot be split (for the classifier,
-        a stratified hold-out needs, in each part, a sample of every class
-        seen twice or more, while a class seen once stays in training; True
-        raises an error where that fails). Without it, the training loss is
-        monitored in the same way.
+        training ends. "auto" enables it with 1000 sequences or more, and
+        trains without it where the data cannot be split (True raises an
+        error there). Without it, the training loss is monitored in the
+        same way.
 
     validation_fraction : float, default=0.1
-        Proportion of the training data held out for early stopping: a
-        random sample of the sequences (stratified by class for the
-        classifier), except for the regressor, which holds out its last
-        samples (windows cut from one series overlap, and a random split
-        would leak validation targets into training: pass windows in time
-        order).
+        Proportion of the training sequences held out for early stopping: a
+        random sample of whole sequences (never of timesteps, which
+        neighbour each other).
 
     n_iter_no_change : int, default=10
         Epochs without improvement of the monitored loss that make a plateau
@@ -823,16 +813,15 @@ class LSTMTranscriber(_SequenceOutputs):
         optimizer and learning rate start afresh). The parameters that
         build the network (its sizes, ``cell``, ``dropout``...) must be
         those it was built with: ``fit`` raises if one has changed. The
-        standardisation of X (and of a regressor's targets) stays that of
-        the first fit, which the weights were trained for.
+        standardisation of X stays that of the first fit, which the weights
+        were trained for.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, dropout, any random crops
-        (``random_crop``) and the validation split where it is random (see
-        ``validation_fraction``). Torch's global generator is left as it
-        was: shuffling and crops use private generators, and
-        initialisation and dropout seed the global one inside
-        :func:`torch.random.fork_rng`, one fit at a time per process.
+        Seeds weight initialisation, shuffling, dropout and the validation
+        split. Torch's global generator is left as it was: shuffling uses a
+        private generator, and initialisation and dropout seed the global
+        one inside :func:`torch.random.fork_rng`, one fit at a time per
+        process.
         The same value gives identical predictions on CPU, also for fits
         running at the same time in threads (with ``dropout > 0`` these run
         one after the other). None seeds them (but the split, which draws
@@ -907,7 +896,8 @@ class LSTMTranscriber(_SequenceOutputs):
         the number of targets for LSTMRegressor.
 
     n_iter_ : int
-        Number of epochs run, including one interrupted by Ctrl-C.
+        Number of epochs run by the last ``fit``, including one interrupted
+        by Ctrl-C (a warm start counts afresh, where MLPClassifier adds on).
 
     interrupted_ : bool
         Whether Ctrl-C ended training. ``fit`` then leaves the estimator

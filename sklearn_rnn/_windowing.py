@@ -681,6 +681,9 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
             A read-only view; see the Notes.
         """
         check_is_fitted(self)
+        # Again here: set_params after fit (window_length=0) would otherwise
+        # fail in numpy's broadcasting.
+        self._validate_params()
         X = self._validate_table(X, reset=False)
         dtype = _check_window_dtype(self.dtype)
         n_rows, n_features = X.shape
@@ -779,10 +782,17 @@ def _check_padded_size(n_bytes, window_length):
 
 
 def _check_window_dtype(dtype):
-    """The windows' dtype: float32 or float64 (what the estimators accept)."""
-    checked = _check_float_dtype(dtype)
+    """The transformer's dtype: float32 or float64 (what the estimators
+    accept), refused in the words of scikit-learn's parameter checks."""
+    try:
+        checked = np.dtype(dtype)
+    except TypeError:
+        checked = None
     if checked not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be np.float32 or np.float64; got {checked}.")
+        raise InvalidParameterError(
+            "The 'dtype' parameter of SlidingWindowTransformer must be "
+            f"np.float32 or np.float64. Got {dtype!r} instead."
+        )
     return checked
 
 

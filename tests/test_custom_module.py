@@ -72,11 +72,18 @@ def test_module_params_are_estimator_params():
     copy.copy(bare).set_params(module__width=9)
     assert bare.get_params()["module__width"] == 3
     assert "module__width=7" in repr(est)
-    typo = LSTMClassifier(module=TinyLSTM, width=3)  # sklearn: no error in init
-    assert typo.get_params()["width"] == 3
+    # A typo is refused where it is made, as a plain signature refuses one
+    # (it was carried into repr, get_params and clones until fit).
+    with pytest.raises(TypeError, match=r"unexpected keyword.*'width'.*module__"):
+        LSTMClassifier(module=TinyLSTM, width=3)
+    with pytest.raises(ValueError, match="Invalid parameter 'hiden_size'"):
+        LSTMClassifier().set_params(hiden_size=3)
+    # Only the name of the signature's ** passes (sklearn's checks give
+    # every name of the signature); fit refuses it.
+    odd = LSTMClassifier(module=TinyLSTM, module_params=3)
     X, y = sequence_data(LSTMClassifier, n=20)
-    with pytest.raises(TypeError, match=r"unexpected parameter.*'width'.*module__"):
-        typo.fit(X, y)
+    with pytest.raises(TypeError, match=r"unexpected parameter.*'module_params'"):
+        odd.fit(X, y)
 
 
 def test_grid_search_over_a_module_parameter():

@@ -323,6 +323,24 @@ def test_the_length_a_too_short_series_is_told_to_have_is_enough():
         forecaster.fit(series(np.arange(float(needed))), fh=fh)
 
 
+def test_a_step_beyond_the_fitted_horizon_names_the_series_that_needs_it():
+    """sktime's 'different fh: re-fit' did not say that a panel's series
+    count steps from their own ends, nor which one needs the step."""
+    y = panel({"a": series(np.arange(40.0)), "b": series(np.arange(38.0))})
+    forecaster = small(window_length=3).fit(y, fh=[1, 2])
+    # Two steps after a's end, in time, is four after b's.
+    two_after_a = ForecastingHorizon(
+        pd.PeriodIndex(["2003-06"], freq="M"), is_relative=False
+    )
+    with pytest.raises(ValueError, match=r"4 steps ahead of the end of series b "):
+        forecaster.predict(fh=two_after_a)
+    with pytest.raises(ValueError, match="end at different times"):
+        forecaster.predict_interval(fh=two_after_a)
+    single = small(window_length=3).fit(series(np.arange(40.0)), fh=[1, 2])
+    with pytest.raises(ValueError, match=r"3 steps ahead of the end of y, beyond"):
+        single.predict(fh=[3])
+
+
 def test_seasonal_period_of_sub_hourly_data_is_a_day():
     assert _reduction.seasonal_period(pd.tseries.frequencies.to_offset("30min")) == 48
     assert _reduction.seasonal_period(pd.tseries.frequencies.to_offset("5min")) == 12

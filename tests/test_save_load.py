@@ -469,6 +469,8 @@ def test_cuda_model_loads_on_a_machine_without_cuda(tmp_path, monkeypatch):
         warnings.simplefilter("error")
         loaded = sklearn_rnn.load(path, device="cpu")  # no warning
     assert loaded.device == loaded.net_.device == "cpu"
+    # A torch.device as well, stored as the string the parameter takes.
+    assert sklearn_rnn.load(path, device=torch.device("cpu")).device == "cpu"
     loaded.set_params(warm_start=True, max_iter=1).fit(X, model.predict(X))
     with pytest.raises(ValueError, match="CUDA is not available on this machine"):
         sklearn_rnn.load(path, device="cuda")  # asked for explicitly: an error

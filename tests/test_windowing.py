@@ -13,6 +13,7 @@ from numpy.testing import assert_array_equal
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_rnn._windowing as windowing_module
@@ -819,3 +820,15 @@ def test_a_pipeline_holding_the_transformer_takes_set_output():
     assert list(pipe[-1].feature_names_in_) == ["a", "b"]
     with pytest.raises(ValueError, match="transform must be"):
         SlidingWindowTransformer().set_output(transform="arrow")
+
+
+def test_transformer_parameters_are_checked_again_at_transform():
+    """set_params after fit: window_length=0 failed in numpy's broadcasting,
+    and a dtype the estimators do not take raised a plain ValueError."""
+    X = np.arange(12.0).reshape(6, 2)
+    windows = SlidingWindowTransformer(window_length=2).fit(X)
+    windows.set_params(window_length=0)
+    with pytest.raises(InvalidParameterError, match="'window_length' parameter"):
+        windows.transform(X)
+    with pytest.raises(InvalidParameterError, match=r"'dtype' parameter.*float16"):
+        SlidingWindowTransformer(dtype=np.float16).fit(X)

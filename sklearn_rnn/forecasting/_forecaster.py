@@ -264,7 +264,10 @@ class RNNForecaster(BaseForecaster):
     """
 
     _tags = {
-        "authors": ["sklearn_rnn developers"],
+        # GitHub handles, as sktime's registry reads them: the project's
+        # organisation (the default maintainers would be sktime's own).
+        "authors": ["sklearn-rnn"],
+        "maintainers": ["sklearn-rnn"],
         "python_dependencies": ["torch", "skorch"],
         "capability:multivariate": True,
         "capability:exogenous": True,
@@ -612,7 +615,32 @@ class RNNForecaster(BaseForecaster):
                     return super()._check_fh(fh, pred_int=pred_int)
                 finally:
                     self._fh = fitted_fh
+            if steps is not None and steps.size:
+                self._raise_beyond_horizon(fh)
         return super()._check_fh(fh, pred_int=pred_int)
+
+    def _raise_beyond_horizon(self, fh):
+        """sktime's 'different fh: re-fit', saying which series and step."""
+        fh = check_fh(fh, freq=self._cutoff)
+        freq = self._freq()
+        farthest = max(
+            self._series, key=lambda s: _steps(fh, _series_cutoff(s, freq)).max()
+        )
+        step = int(_steps(fh, _series_cutoff(farthest, freq)).max())
+        named = "y" if farthest.key == () else f"series {_key_label(farthest.key)}"
+        own_end = ""
+        if len({s.times[-1] for s in self._series}) > 1:
+            own_end = (
+                " (the series of the panel end at different times, and each "
+                "counts its steps from its own end)"
+            )
+        raise ValueError(
+            f"fh reaches {step} steps ahead of the end of {named}{own_end}, "
+            f"beyond the {self.horizon_} steps the direct model was fitted to "
+            "forecast (horizon_). A different forecasting horizon needs a "
+            "re-fit: fit with an fh that reaches it, or use "
+            "strategy='recursive'."
+        )
 
     def _fh_steps(self, fh):
         """The steps ahead of ``fh`` over every series (None if ``fh`` cannot
