@@ -623,10 +623,9 @@ class RNNForecaster(BaseForecaster):
         """sktime's 'different fh: re-fit', saying which series and step."""
         fh = check_fh(fh, freq=self._cutoff)
         freq = self._freq()
-        farthest = max(
-            self._series, key=lambda s: _steps(fh, _series_cutoff(s, freq)).max()
-        )
-        step = int(_steps(fh, _series_cutoff(farthest, freq)).max())
+        steps = [int(_steps(fh, _series_cutoff(s, freq)).max()) for s in self._series]
+        farthest = self._series[int(np.argmax(steps))]
+        step = max(steps)
         named = "y" if farthest.key == () else f"series {_key_label(farthest.key)}"
         own_end = ""
         if len({s.times[-1] for s in self._series}) > 1:
@@ -1267,7 +1266,10 @@ def _warn_if_no_longer_constant(before, after):
     no error in it, so its intervals have no width, until a refit."""
     for old, new in zip(before, after, strict=True):
         # Constant as step_scale tells it (up to rounding): its scale is 0.
-        if ((old.scale == 0) & (step_scale(new.y) > 0)).any():
+        # Only those series are measured again: an update of a panel
+        # would otherwise read every series' whole history once more.
+        constant = old.scale == 0
+        if constant.any() and (step_scale(new.y)[constant] > 0).any():
             name = "y" if old.key == () else f"series {_key_label(old.key)}"
             warnings.warn(
                 f"RNNForecaster: {name} was constant when fitted and varies "
