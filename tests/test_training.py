@@ -851,3 +851,53 @@ def test_sequence_dataset_items_are_single_samples():
     x, target = dataset[1]
     assert x.shape == (3, 2)
     assert target.item() == 0.5
+
+
+def _epoch_batches(lengths, batch_size, seed=0, index=None):
+    """The rows of each training batch of one epoch, in the order drawn."""
+    from sklearn_rnn._skorch import BatchIterator
+
+    seqs = _sequences([np.ones((n, 1)) for n in lengths])
+    targets = torch.zeros(len(lengths) if index is None else len(index))
+    dataset = SequenceDataset(seqs, targets, index)
+    drawn = []
+    original = dataset.get_batch
+    dataset.get_batch = lambda positions: drawn.append(dataset.index[positions])
+    iterator = BatchIterator(
+        dataset, batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed)
+    )
+    for _ in iterator:
+        pass
+    dataset.get_batch = original
+    return drawn
+
+
+def test_ragged_batches_hold_sequences_of_similar_lengths():
+    # A batch costs its longest sequence times its size: shuffled batches of
+    # lengths 1 to 256 would compute about 1.9 times the observed steps.
+    lengths = np.arange(1, 257)
+    batches = _epoch_batches(lengths, 16)
+    rows = np.concatenate(batches)
+    assert sorted(rows.tolist()) == list(range(256))  # each sample once
+    padded = sum(lengths[b].max() * len(b) for b in batches)
+    assert padded / lengths.sum() < 1.3
+    # Still random: another seed draws other batches, in another order.
+    other = _epoch_batches(lengths, 16, seed=1)
+    assert {tuple(b) for b in other} != {tuple(b) for b in batches}
+    # Batches are drawn from groups of four sorted by length, not from the
+    # data sorted as a whole: a batch spans more than 16 consecutive lengths.
+    assert max(np.ptp(lengths[b]) for b in batches) > 16
+    # A validation split's positions index the rows they stand for.
+    index = np.arange(0, 256, 2)
+    batches = _epoch_batches(lengths, 8, index=index)
+    assert sorted(np.concatenate(batches).tolist()) == index.tolist()
+    assert sum(lengths[b].max() * len(b) for b in batches) / lengths[index].sum() < 1.3
+
+
+def test_equal_lengths_are_shuffled_as_one_permutation():
+    # Sequences of one length are not grouped: the batches are consecutive
+    # slices of one random permutation, as before grouping existed.
+    batches = _epoch_batches([5] * 40, 16, seed=3)
+    order = torch.randperm(40, generator=torch.Generator().manual_seed(3)).numpy()
+    expected = [np.sort(order[lo : lo + 16]) for lo in (0, 16, 32)]
+    assert [b.tolist() for b in batches] == [b.tolist() for b in expected]
