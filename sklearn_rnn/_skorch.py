@@ -247,7 +247,10 @@ class BatchIterator:
             order = torch.randperm(len(self.dataset), generator=self.generator)
             order = order.numpy()
             lengths = self.dataset.lengths()
-            if lengths is not None:
+            # Not for rows of one length (the others held out, of zero
+            # weight, or NaN-padded alike): their batches stay those of the
+            # fit without the other rows.
+            if lengths is not None and lengths.min() < lengths.max():
                 order = _grouped_by_length(order, lengths, self.batch_size)
                 visit = torch.randperm(len(bounds), generator=self.generator)
                 bounds = [bounds[k] for k in visit.tolist()]

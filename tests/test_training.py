@@ -901,3 +901,23 @@ def test_equal_lengths_are_shuffled_as_one_permutation():
     order = torch.randperm(40, generator=torch.Generator().manual_seed(3)).numpy()
     expected = [np.sort(order[lo : lo + 16]) for lo in (0, 16, 32)]
     assert [b.tolist() for b in batches] == [b.tolist() for b in expected]
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_rows_of_one_length_beside_a_longer_one_keep_their_batches(early_stopping):
+    # The training rows share one length, but X also holds a longer
+    # sequence of weight 0: the fit is still exactly the fit without it.
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(6, 2)) for _ in range(30)]
+    X[7] = rng.normal(size=(9, 2))
+    y = rng.normal(size=30)
+    w = np.ones(30)
+    w[7] = 0
+    params = dict(max_iter=3, batch_size=4, early_stopping=early_stopping)
+    weighted = fast(LSTMRegressor, **params).fit(X, y, sample_weight=w)
+    keep = np.arange(30) != 7
+    without = fast(LSTMRegressor, **params).fit(
+        [x for x, k in zip(X, keep, strict=True) if k], y[keep]
+    )
+    assert weighted.loss_curve_ == without.loss_curve_
+    np.testing.assert_array_equal(weighted.predict(X[:7]), without.predict(X[:7]))
