@@ -616,6 +616,23 @@ def test_a_constant_sequence_is_zero_whatever_its_batch(value, length):
     assert torch.equal(in_batch, torch.zeros_like(in_batch))
 
 
+@pytest.mark.parametrize("offset", [1e3, 3e4])
+def test_a_small_swing_on_a_large_offset_is_standardised_alike_in_any_batch(offset):
+    """A spread of 1e-5 of the offset is a shape (above the constant's
+    threshold); its own standardisation rounded the offset's mean
+    differently for each padding of the batch, by up to 1e-2."""
+    from sklearn_rnn._modules import _own_standardised
+
+    t = torch.arange(300, dtype=torch.float64)
+    swing = (offset + offset * 1e-5 * torch.sin(t / 7)).float()[None, :, None]
+    padded = torch.zeros(2, 1000, 1)
+    padded[0, :300], padded[1] = swing[0], torch.randn(1000, 1)
+    alone = _own_standardised(swing, None)
+    in_batch = _own_standardised(padded, torch.tensor([300, 1000]))[:1, :300]
+    assert alone.abs().max() > 1  # a shape, not the constant's zeros
+    np.testing.assert_allclose(in_batch, alone, atol=1e-5)
+
+
 def test_a_constant_sequence_is_predicted_alike_alone_and_in_a_batch():
     rng = np.random.RandomState(0)
     X = [rng.normal(size=(rng.randint(5, 60), 1)) for _ in range(40)]
