@@ -48,8 +48,13 @@ from ._validation import (
 # recurrent cell takes at most this many steps: gradients through hundreds
 # of steps vanish (the lecture's lesson) and each step costs time.
 _MAX_AUTO_STEPS = 16
-# Rows per forward pass at predict time.
+# Rows per forward pass at predict time...
 _PREDICT_BATCH = 1024
+# ...and, on the CPU, padded timesteps (rows times the longest of them):
+# long sequences in passes of 1024 build intermediate tensors of hundreds of
+# megabytes, which run at the speed of memory (see _predict_passes). A GPU
+# runs larger passes faster (see the GPU page of the user guide).
+_PREDICT_STEPS = 2**17
 # random_crop="auto": windows of 80 % of each sequence, but at least 64
 # steps, so that sequences of up to 64 steps are read whole. Cropping helps
 # where a few long series per class must be told apart by shapes that can
@@ -978,14 +983,22 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         """Raw network outputs for ``X`` as a float32 array (n_samples, n_out);
         for ``sequences`` instead, where they are validated already."""
         outputs, _ = self._forward_batches(X, sequences)
-        out = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
-        return out.cpu().numpy()
+        rows = [r for r, _ in outputs]
+        out = torch.cat([o for _, o in outputs]) if len(outputs) > 1 else outputs[0][1]
+        out = out.cpu().numpy()
+        if isinstance(rows[0], slice):  # passes in the order of X
+            return out
+        ordered = np.empty_like(out)
+        ordered[np.concatenate(rows)] = out
+        return ordered
 
     def _forward_batches(self, X, sequences=None):
-        """The module's outputs for ``X``, one per predict batch, and ``X``
-        validated as :class:`Sequences` (or ``sequences``, validated for this
-        estimator's features by the caller: the forecaster's networks share
-        one validation of their windows)."""
+        """The module's outputs for ``X``, as ``(rows, outputs)`` for each
+        forward pass (``rows`` a slice or an array of positions in ``X``;
+        see :func:`_predict_passes`), and ``X`` validated as
+        :class:`Sequences` (or ``sequences``, validated for this estimator's
+        features by the caller: the forecaster's networks share one
+        validation of their windows)."""
         if not hasattr(self, "net_"):
             # sklearn's check reads the tags first: a tenth of the overhead of
             # a single-sequence predict, for the error alone.
@@ -997,16 +1010,17 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 X, estimator=self, n_features=self.n_features_in_
             )
         module, device = self.net_.module_, self.net_.device
-        n_threads = self._n_threads(module, min(len(sequences), _PREDICT_BATCH))
+        steps = _PREDICT_STEPS if torch.device(device).type == "cpu" else None
+        passes = _predict_passes(sequences, steps)
+        n_threads = self._n_threads(module, _rows_in(passes[0]))
         outputs = []
         with torch.inference_mode(), _torch_threads(n_threads):
-            for lo in range(0, len(sequences), _PREDICT_BATCH):
-                batch = slice(lo, lo + _PREDICT_BATCH)
-                out = _module_outputs(module, sequences, batch, device)
+            for rows in passes:
+                out = _module_outputs(module, sequences, rows, device)
                 row = _first_non_finite(out)
                 if row is not None:
-                    self._raise_non_finite(sequences, lo + row)
-                outputs.append(out)
+                    self._raise_non_finite(sequences, _positions(rows)[row])
+                outputs.append((rows, out))
         return outputs, sequences
 
     def _raise_non_finite(self, sequences, i):
@@ -1334,6 +1348,50 @@ def _first_non_finite(out):
         bad = ~torch.isfinite(out.reshape(len(out), -1))
     rows = bad.any(dim=1).nonzero()
     return int(rows[0, 0]) if len(rows) else None
+
+
+def _predict_passes(sequences, max_steps):
+    """The rows of each forward pass of a prediction: slices in the order of
+    the sequences, or, for sequences of different lengths that need more
+    than one pass, arrays of positions in order of length.
+
+    A pass holds at most ``_PREDICT_BATCH`` rows and, unless a single
+    sequence is longer, ``max_steps`` padded steps (None: no bound). Its
+    outputs do not depend on which rows share it (up to float32 rounding),
+    so taking sequences of similar lengths together only saves the padding:
+    see ``benchmarks/predict_passes.py``.
+    """
+    n = len(sequences)
+    lengths = sequences.lengths
+    longest = max(sequences.max_length(), 1)
+    rows = _PREDICT_BATCH if max_steps is None else max_steps // longest
+    rows = max(1, min(_PREDICT_BATCH, rows))
+    if lengths is None or rows >= n:
+        return [slice(lo, min(lo + rows, n)) for lo in range(0, n, rows)]
+    order = np.argsort(lengths, kind="stable")
+    ascending = lengths[order]
+    passes, lo = [], 0
+    while lo < n:
+        # The k-th row of a pass is its longest: k rows cost k times it.
+        k = np.arange(1, min(_PREDICT_BATCH, n - lo) + 1)
+        fits = len(k)
+        if max_steps is not None:
+            cost = k * ascending[lo : lo + len(k)]
+            fits = int(np.searchsorted(cost, max_steps, side="right"))
+        hi = lo + max(fits, 1)
+        passes.append(order[lo:hi])
+        lo = hi
+    return passes
+
+
+def _rows_in(rows):
+    """The number of rows of a pass."""
+    return len(rows) if not isinstance(rows, slice) else rows.stop - rows.start
+
+
+def _positions(rows):
+    """Positions in X of a pass's rows."""
+    return np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
 
 
 def _module_outputs(module, sequences, index, device):

@@ -19,7 +19,7 @@ from pandas.api.types import is_numeric_dtype
 from sklearn.base import _fit_context
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._base import BaseRecurrent, Targets
+from ._base import BaseRecurrent, Targets, _positions
 from ._modules import IGNORE_INDEX, CTCLoss, TimestepCrossEntropy, TimestepNetwork
 from ._validation import _hashable
 
@@ -127,10 +127,13 @@ class _SequenceOutputs(BaseRecurrent):
         """Per-sequence float32 outputs (n_steps_i, n_outputs) and the
         validated sequences."""
         batches, sequences = self._forward_batches(X)
-        outputs = []
-        for logits, lengths in batches:
+        outputs = [None] * len(sequences)
+        for rows, (logits, lengths) in batches:
             logits = logits.float().cpu().numpy()
-            outputs.extend(logits[i, :n] for i, n in enumerate(lengths.tolist()))
+            for i, (position, n) in enumerate(
+                zip(_positions(rows), lengths.tolist(), strict=True)
+            ):
+                outputs[position] = logits[i, :n]
         return outputs, sequences
 
     def _check_label_types(self, labels):

@@ -741,3 +741,16 @@ def test_tagger_refuses_labels_mixing_strings_and_numbers():
         tagger().fit(X, mixed)
     with pytest.raises(ValueError, match="Mix of label input types"):
         tagger().fit(X, np.array(mixed, dtype=object))
+
+
+def test_per_step_outputs_of_ragged_passes_keep_the_order_of_X(monkeypatch):
+    rng = np.random.RandomState(1)
+    X = [rng.normal(size=(m, 2)) for m in rng.randint(2, 30, size=25)]
+    y = [(x[:, 0] > 0).astype(int) for x in X]
+    model = tagger(max_iter=2).fit(X, y)
+    whole = model.predict_proba(X)
+    monkeypatch.setattr("sklearn_rnn._base._PREDICT_STEPS", 50)
+    passes = model.predict_proba(X)
+    assert [len(p) for p in passes] == [len(x) for x in X]
+    for a, b in zip(passes, whole, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -921,3 +921,30 @@ def test_rows_of_one_length_beside_a_longer_one_keep_their_batches(early_stoppin
     )
     assert weighted.loss_curve_ == without.loss_curve_
     np.testing.assert_array_equal(weighted.predict(X[:7]), without.predict(X[:7]))
+
+
+def test_ragged_predictions_run_in_passes_of_similar_lengths(monkeypatch):
+    # Over the budget of padded steps, sequences of different lengths are
+    # predicted in order of length, and the outputs come back in X's order.
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(m, 2)) for m in rng.randint(2, 40, size=30)]
+    X[5] = X[5] * 1e38  # overflows: its error must name it, wherever it runs
+    clf = fast(LSTMClassifier, max_iter=2).fit(X[6:], np.arange(24) % 2)
+    whole = clf.predict_proba(X[6:])
+    monkeypatch.setattr("sklearn_rnn._base._PREDICT_STEPS", 60)
+    seen = []
+    hook = clf.net_.module_.register_forward_hook(
+        lambda module, args, out: seen.append(args)
+    )
+    passes = clf.predict_proba(X[6:])
+    hook.remove()
+    np.testing.assert_allclose(passes, whole, rtol=1e-5, atol=1e-6)
+    assert len(seen) > 1
+    for x, _ in seen:
+        # At most 60 padded steps, or one sequence longer than that.
+        assert len(x) * x.shape[1] <= 60 or len(x) == 1
+    # The passes go from the shortest sequences to the longest.
+    longest = [int(lengths.max()) for _, lengths in seen if lengths is not None]
+    assert longest == sorted(longest)
+    with pytest.raises(ValueError, match=r"outputs for sequence 5 of X are not"):
+        clf.predict(X)
