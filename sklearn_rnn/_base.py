@@ -1356,7 +1356,7 @@ def _first_non_finite(out):
 def _predict_passes(sequences, max_steps):
     """The rows of each forward pass of a prediction: slices in the order of
     the sequences, or, for sequences of different lengths that need more
-    than one pass, arrays of positions in order of length.
+    than one pass, arrays of positions taken in order of length.
 
     A pass holds at most ``_PREDICT_BATCH`` rows and, unless a single
     sequence is longer, ``max_steps`` padded steps (None: no bound). Its
@@ -1382,7 +1382,9 @@ def _predict_passes(sequences, max_steps):
             cost = k * ascending[lo : lo + len(k)]
             fits = int(np.searchsorted(cost, max_steps, side="right"))
         hi = lo + max(fits, 1)
-        passes.append(order[lo:hi])
+        # In the order of X within the pass: memory order, and the only
+        # order in which h5py reads a selection of rows.
+        passes.append(np.sort(order[lo:hi]))
         lo = hi
     return passes
 

@@ -130,6 +130,7 @@ class RowStore:
     """An array on 'disk' (h5py/zarr-like): shape, dtype and row indexing only.
 
     Loading it whole (``np.asarray``) fails, and the largest read is kept.
+    As h5py, it reads a selection of rows in increasing order only.
     """
 
     def __init__(self, array):
@@ -138,6 +139,8 @@ class RowStore:
         self.largest_read = 0
 
     def __getitem__(self, index):
+        if isinstance(index, np.ndarray):
+            assert (np.diff(index) > 0).all(), "h5py reads increasing rows only"
         rows = self._array[index]
         self.largest_read = max(self.largest_read, len(rows))
         return rows.copy()
@@ -191,6 +194,19 @@ def test_padded_out_of_memory_arrays():
     reg = fast(LSTMRegressor).fit(RowStore(X), y)
     expected = reg.predict([X[3, 4:]])
     np.testing.assert_allclose(reg.predict(RowStore(X))[3], expected[0], rtol=1e-5)
+
+
+def test_padded_out_of_memory_arrays_predict_in_passes(monkeypatch):
+    """Sequences of different lengths over several passes go in order of
+    length, each pass reading its rows in increasing order."""
+    X, y = sequence_data(LSTMRegressor, n=60)
+    X = X.astype(np.float32)
+    for i in range(0, 60, 3):
+        X[i, : 1 + i % 7] = np.nan  # shorter by 1 to 7 steps
+    reg = fast(LSTMRegressor).fit(X, y)
+    expected = reg.predict(X)
+    monkeypatch.setattr("sklearn_rnn._base._PREDICT_STEPS", 40)
+    np.testing.assert_allclose(reg.predict(RowStore(X)), expected, rtol=1e-5)
 
 
 DATA_PARALLEL_FIT = textwrap.dedent(
