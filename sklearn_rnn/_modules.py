@@ -488,9 +488,10 @@ def _own_standardised(x, lengths):
         centred = steps - offset
         var = (centred.masked_fill(~inside, 0) ** 2).sum(1, keepdim=True) / n
     mean = shift + offset
-    std = var.sqrt()
     # Moments that overflowed are not flat: their NaN reaches the outputs,
-    # where predict names the sequence.
+    # where predict names the sequence. (An infinite variance would give
+    # a standard deviation that divides every step to zero.)
+    std = var.sqrt().masked_fill(~var.isfinite(), math.nan)
     flat = (std <= _MIN_OWN_STD + _MIN_OWN_STD_RELATIVE * mean.abs()) & std.isfinite()
     # The (batch, 1, features) mask broadcasts over the steps: no second
     # batch-sized tensor of zeros per forward pass.

@@ -633,6 +633,25 @@ def test_a_small_swing_on_a_large_offset_is_standardised_alike_in_any_batch(offs
     np.testing.assert_allclose(in_batch, alone, atol=1e-5)
 
 
+@pytest.mark.parametrize(
+    "values",
+    [[0.0, 1e20, -1e20, 3e19], [3e38, 3.0001e38, 2.9999e38] * 3],
+    ids=["spread", "offset"],
+)
+def test_an_overflowing_variance_is_not_a_flat_sequence(values):
+    """float32 squares of 1e20 overflow: the own copy must carry NaN (which
+    predict reports), not the zeros of a division by an infinite spread."""
+    from sklearn_rnn._modules import _own_standardised
+
+    x = torch.tensor(values, dtype=torch.float32)[None, :, None]
+    assert torch.isnan(_own_standardised(x, None)).all()
+    padded = torch.zeros(2, 20, 1)
+    padded[0, : len(values)], padded[1] = x[0], torch.randn(20, 1)
+    own = _own_standardised(padded, torch.tensor([len(values), 20]))
+    assert torch.isnan(own[0, : len(values)]).all()
+    assert torch.isfinite(own[1]).all()
+
+
 def test_a_constant_sequence_is_predicted_alike_alone_and_in_a_batch():
     rng = np.random.RandomState(0)
     X = [rng.normal(size=(rng.randint(5, 60), 1)) for _ in range(40)]
