@@ -623,7 +623,11 @@ class ValidationScore(Callback):
         true = torch.cat(self.targets_).cpu().numpy()
         # Weighted as the validation loss is, and as score(sample_weight=).
         weights = torch.cat(self.weights_).cpu().numpy() if self.weights_ else None
-        if self.kind == "accuracy":
+        if not np.isfinite(pred).all():
+            # No score for outputs that overflowed: the validation loss is
+            # not finite either, and FiniteLoss raises the error that says so.
+            score = math.nan
+        elif self.kind == "accuracy":
             score = accuracy_score(true, pred.argmax(axis=1), sample_weight=weights)
         else:
             with warnings.catch_warnings():
