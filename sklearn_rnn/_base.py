@@ -986,9 +986,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         """Raw network outputs for ``X`` as a float32 array (n_samples, n_out);
         for ``sequences`` instead, where they are validated already."""
         outputs, _ = self._forward_batches(X, sequences)
-        rows = [r for r, _ in outputs]
-        out = torch.cat([o for _, o in outputs]) if len(outputs) > 1 else outputs[0][1]
-        out = out.cpu().numpy()
+        rows, outs = zip(*outputs, strict=True)
+        out = (torch.cat(outs) if len(outs) > 1 else outs[0]).cpu().numpy()
         if isinstance(rows[0], slice):  # passes in the order of X
             return out
         ordered = np.empty_like(out)
@@ -1015,7 +1014,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         module, device = self.net_.module_, self.net_.device
         steps = _PREDICT_STEPS if torch.device(device).type == "cpu" else None
         passes = _predict_passes(sequences, steps)
-        n_threads = self._n_threads(module, _rows_in(passes[0]))
+        n_threads = self._n_threads(module, len(_positions(passes[0])))
         outputs = []
         with torch.inference_mode(), _torch_threads(n_threads):
             for rows in passes:
@@ -1387,11 +1386,6 @@ def _predict_passes(sequences, max_steps):
         passes.append(np.sort(order[lo:hi]))
         lo = hi
     return passes
-
-
-def _rows_in(rows):
-    """The number of rows of a pass."""
-    return len(rows) if not isinstance(rows, slice) else rows.stop - rows.start
 
 
 def _positions(rows):

@@ -181,10 +181,16 @@ class SequenceDataset(torch.utils.data.Dataset):
         return positions if self.rows is None else self.rows[positions]
 
     def lengths(self):
-        """Observed length of each sample, or None when all are full length."""
+        """Observed length of each sample, or None when they share one.
+
+        None also where only other rows of the sequences differ (held out,
+        of zero weight), or where NaN padding leaves every row one length:
+        those rows are batched as the same rows alone would be.
+        """
         if self.sequences.lengths is None:
             return None
-        return self.sequences.lengths[self._rows(self.index)]
+        lengths = self.sequences.lengths[self._rows(self.index)]
+        return lengths if lengths.min() < lengths.max() else None
 
     def __getitem__(self, i):
         """Sample ``i``: its observed timesteps (M_i, P) and its target."""
@@ -247,10 +253,7 @@ class BatchIterator:
             order = torch.randperm(len(self.dataset), generator=self.generator)
             order = order.numpy()
             lengths = self.dataset.lengths()
-            # Not for rows of one length (the others held out, of zero
-            # weight, or NaN-padded alike): their batches stay those of the
-            # fit without the other rows.
-            if lengths is not None and lengths.min() < lengths.max():
+            if lengths is not None:
                 order = _grouped_by_length(order, lengths, self.batch_size)
                 visit = torch.randperm(len(bounds), generator=self.generator)
                 bounds = [bounds[k] for k in visit.tolist()]
