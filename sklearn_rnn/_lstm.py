@@ -449,9 +449,10 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         What happens on a plateau, when the monitored loss (validation loss
         with early stopping, else training loss) has not improved by ``tol``
         for ``n_iter_no_change`` epochs. "adaptive" divides the learning rate
-        by 5 and trains on; training stops at the first plateau where the
+        by 5 and trains on; training stops at the first plateau that follows
+        two divisions without any improvement since the first, or where the
         rate would fall below ``1e-3 * learning_rate_init`` (after four
-        reductions). "constant" stops at the first plateau.
+        divisions). "constant" stops at the first plateau.
 
     momentum : float, default=0.9
         Momentum of the "sgd" solver.
@@ -478,7 +479,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         does; the fitted model is usable. Twice MLPClassifier's 200: with
         random crops (the classifier's default), small sets of long series
         still improve after 200 epochs (PigCVP stops on its plateau after
-        about 280); fits that reach their plateau earlier are not affected.
+        about 320); fits that reach their plateau earlier are not affected.
 
     clip_grad_norm : float or None, default=1.0
         Clip the gradient norm of each step to this value, against the
@@ -1273,9 +1274,10 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         What happens on a plateau, when the monitored loss (validation loss
         with early stopping, else training loss) has not improved by ``tol``
         for ``n_iter_no_change`` epochs. "adaptive" divides the learning rate
-        by 5 and trains on; training stops at the first plateau where the
+        by 5 and trains on; training stops at the first plateau that follows
+        two divisions without any improvement since the first, or where the
         rate would fall below ``1e-3 * learning_rate_init`` (after four
-        reductions). "constant" stops at the first plateau.
+        divisions). "constant" stops at the first plateau.
 
     momentum : float, default=0.9
         Momentum of the "sgd" solver.
@@ -1302,7 +1304,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         does; the fitted model is usable. Twice MLPClassifier's 200: with
         random crops (the classifier's default), small sets of long series
         still improve after 200 epochs (PigCVP stops on its plateau after
-        about 280); fits that reach their plateau earlier are not affected.
+        about 320); fits that reach their plateau earlier are not affected.
 
     clip_grad_norm : float or None, default=1.0
         Clip the gradient norm of each step to this value, against the

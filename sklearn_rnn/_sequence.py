@@ -268,9 +268,10 @@ class LSTMTagger(_SequenceOutputs):
         What happens on a plateau, when the monitored loss (validation loss
         with early stopping, else training loss) has not improved by ``tol``
         for ``n_iter_no_change`` epochs. "adaptive" divides the learning rate
-        by 5 and trains on; training stops at the first plateau where the
+        by 5 and trains on; training stops at the first plateau that follows
+        two divisions without any improvement since the first, or where the
         rate would fall below ``1e-3 * learning_rate_init`` (after four
-        reductions). "constant" stops at the first plateau.
+        divisions). "constant" stops at the first plateau.
 
     momentum : float, default=0.9
         Momentum of the "sgd" solver.
@@ -758,9 +759,10 @@ class LSTMTranscriber(_SequenceOutputs):
         What happens on a plateau, when the monitored loss (validation loss
         with early stopping, else training loss) has not improved by ``tol``
         for ``n_iter_no_change`` epochs. "adaptive" divides the learning rate
-        by 5 and trains on; training stops at the first plateau where the
+        by 5 and trains on; training stops at the first plateau that follows
+        two divisions without any improvement since the first, or where the
         rate would fall below ``1e-3 * learning_rate_init`` (after four
-        reductions). "constant" stops at the first plateau.
+        divisions). "constant" stops at the first plateau.
 
     momentum : float, default=0.9
         Momentum of the "sgd" solver.

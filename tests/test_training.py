@@ -4,16 +4,19 @@ import copy
 import math
 import re
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 from _helpers import ESTIMATORS, TinyLSTM, fast, interrupt_at, outputs, sequence_data
 from sklearn.exceptions import ConvergenceWarning
+from skorch.history import History
+from skorch.utils import noop
 
 from sklearn_rnn import LSTMClassifier, LSTMRegressor
 from sklearn_rnn._modules import N_CROPS, _crop_lengths
-from sklearn_rnn._skorch import SequenceDataset
+from sklearn_rnn._skorch import Plateau, SequenceDataset
 
 
 def regression_data(**kwargs):
@@ -269,12 +272,12 @@ def test_learning_rate_is_reduced_on_plateau_only_when_adaptive():
         learning_rate_init=1e-3,
     )
     # tol=10: after the first epoch nothing counts as an improvement, so
-    # every 2 epochs are a plateau and divide the learning rate by 5...
+    # every 2 epochs make a plateau, which divides the learning rate by 5
+    # twice; the third stops training, since neither division helped.
     adaptive = fast(LSTMRegressor, **kwargs).fit(X, y)
     lr = adaptive.net_.optimizer_.param_groups[0]["lr"]
-    assert math.isclose(lr, 1e-3 * 0.2**4)
-    # ...until a fifth division would go below 1e-3 of the initial rate.
-    assert adaptive.n_iter_ == 1 + 2 * 5
+    assert math.isclose(lr, 1e-3 * 0.2**2)
+    assert adaptive.n_iter_ == 1 + 2 * 3
     constant = fast(LSTMRegressor, learning_rate="constant", **kwargs).fit(X, y)
     assert constant.net_.optimizer_.param_groups[0]["lr"] == 1e-3
     assert constant.n_iter_ == 1 + 2
@@ -624,9 +627,10 @@ def test_verbose_prints_a_table_and_a_progress_bar(capsys):
     out = capsys.readouterr().out
     assert "train_loss" in out
     assert out.count("\n") >= 4
-    # Plateaus at every epoch after the first (tol=10): four reductions of
-    # the rate, then a stop. Every epoch has its row, the one that stops
-    # training included, and each message follows the row of its epoch.
+    # Plateaus at every epoch after the first (tol=10): two divisions of
+    # the rate, then a stop, since neither smaller rate improved the loss.
+    # Every epoch has its row, the one that stops training included, and
+    # each message follows the row of its epoch.
     fast(
         LSTMRegressor,
         max_iter=50,
@@ -637,14 +641,73 @@ def test_verbose_prints_a_table_and_a_progress_bar(capsys):
     ).fit(X, y)
     lines = capsys.readouterr().out.splitlines()[2:]  # below the header
     rows = [line.split() for line in [lines[0], *lines[1::2]]]
-    assert [row[0] for row in rows] == ["1", "2", "3", "4", "5", "6"]
-    lr = ["1.0e-03", "1.0e-03", "2.0e-04", "4.0e-05", "8.0e-06", "1.6e-06"]
+    assert [row[0] for row in rows] == ["1", "2", "3", "4"]
+    lr = ["1.0e-03", "1.0e-03", "2.0e-04", "4.0e-05"]
     assert [row[1] for row in rows] == lr
     plateau = "train_loss did not improve by more than tol=10 for 1 epoch(s)"
     assert lines[2::2] == [
         *(f"{plateau}: learning rate divided by 5, to {rate}." for rate in lr[2:]),
-        f"Stopping: {plateau}.",
+        f"Stopping: {plateau}; the last 2 divisions of the learning rate "
+        "brought no improvement.",
     ]
+
+
+def _plateau_rates(losses, patience=2, adaptive=True):
+    """Feed Plateau one monitored loss per epoch, as skorch would; return
+    the learning rate of each epoch run, and whether training stopped."""
+    net = SimpleNamespace(
+        lr=1.0,
+        optimizer_=SimpleNamespace(param_groups=[{"lr": 1.0}]),
+        history=History(),
+    )
+    plateau = Plateau("train_loss", patience, 0.1, adaptive, False, sink=noop)
+    plateau.on_train_begin(net)
+    rates = []
+    for loss in losses:
+        rates.append(net.optimizer_.param_groups[0]["lr"])
+        net.history.new_epoch()
+        net.history.record("train_loss", loss)
+        plateau.on_epoch_end(net)
+        try:
+            plateau.on_epoch_logged(net)
+        except KeyboardInterrupt:  # skorch's signal to end training
+            return rates, True
+    return rates, False
+
+
+def test_plateau_divides_the_rate_while_each_division_helps():
+    """Each plateau divides the rate by 5 as long as the previous division
+    was followed by an improvement, down to 1e-3 of the initial rate: four
+    divisions, then the fifth plateau stops."""
+    # A new level after each division, then a plateau of 2 epochs.
+    losses = [loss for level in range(9, 0, -1) for loss in (level, level, level)]
+    rates, stopped = _plateau_rates(losses)
+    assert stopped
+    assert sorted(set(rates), reverse=True) == pytest.approx(
+        [1.0, 0.2, 0.04, 0.008, 0.0016]
+    )
+    assert len(rates) == 15  # five levels of three epochs
+
+
+def test_plateau_stops_when_two_divisions_bring_no_improvement():
+    """Two divisions of the rate in a row, each followed by ``patience``
+    epochs without an improvement by more than tol, end training: still
+    smaller rates would mostly repeat the loss. One such division does not
+    (on a noisy loss a smaller rate sometimes helps after one that did
+    not), and an improvement restarts the count."""
+    # 3.95 is no improvement on 4 by more than tol=0.1.
+    rates, stopped = _plateau_rates([5, 4, 4, 4, 3.95, 4, 4, 4])
+    assert stopped
+    assert rates == pytest.approx([1.0, 1.0, 1.0, 1.0, 0.2, 0.2, 0.04, 0.04])
+    # 3.5 after two divisions is: two more divisions follow.
+    losses = [5, 4, 4, 4, 4, 4, 3.5, 3.5, 3.5, 3.5, 3.5]
+    rates, stopped = _plateau_rates(losses)
+    assert not stopped
+    expected = [1.0, 1.0, 1.0, 1.0, 0.2, 0.2, 0.04, 0.04, 0.04, 0.008, 0.008]
+    assert rates == pytest.approx(expected)
+    # "constant" stops at the first plateau.
+    rates, stopped = _plateau_rates([5, 4, 4, 4], adaptive=False)
+    assert (rates, stopped) == ([1.0, 1.0, 1.0, 1.0], True)
 
 
 def _rendered(out):
