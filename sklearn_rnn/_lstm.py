@@ -479,7 +479,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         does; the fitted model is usable. Twice MLPClassifier's 200: with
         random crops (the classifier's default), small sets of long series
         still improve after 200 epochs (PigCVP stops on its plateau after
-        about 320); fits that reach their plateau earlier are not affected.
+        about 330); fits that reach their plateau earlier are not affected.
 
     clip_grad_norm : float or None, default=1.0
         Clip the gradient norm of each step to this value, against the
@@ -1304,7 +1304,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         does; the fitted model is usable. Twice MLPClassifier's 200: with
         random crops (the classifier's default), small sets of long series
         still improve after 200 epochs (PigCVP stops on its plateau after
-        about 320); fits that reach their plateau earlier are not affected.
+        about 330); fits that reach their plateau earlier are not affected.
 
     clip_grad_norm : float or None, default=1.0
         Clip the gradient norm of each step to this value, against the
