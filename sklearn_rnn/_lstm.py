@@ -1090,6 +1090,36 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         index = self._forward(X).argmax(axis=1)
         return self.classes_[index]
 
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy of :meth:`predict` on ``X`` against the labels ``y``.
+
+        As :meth:`fit` does, labels held as numbers in an object array (a
+        pandas column of dtype object, for example) are compared as
+        numbers: scikit-learn's :func:`~sklearn.metrics.accuracy_score`
+        calls them of unknown type.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+                (n_samples, n_timesteps) or list of arrays
+            Sequences, in any of the forms accepted by :meth:`fit`.
+
+        y : array-like of shape (n_samples,)
+            True labels.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy, weighted by ``sample_weight``.
+        """
+        y = np.asarray(y)
+        if y.dtype == object:
+            y = _numbers_as_numbers(y.ravel()).reshape(y.shape)
+        return super().score(X, y, sample_weight=sample_weight)
+
 
 def _one_label_per_sequence(y, name):
     """``y`` as an array, with an error naming the estimators that fit a

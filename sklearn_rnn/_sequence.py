@@ -1261,6 +1261,16 @@ def _numbers_as_numbers(labels):
         return labels
     values = labels.tolist()
     if values and all(isinstance(v, Number) for v in values):
+        booleans = [isinstance(v, bool) for v in values]
+        if any(booleans) and not all(booleans):
+            # np.asarray would make True the number 1: two labels, one class.
+            number = values[booleans.index(False)]
+            boolean = values[booleans.index(True)]
+            raise ValueError(
+                f"The labels mix booleans and numbers ({boolean!r} and "
+                f"{number!r}): as numbers, True and 1 (False and 0) would be "
+                "one class. Give the labels one type."
+            )
         return np.asarray(values)
     return labels
 

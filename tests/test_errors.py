@@ -8,6 +8,7 @@ import pytest
 import torch
 from _helpers import fast, sequence_data
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+from sklearn.model_selection import cross_val_score
 from sklearn.utils._param_validation import InvalidParameterError
 from sktime.forecasting.base import ForecastingHorizon
 
@@ -76,6 +77,25 @@ def test_the_classifier_names_missing_and_mixed_labels():
         fast(LSTMClassifier).fit(X, np.array([0, "a"] * 5, dtype=object))
     numbers = fast(LSTMClassifier).fit(X, np.array([0, 1] * 5, dtype=object))
     assert numbers.classes_.tolist() == [0, 1]
+    # As numbers, True and 1 would be one class: two labels would vanish.
+    with pytest.raises(ValueError, match=r"mix booleans and numbers \(True and 2\)"):
+        fast(LSTMClassifier).fit(X, np.array([True, 2] * 5, dtype=object))
+
+
+def test_score_reads_numbers_held_as_objects_as_fit_does():
+    """An object column of numbers fits; scoring on it must work too, where
+    scikit-learn's accuracy_score calls such labels of unknown type."""
+    X, y = sequence_data(LSTMClassifier, n=20, labels="int")
+    as_objects = y.astype(object)
+    clf = fast(LSTMClassifier).fit(X, as_objects)
+    expected = np.mean(clf.predict(X) == y)
+    assert clf.score(X, as_objects) == clf.score(X, y) == expected
+    weights = np.arange(1.0, 21.0)
+    assert clf.score(X, as_objects, sample_weight=weights) == clf.score(
+        X, y, sample_weight=weights
+    )
+    scores = cross_val_score(fast(LSTMClassifier), X, as_objects, cv=2)
+    assert np.all((scores >= 0) & (scores <= 1))
 
 
 def test_a_tensor_requiring_grad_names_the_remedy():
