@@ -860,6 +860,10 @@ def equalize_lengths(
         a 2-D or 3-D float array, rows of NaN at the start or end of a
         sequence are padding, as the estimators read them (the output of
         ``"pad"`` with the default ``fill_value``): they are dropped first.
+        Any other row that is NaN in every feature is an error where it would
+        become the first or last row of an output sequence (after padding,
+        truncating or splitting): the estimators would read it as padding,
+        a shorter sequence, rather than as a missing value.
 
     method : {"pad", "truncate", "split"}, default="pad"
         Which of the three strategies to use.
@@ -977,10 +981,45 @@ def equalize_lengths(
         # The chunks of one sequence are contiguous in `out`, so they can be
         # filled as one long (n_chunks * length, P) block.
         _place(out[start:stop].reshape(-1, out.shape[2]), array, side)
+    _refuse_nan_rows_at_edges(arrays, n_chunks, length, side)
 
     if return_index:
         return out, np.repeat(np.arange(len(arrays)), n_chunks)
     return out
+
+
+def _refuse_nan_rows_at_edges(arrays, n_chunks, length, side):
+    """Raise if a row that is NaN in every feature lands at the start or end
+    of an output row of :func:`equalize_lengths`.
+
+    There the estimators read it as padding: the sequence would silently
+    become shorter, where a NaN row inside it is an error they name. Rows
+    of NaN are kept as values elsewhere (a list's NaN are values).
+    """
+    nan_rows = [
+        np.isnan(a).all(axis=1) if a.dtype.kind == "f" else None for a in arrays
+    ]
+    if not any(rows is not None and rows.any() for rows in nan_rows):
+        return
+    for i, (rows, chunks) in enumerate(zip(nan_rows, n_chunks, strict=True)):
+        if rows is None or not rows.any():
+            continue
+        # Each timestep's position in the sequence's block of chunks, laid
+        # out as _place lays it out; -1 where the block is padding.
+        steps = np.full(chunks * length, -1)
+        _place(steps, np.arange(len(rows)), side)
+        for chunk in steps.reshape(chunks, length):
+            placed = chunk[chunk >= 0]
+            for t, end in ((placed[0], "start"), (placed[-1], "end")):
+                if rows[t]:
+                    raise ValueError(
+                        f"Timestep {t} of sequence {i} of sequences is NaN in "
+                        f"every feature and would be the {end} of an output "
+                        "sequence, where the estimators read such rows as "
+                        "padding (a shorter sequence) rather than as a missing "
+                        "value. Impute missing rows (for example with pandas' "
+                        "ffill) or drop them."
+                    )
 
 
 def _without_padding(X):
@@ -992,8 +1031,7 @@ def _without_padding(X):
     if empty.any():
         raise ValueError(
             f"Sequence {int(np.argmax(empty))} of sequences contains only NaN: "
-            "it has no observed timestep. Drop it, or pass a list of arrays, "
-            "in which NaN values are kept as values."
+            "it has no observed timestep. Drop it."
         )
     first, stop = observed_bounds(observed)
     return [x[a:b] for x, a, b in zip(X, first, stop, strict=True)]

@@ -730,7 +730,10 @@ def test_nan_padded_arrays_are_read_as_the_estimators_read_them(method, side):
     """Rows of NaN at either end of a sequence of a 2-D or 3-D array are
     padding (the output of "pad", the estimators' ragged format), not
     timesteps to truncate or split."""
-    ragged = [np.arange(1.0, 6.0), np.array([6.0, 7.0]), np.array([8.0, np.nan, 9.0])]
+    # A NaN row inside a sequence is a value (the estimators name it as an
+    # error); it stays inside only when the sequence is padded whole.
+    inside = [8.0, np.nan, 9.0] if method == "pad" else [8.0, 9.0, 10.0]
+    ragged = [np.arange(1.0, 6.0), np.array([6.0, 7.0]), np.array(inside)]
     length = 2 if method == "split" else None
     expected = equalize_lengths(ragged, method, length=length, side=side)
     for padded_side in ("pre", "post"):
@@ -745,8 +748,37 @@ def test_all_nan_sequence_of_an_array_is_an_error():
     X = np.array([[1.0, 2.0], [np.nan, np.nan]])
     with pytest.raises(ValueError, match="Sequence 1 of sequences contains only NaN"):
         equalize_lengths(X)
-    # In a list, NaN values are values.
-    assert_array_equal(equalize_lengths(list(X))[1, :, 0], [NAN, NAN])
+    with pytest.raises(ValueError, match=r"Timestep 0 of sequence 1 .* start of"):
+        equalize_lengths(list(X))
+
+
+@pytest.mark.parametrize(
+    ("sequences", "kwargs", "match"),
+    [
+        # At the end of a padded sequence: read as padding.
+        ([[[1.0], [2.0], [NAN]], [[3.0]]], {}, r"Timestep 2 of sequence 0 .* end"),
+        ([[1.0, 2.0], [NAN, 3.0, 4.0]], {"side": "post"}, r"Timestep 0 of seq.* 1"),
+        # Truncation or a chunk's edge brings an inner NaN row to an end.
+        ([[1.0, NAN, 3.0], [4.0, 5.0]], {"method": "truncate"}, r"Timestep 1 .* start"),
+        ([[1.0, 2.0, 3.0, NAN, NAN]], {"method": "split", "length": 2}, r"Timestep 3"),
+    ],
+)
+def test_a_nan_row_that_would_end_an_output_sequence_is_an_error(
+    sequences, kwargs, match
+):
+    """The estimators read rows of NaN at either end of a sequence as
+    padding: a missing row there would silently shorten the sequence."""
+    with pytest.raises(ValueError, match=match):
+        equalize_lengths(sequences, **kwargs)
+
+
+def test_a_nan_row_inside_an_output_sequence_is_kept():
+    """Inside a sequence it is a value, which the estimators name as an
+    error; a row NaN in some features only is never padding."""
+    X = equalize_lengths([[1.0, NAN, 3.0], [4.0, 5.0]])
+    assert_array_equal(X[:, :, 0], [[1.0, NAN, 3.0], [NAN, 4.0, 5.0]])
+    partly = [np.array([[1.0, 2.0], [3.0, NAN]]), np.array([[4.0, 5.0]])]
+    assert_array_equal(equalize_lengths(partly)[0], partly[0])
 
 
 @pytest.mark.parametrize(
