@@ -459,6 +459,30 @@ def test_update_aligns_new_observations_by_time():
         forecaster.update(y.iloc[45:47], update_params=False)
 
 
+def test_update_refuses_times_it_cannot_place():
+    """Time points before the series' start, periods of another frequency,
+    and timestamps with a time zone where fit had none: each is an error
+    that names the mismatch (pandas' own TypeError named neither), and the
+    forecaster is left as it was."""
+    y = series(np.arange(40.0) ** 1.5)
+    forecaster = small(window_length=5, calibration_fraction=0).fit(y, fh=[1])
+    before = forecaster.predict()
+    earlier = pd.Series([1.0], index=pd.period_range("1999-12", periods=1, freq="M"))
+    with pytest.raises(ValueError, match=r"start at 1999-12, before the first"):
+        forecaster.update(earlier, update_params=False)
+    quarterly = pd.Series([1.0], index=pd.period_range("2003-09", periods=1, freq="Q"))
+    with pytest.raises(ValueError, match=r"periods of frequency Q-DEC.* of M\b"):
+        forecaster.update(quarterly, update_params=False)
+    pd.testing.assert_series_equal(forecaster.predict(), before)
+    days = pd.Series(
+        np.arange(30.0), index=pd.date_range("2000-01-01", periods=30, freq="D")
+    )
+    daily = small(window_length=5, calibration_fraction=0).fit(days, fh=[1])
+    zoned = pd.Series([1.0], index=pd.DatetimeIndex(["2000-01-31"]).tz_localize("UTC"))
+    with pytest.raises(ValueError, match=r"timestamps of a time zone.* no time"):
+        daily.update(zoned, update_params=False)
+
+
 def test_columns_are_matched_by_name():
     rng = np.random.RandomState(0)
     y = pd.DataFrame(

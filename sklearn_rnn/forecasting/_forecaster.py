@@ -245,7 +245,7 @@ class RNNForecaster(BaseForecaster):
     Each series of a panel is forecast from its own last observation, so
     series may end at different times. :meth:`update` matches observations
     by time point: known time points are revised, new ones must continue
-    each series without a gap.
+    each series without a gap, and earlier ones are an error.
 
     Examples
     --------
@@ -1127,6 +1127,7 @@ class RNNForecaster(BaseForecaster):
                 "the index first (for instance with y.to_period() or "
                 "y.to_timestamp())."
             )
+        _check_same_clock(_time_index(y), self._series[0].times)
         new = {
             key: (times, values, x)
             for key, times, values, x in _split_frames(y, X, self._layout)
@@ -1340,19 +1341,51 @@ def _exog_rows(X, key, times):
     return frame.loc[times]
 
 
+def _check_same_clock(given, fitted):
+    """Raise where the time points passed to update cannot be compared with
+    the fitted ones: periods of another frequency, or timestamps with a time
+    zone where the fitted ones have none (or the reverse). pandas raises a
+    TypeError on comparing them, which names neither."""
+    if isinstance(fitted, pd.PeriodIndex) and given.freqstr != fitted.freqstr:
+        raise ValueError(
+            f"update received y with periods of frequency {given.freqstr}, but "
+            f"the forecaster was fitted with periods of {fitted.freqstr}. "
+            f"Convert y's index first (for instance y.to_timestamp()"
+            f".to_period('{fitted.freqstr}'), aggregating as needed)."
+        )
+    if isinstance(fitted, pd.DatetimeIndex) and (given.tz is None) != (
+        fitted.tz is None
+    ):
+        zones = {True: "no time zone", False: "a time zone"}
+        raise ValueError(
+            f"update received y with timestamps of {zones[given.tz is None]}, "
+            f"but the forecaster was fitted with {zones[fitted.tz is None]}. "
+            "Localize or convert y's index first (y.tz_localize(...) or "
+            "y.tz_convert(None))."
+        )
+
+
 def _merge(s, times, y, x, freq):
     """Series ``s`` with new observations, aligned by time.
 
     Observations at known time points replace the stored ones (revised
-    data); later ones must continue the series without a gap.
+    data); later ones must continue the series without a gap; earlier ones
+    are an error (fit again to lengthen the history).
     """
+    name = f"series {_key_label(s.key)}" if s.key else "the series"
+    if len(times) and times.min() < s.times[0]:
+        raise ValueError(
+            f"The data passed to update start at {times.min()}, before the first "
+            f"observation of {name} ({s.times[0]}): update revises known time "
+            "points and appends later ones. To add earlier history, fit again "
+            "on the whole series."
+        )
     later = times[times > s.times[-1]]
     if len(later):
         expected = ForecastingHorizon([1], is_relative=True).to_absolute_index(
             _series_cutoff(s, freq)
         )[0]
         if later[0] != expected:
-            name = f"series {_key_label(s.key)}" if s.key else "the series"
             raise ValueError(
                 f"The data passed to update leave a gap: {name} ends at "
                 f"{s.times[-1]}, the new observations start at {later[0]} "
@@ -1503,7 +1536,9 @@ def _check_regular_times(series):
                     f"instance y.asfreq('{gap[0]}').interpolate())."
                 )
             remedy = "Resample y to a regular frequency first (for instance "
-            remedy += "y.resample('D').mean())."
+            remedy += "y.resample('D').mean()); observations one a month or "
+            remedy += "quarter, on varying days, take a PeriodIndex instead "
+            remedy += "(y.to_period('M'))."
         elif isinstance(times, pd.PeriodIndex) or pd.api.types.is_integer_dtype(times):
             remedy = "Reindex y to every time point first, filling the gaps "
             remedy += "(for instance y.reindex(full_index).interpolate())."
