@@ -22,6 +22,7 @@ from torch import nn
 from ._base import BaseRecurrent, Targets
 from ._modules import CustomNetwork
 from ._sequence import (
+    _check_booleans_alone,
     _check_label_kinds,
     _is_missing,
     _missing_name,
@@ -1125,6 +1126,8 @@ def _one_label_per_sequence(y, name):
     """``y`` as an array, with an error naming the estimators that fit a
     label per timestep where it holds one (2-D, or a ragged list of label
     sequences): sklearn's "y should be a 1d array" says nothing of them."""
+    if isinstance(y, list | tuple):
+        _check_booleans_alone(list(y))  # np.asarray would make True 1
     try:
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
     except ValueError as error:

@@ -540,6 +540,8 @@ class LSTMTagger(_SequenceOutputs):
                     values = np.empty(len(yi), dtype=object)
                     values[:] = yi
                     yi = values
+                elif _is_list(yi):
+                    _check_booleans_alone(list(yi))
                 yi = np.asarray(yi)
                 if yi.ndim != 1 or len(yi) != lengths[i]:
                     raise ValueError(
@@ -1261,18 +1263,26 @@ def _numbers_as_numbers(labels):
         return labels
     values = labels.tolist()
     if values and all(isinstance(v, Number) for v in values):
-        booleans = [isinstance(v, bool) for v in values]
-        if any(booleans) and not all(booleans):
-            # np.asarray would make True the number 1: two labels, one class.
-            number = values[booleans.index(False)]
-            boolean = values[booleans.index(True)]
+        _check_booleans_alone(values)
+        return np.asarray(values)
+    return labels
+
+
+def _check_booleans_alone(values):
+    """Refuse a list of labels that mixes booleans and numbers: np.asarray
+    (or np.concatenate) would make True the number 1, two labels one class."""
+    booleans = [isinstance(v, (bool, np.bool_)) for v in values]
+    if any(booleans) and not all(booleans):
+        # As Python values: NumPy scalars print as np.True_, np.int64(1).
+        boolean = bool(values[booleans.index(True)])
+        number = values[booleans.index(False)]
+        number = number.item() if isinstance(number, np.generic) else number
+        if isinstance(number, Number):
             raise ValueError(
                 f"The labels mix booleans and numbers ({boolean!r} and "
                 f"{number!r}): as numbers, True and 1 (False and 0) would be "
                 "one class. Give the labels one type."
             )
-        return np.asarray(values)
-    return labels
 
 
 def _check_label_kinds(labels):
@@ -1285,6 +1295,11 @@ def _check_label_kinds(labels):
             "Mix of label input types (string and number) in y: give every "
             "label as a string, or every label as a number."
         )
+    # One sequence of booleans, another of numbers: np.concatenate too would
+    # make True the number 1.
+    numeric = [yi for yi in labels if yi.dtype.kind in "biuf"]
+    if any(yi.dtype.kind == "b" for yi in numeric):
+        _check_booleans_alone([yi[0] for yi in numeric if len(yi)])
 
 
 def _is_missing(label):

@@ -942,7 +942,9 @@ def equalize_lengths(
         and sequences.ndim in (2, 3)
         and sequences.dtype.kind == "f"
     ):
-        sequences = _without_padding(sequences)
+        sequences, skipped = _without_padding(sequences)
+    else:
+        skipped = None  # rows of padding dropped before each sequence
     arrays = as_sequence_list(sequences, name="sequences")
     lengths = np.array([len(a) for a in arrays])
     if method == "split" and length is None:
@@ -981,51 +983,63 @@ def equalize_lengths(
         # The chunks of one sequence are contiguous in `out`, so they can be
         # filled as one long (n_chunks * length, P) block.
         _place(out[start:stop].reshape(-1, out.shape[2]), array, side)
-    _refuse_nan_rows_at_edges(arrays, n_chunks, length, side)
+    _refuse_nan_rows_at_edges(arrays, n_chunks, length, side, fill_value, skipped)
 
     if return_index:
         return out, np.repeat(np.arange(len(arrays)), n_chunks)
     return out
 
 
-def _refuse_nan_rows_at_edges(arrays, n_chunks, length, side):
+def _refuse_nan_rows_at_edges(arrays, n_chunks, length, side, fill_value, skipped):
     """Raise if a row that is NaN in every feature lands at the start or end
-    of an output row of :func:`equalize_lengths`.
+    of an output sequence of :func:`equalize_lengths`.
 
     There the estimators read it as padding: the sequence would silently
-    become shorter, where a NaN row inside it is an error they name. Rows
-    of NaN are kept as values elsewhere (a list's NaN are values).
+    become shorter, where a NaN row inside it is an error they name. With
+    NaN padding the ends of an output sequence are its first and last rows
+    of data; with another ``fill_value``, its first and last rows. Rows of
+    NaN are kept as values elsewhere. ``skipped``: the rows of padding
+    dropped before each sequence of an array, to number its timesteps as
+    the caller does.
     """
-    nan_rows = [
-        np.isnan(a).all(axis=1) if a.dtype.kind == "f" else None for a in arrays
-    ]
-    if not any(rows is not None and rows.any() for rows in nan_rows):
-        return
-    for i, (rows, chunks) in enumerate(zip(nan_rows, n_chunks, strict=True)):
-        if rows is None or not rows.any():
+    nan_padding = np.isnan(fill_value)
+    for i, (array, chunks) in enumerate(zip(arrays, n_chunks, strict=True)):
+        if array.dtype.kind != "f":
             continue
-        # Each timestep's position in the sequence's block of chunks, laid
-        # out as _place lays it out; -1 where the block is padding.
+        rows = np.isnan(array).all(axis=1)
+        if not rows.any():
+            continue
+        # Each timestep's position in the sequence's chunks, laid out as
+        # _place lays it out; -1 where a chunk is padding.
         steps = np.full(chunks * length, -1)
         _place(steps, np.arange(len(rows)), side)
-        for chunk in steps.reshape(chunks, length):
-            placed = chunk[chunk >= 0]
-            for t, end in ((placed[0], "start"), (placed[-1], "end")):
-                if rows[t]:
-                    raise ValueError(
-                        f"Timestep {t} of sequence {i} of sequences is NaN in "
-                        f"every feature and would be the {end} of an output "
-                        "sequence, where the estimators read such rows as "
-                        "padding (a shorter sequence) rather than as a missing "
-                        "value. Impute missing rows (for example with pandas' "
-                        "ffill) or drop them."
-                    )
+        steps = steps.reshape(chunks, length)
+        if nan_padding:
+            data = steps >= 0  # every chunk holds data
+            first = steps[np.arange(chunks), data.argmax(axis=1)]
+            last = steps[np.arange(chunks), length - 1 - data[:, ::-1].argmax(axis=1)]
+        else:
+            first, last = steps[:, 0], steps[:, -1]
+        for ends, end in ((first, "start"), (last, "end")):
+            ends = ends[ends >= 0]
+            bad = ends[rows[ends]]
+            if bad.size:
+                t = int(bad[0]) + (0 if skipped is None else int(skipped[i]))
+                raise ValueError(
+                    f"Timestep {t} of sequence {i} of sequences is NaN in "
+                    f"every feature and would be the {end} of an output "
+                    "sequence, where the estimators read such rows as "
+                    "padding (a shorter sequence) rather than as a missing "
+                    "value. Impute missing rows (for example with pandas' "
+                    "ffill) or drop them."
+                )
 
 
 def _without_padding(X):
     """The sequences of a 2-D or 3-D array, each without the rows of NaN at
     its start and end: the padding of the estimators' data contract, which
-    would otherwise count as timesteps (truncated or split as data)."""
+    would otherwise count as timesteps (truncated or split as data); and
+    the number of rows dropped before each."""
     observed = ~np.isnan(X).all(axis=2) if X.ndim == 3 else ~np.isnan(X)
     empty = ~observed.any(axis=1)
     if empty.any():
@@ -1034,7 +1048,7 @@ def _without_padding(X):
             "it has no observed timestep. Drop it."
         )
     first, stop = observed_bounds(observed)
-    return [x[a:b] for x, a, b in zip(X, first, stop, strict=True)]
+    return [x[a:b] for x, a, b in zip(X, first, stop, strict=True)], first
 
 
 def _check_not_longer(lengths, length):

@@ -15,6 +15,7 @@ from sktime.forecasting.base import ForecastingHorizon
 from sklearn_rnn import (
     LSTMClassifier,
     LSTMRegressor,
+    LSTMTagger,
     RNNForecaster,
     SlidingWindowTransformer,
     make_windows,
@@ -78,8 +79,29 @@ def test_the_classifier_names_missing_and_mixed_labels():
     numbers = fast(LSTMClassifier).fit(X, np.array([0, 1] * 5, dtype=object))
     assert numbers.classes_.tolist() == [0, 1]
     # As numbers, True and 1 would be one class: two labels would vanish.
-    with pytest.raises(ValueError, match=r"mix booleans and numbers \(True and 2\)"):
+    mixed = r"mix booleans and numbers \(True and 2\)"
+    with pytest.raises(ValueError, match=mixed):
         fast(LSTMClassifier).fit(X, np.array([True, 2] * 5, dtype=object))
+    with pytest.raises(ValueError, match=mixed):
+        fast(LSTMClassifier).fit(X, [True, 2] * 5)  # a list: NumPy makes it ints
+
+
+def test_the_tagger_refuses_booleans_beside_numbers_across_sequences():
+    """One sequence of booleans and another of numbers: np.concatenate
+    would merge True and 1 into one class."""
+    X = np.random.RandomState(0).normal(size=(4, 3, 1))
+    rows = [[True, False, True], [2, 1, 2], [True, True, False], [1, 2, 2]]
+    mixed = r"mix booleans and numbers \(True and 2\)"
+    for y in (
+        np.array(rows, dtype=object),
+        [np.array(row) for row in rows],
+        rows,
+    ):
+        with pytest.raises(ValueError, match=mixed):
+            LSTMTagger(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    booleans = LSTMTagger(hidden_size=4, max_iter=2, random_state=0)
+    booleans.fit(X, np.array(rows[:1] * 4))
+    assert booleans.classes_.tolist() == [False, True]
 
 
 def test_score_reads_numbers_held_as_objects_as_fit_does():

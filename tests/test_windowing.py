@@ -761,6 +761,14 @@ def test_all_nan_sequence_of_an_array_is_an_error():
         # Truncation or a chunk's edge brings an inner NaN row to an end.
         ([[1.0, NAN, 3.0], [4.0, 5.0]], {"method": "truncate"}, r"Timestep 1 .* start"),
         ([[1.0, 2.0, 3.0, NAN, NAN]], {"method": "split", "length": 2}, r"Timestep 3"),
+        # An array's timesteps are numbered as given, its padding included.
+        (
+            np.array([[NAN, NAN, 1.0, NAN, 3.0], [1.0, 2.0, 3.0, 4.0, 5.0]]),
+            {"method": "truncate", "length": 2, "side": "post"},
+            r"Timestep 3 of sequence 0 .* end",
+        ),
+        # Padded with another value, the sequence's own end is the output's.
+        ([[NAN, 1.0, 2.0]], {"fill_value": 0.0}, r"Timestep 0 .* start"),
     ],
 )
 def test_a_nan_row_that_would_end_an_output_sequence_is_an_error(
@@ -779,6 +787,9 @@ def test_a_nan_row_inside_an_output_sequence_is_kept():
     assert_array_equal(X[:, :, 0], [[1.0, NAN, 3.0], [NAN, 4.0, 5.0]])
     partly = [np.array([[1.0, 2.0], [3.0, NAN]]), np.array([[4.0, 5.0]])]
     assert_array_equal(equalize_lengths(partly)[0], partly[0])
+    # Padded with zeros, a NaN row next to the padding is inside the output.
+    zeros = equalize_lengths([[NAN, 1.0], [1.0, 2.0, 3.0]], fill_value=0.0)
+    assert_array_equal(zeros[:, :, 0], [[0.0, NAN, 1.0], [1.0, 2.0, 3.0]])
 
 
 @pytest.mark.parametrize(
