@@ -510,9 +510,15 @@ def load(path, *, device=None):
         }
 
     with torch.device("meta"):  # no memory, and no draw from torch's RNG
-        module = estimator._build_network(
-            estimator.n_features_in_, estimator.n_outputs_, estimator.patch_size_
-        )
+        try:
+            module = estimator._build_network(
+                estimator.n_features_in_, estimator.n_outputs_, estimator.patch_size_
+            )
+        except RuntimeError as exc:  # sizes no storage can hold
+            raise ValueError(
+                f"{path} names a network that cannot be built ({exc}): the "
+                "file is damaged. It cannot be loaded."
+            ) from None
         _as_saved(module, state_of("module"))
     # Checked before allocating: the sizes come from the file.
     _check_state(module, state_of("module"), f"{name}'s network", document, path)

@@ -1073,6 +1073,7 @@ class LSTMTranscriber(_SequenceOutputs):
 
     def _encode_targets(self, y, warm, weights=None, left_out=None):
         flat = [label for yi in y for label in yi]
+        _check_booleans_alone(flat)  # True == 1: one key of the label index
         if warm:
             classes = self.classes_
             self._check_labels_known(
@@ -1275,9 +1276,14 @@ def _check_booleans_alone(values):
     if any(booleans) and not all(booleans):
         # As Python values: NumPy scalars print as np.True_, np.int64(1).
         boolean = bool(values[booleans.index(True)])
-        number = values[booleans.index(False)]
+        numbers = (
+            v
+            for v, b in zip(values, booleans, strict=True)
+            if not b and isinstance(v, Number)
+        )
+        number = next(numbers, None)
         number = number.item() if isinstance(number, np.generic) else number
-        if isinstance(number, Number):
+        if number is not None:
             raise ValueError(
                 f"The labels mix booleans and numbers ({boolean!r} and "
                 f"{number!r}): as numbers, True and 1 (False and 0) would be "

@@ -16,6 +16,7 @@ from sklearn_rnn import (
     LSTMClassifier,
     LSTMRegressor,
     LSTMTagger,
+    LSTMTranscriber,
     RNNForecaster,
     SlidingWindowTransformer,
     make_windows,
@@ -102,6 +103,9 @@ def test_the_tagger_refuses_booleans_beside_numbers_across_sequences():
     booleans = LSTMTagger(hidden_size=4, max_iter=2, random_state=0)
     booleans.fit(X, np.array(rows[:1] * 4))
     assert booleans.classes_.tolist() == [False, True]
+    # The transcriber's label index would make True and 1 one key.
+    with pytest.raises(ValueError, match=r"mix booleans and numbers \(True and 1\)"):
+        LSTMTranscriber(hidden_size=4, max_iter=2).fit(X, [[True], ["a", 1], [0], []])
 
 
 def test_score_reads_numbers_held_as_objects_as_fit_does():

@@ -339,6 +339,13 @@ def test_damaged_or_foreign_files_are_rejected(tmp_path):
     rewrite(path, lambda document, tensors: tensors.pop("module.x_mean"))
     with pytest.raises(ValueError, match=r"missing \['x_mean'\].*saved by sklearn_rnn"):
         sklearn_rnn.load(path)
+    # Sizes that no storage can hold: torch's RuntimeError, named as damage.
+    model.save(path)
+    rewrite(
+        path, lambda document, tensors: document["params"].update(hidden_size=10**9)
+    )
+    with pytest.raises(ValueError, match=r"cannot be built .*the file is damaged"):
+        sklearn_rnn.load(path)
 
 
 def _one_class(document, tensors):

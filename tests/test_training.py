@@ -436,6 +436,13 @@ def test_a_custom_modules_own_parameters_are_its_network():
         reg.set_params(hidden_size=32).fit(X, y)
     with pytest.raises(ValueError, match=r"module__width \(built with 4, now 5\)"):
         reg.set_params(module__width=5).fit(X, y)
+    # Left at the constructor's default when built, then set to that value:
+    # the same network, which warm_start and partial_fit keep training.
+    scaled = fast(LSTMRegressor, module=ScaledLSTM, warm_start=True).fit(X, y)
+    scaled.set_params(module__width=4).fit(X, y)
+    scaled.partial_fit(X, y)
+    with pytest.raises(ValueError, match=r"module__width \(built with 4, now 6\)"):
+        scaled.set_params(module__width=6).fit(X, y)
     # Another kind of network is reported as such, without the parameters
     # of the other; an array parameter is compared by value.
     reg.set_params(module=ScaledLSTM, module__width=4)
