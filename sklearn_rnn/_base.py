@@ -1,7 +1,6 @@
 """The one private base class of the recurrent estimators."""
 
 import copy
-import inspect
 import math
 import os
 import re
@@ -620,6 +619,12 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         params = self.get_params(deep=False)
         return {name: params[name] for name in self._network_params}
 
+    def _with_defaults(self, signature):
+        """``signature`` with the value its network takes for each parameter
+        it leaves unset: none here, the built-in network records all of its
+        own."""
+        return signature
+
     def _check_same_network(self, how):
         """Raise if a parameter built into the fitted network has changed.
 
@@ -630,20 +635,16 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         built = getattr(self, "_built_with_", None)
         if built is None:
             return
-        now = self._network_signature()
+        built = self._with_defaults(built)
+        now = self._with_defaults(self._network_signature())
         names = sorted(built.keys() | now.keys())
         if not _same_value(built.get("module"), now.get("module")):
             # Another kind of network: its own parameters are not comparable.
             names = ["module"]
-        # A module__<name> set on one side only has, on the other, the
-        # default of the module's constructor: the network it builds.
-        module = now.get("module")
-        built = {name: _given_or_default(built, name, module) for name in names}
-        now = {name: _given_or_default(now, name, module) for name in names}
         changed = [
-            f"{name} (built with {built[name]!r}, now {now[name]!r})"
+            f"{name} (built with {built.get(name)!r}, now {now.get(name)!r})"
             for name in names
-            if not _same_value(built[name], now[name])
+            if not _same_value(built.get(name), now.get(name))
         ]
         if not changed:
             return
@@ -1419,24 +1420,6 @@ def _python_values(**params):
         return value.item() if isinstance(value, np.generic) else value
 
     return {name: plain(value) for name, value in params.items()}
-
-
-def _given_or_default(params, name, module):
-    """``params[name]``, or for a ``module__<name>`` parameter not in it, the
-    default of that argument of ``module``'s constructor (None without
-    one)."""
-    if name in params:
-        return params[name]
-    prefix = "module__"
-    if module is None or not name.startswith(prefix):
-        return None
-    try:
-        argument = inspect.signature(module).parameters.get(name[len(prefix) :])
-    except (TypeError, ValueError):  # no signature to read
-        return None
-    if argument is None or argument.default is argument.empty:
-        return None
-    return argument.default
 
 
 def _same_value(a, b):

@@ -299,6 +299,24 @@ class _ManyToOne(BaseRecurrent):
             return ("module", *self._module_params, *crop)
         return (*_BUILT_IN, *crop)
 
+    def _with_defaults(self, signature):
+        """A custom module's ``signature`` with the default of each argument
+        of its constructor that it leaves unset: a module__<name> set after
+        the fit to that default builds the same network."""
+        module = signature.get("module")
+        if module is None:
+            return signature
+        try:
+            arguments = inspect.signature(module).parameters.values()
+        except (TypeError, ValueError):  # no signature to read
+            return signature
+        defaults = {
+            _MODULE_PREFIX + argument.name: argument.default
+            for argument in arguments
+            if argument.default is not argument.empty
+        }
+        return {**defaults, **signature}
+
     def _build_network(self, n_features, n_outputs, patch_size):
         if self.module is None:
             return super()._build_network(n_features, n_outputs, patch_size)

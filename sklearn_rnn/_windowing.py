@@ -1015,9 +1015,9 @@ def _refuse_nan_rows_at_edges(arrays, n_chunks, length, side, fill_value, skippe
         _place(steps, np.arange(len(rows)), side)
         steps = steps.reshape(chunks, length)
         if nan_padding:
-            data = steps >= 0  # every chunk holds data
-            first = steps[np.arange(chunks), data.argmax(axis=1)]
-            last = steps[np.arange(chunks), length - 1 - data[:, ::-1].argmax(axis=1)]
+            # Every chunk holds data, its timesteps in increasing order.
+            first = np.where(steps >= 0, steps, len(rows)).min(axis=1)
+            last = steps.max(axis=1)
         else:
             first, last = steps[:, 0], steps[:, -1]
         for ends, end in ((first, "start"), (last, "end")):
