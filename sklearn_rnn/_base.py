@@ -771,7 +771,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         if self.patch_size == "auto":
             return max(1, math.ceil(longest / _MAX_AUTO_STEPS))
         if self.patch_size > longest:
-            # Valid (one patch per sequence, and a stem dilated further), but
+            # Valid (one patch per sequence, and a stem of coarser scales), but
             # each batch is padded to a whole patch, which the weights' size
             # check does not see.
             channels = getattr(self, "conv_channels", None) or 1

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_array, column_or_1d
 from torch import nn
 
 from ._base import BaseRecurrent, Targets
-from ._modules import CustomNetwork
+from ._modules import CustomNetwork, whole_patch
 from ._sequence import (
     _check_booleans_alone,
     _check_label_kinds,
@@ -274,7 +274,18 @@ class _ManyToOne(BaseRecurrent):
 
     def _resolve_patch_size(self, sequences):
         # A user's module reads every timestep; it patches if it wants to.
-        return 1 if self.module is not None else super()._resolve_patch_size(sequences)
+        if self.module is not None:
+            return 1
+        patch = super()._resolve_patch_size(sequences)
+        # The stem's scales must divide the patch (see ConvStem). A larger
+        # patch could leave fewer steps than an int readout reads: that
+        # patch is kept, with the scales that divide it.
+        rounds = self.conv_channels is not None and not isinstance(
+            self.readout, Integral
+        )
+        if self.patch_size == "auto" and rounds:
+            patch = whole_patch(self.kernel_size, patch, self.conv_channels)
+        return patch
 
     def _random_in_training(self):
         # A user's module may draw random numbers (dropout) whatever our
@@ -379,8 +390,11 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         Number of consecutive timesteps that make one recurrent step. Fewer
         recurrent steps train faster and keep gradients from vanishing on
         long sequences. "auto" picks the smallest patch giving at most 16
-        steps for the longest training sequence. Sequences are padded at the
-        start so that the last observation always closes the last patch.
+        steps for the longest training sequence, rounded up with the stem to
+        a multiple of its coarsest scale (see ``conv_channels``: 2,000 steps
+        give patches of 128, not 125), except with an int ``readout``.
+        Sequences are padded at the start so that the last observation
+        always closes the last patch.
 
     conv_channels : int, tuple of two ints or None, default=(64, 128)
         Channels of the convolutional stem that feeds the recurrent cell: a
@@ -392,10 +406,15 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         shape is recognised wherever it occurs, which the cell alone learns
         only from many examples. When a patch holds at least
         ``2 * (kernel_size - 1)`` steps (12 with the default width), the
-        channels of the first convolution are shared between dilations 1,
-        2, 4, ..., the widest spanning at most a patch, so that shapes of
-        every length up to a patch are seen. None feeds each patch's values
-        (concatenated) directly to the cell.
+        channels of the first convolution are shared between scales 1, 2,
+        4, ...: at scale ``d`` it reads the means of ``d`` consecutive
+        steps, so that shapes of every length up to a patch are seen at the
+        cost of one convolution over every timestep and a fraction of it
+        for the coarser scales. The coarsest spans at most a patch, and
+        every scale divides the patch: a ``patch_size`` given as an int
+        keeps only the scales that divide it (125: scale 1 alone; 128:
+        scales 1 to 16). None feeds each patch's values (concatenated)
+        directly to the cell.
 
     kernel_size : int, default=7
         Width, in timesteps, of the stem's first convolution (unused when
@@ -1225,8 +1244,11 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         Number of consecutive timesteps that make one recurrent step. Fewer
         recurrent steps train faster and keep gradients from vanishing on
         long sequences. "auto" picks the smallest patch giving at most 16
-        steps for the longest training sequence. Sequences are padded at the
-        start so that the last observation always closes the last patch.
+        steps for the longest training sequence, rounded up with the stem to
+        a multiple of its coarsest scale (see ``conv_channels``: 2,000 steps
+        give patches of 128, not 125), except with an int ``readout``.
+        Sequences are padded at the start so that the last observation
+        always closes the last patch.
 
     conv_channels : int, tuple of two ints or None, default=(64, 128)
         Channels of the convolutional stem that feeds the recurrent cell: a
@@ -1238,10 +1260,15 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         shape is recognised wherever it occurs, which the cell alone learns
         only from many examples. When a patch holds at least
         ``2 * (kernel_size - 1)`` steps (12 with the default width), the
-        channels of the first convolution are shared between dilations 1,
-        2, 4, ..., the widest spanning at most a patch, so that shapes of
-        every length up to a patch are seen. None feeds each patch's values
-        (concatenated) directly to the cell.
+        channels of the first convolution are shared between scales 1, 2,
+        4, ...: at scale ``d`` it reads the means of ``d`` consecutive
+        steps, so that shapes of every length up to a patch are seen at the
+        cost of one convolution over every timestep and a fraction of it
+        for the coarser scales. The coarsest spans at most a patch, and
+        every scale divides the patch: a ``patch_size`` given as an int
+        keeps only the scales that divide it (125: scale 1 alone; 128:
+        scales 1 to 16). None feeds each patch's values (concatenated)
+        directly to the cell.
 
     kernel_size : int, default=7
         Width, in timesteps, of the stem's first convolution (unused when

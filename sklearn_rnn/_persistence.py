@@ -135,10 +135,11 @@ def export_onnx(estimator, path, kind):
 
 # What torch.onnx.export says of these networks: the legacy exporter's
 # deprecation (two messages); a caution about recurrent layers whose batch
-# size varies, and a note that slices with steps (the padding of dilated or
-# even kernels) are not folded into constants, neither of which changes
-# what the graph computes (tests/test_persistence.py runs such graphs on
-# batches and lengths of other sizes).
+# size varies, and a note that slices with steps (the means of the stem's
+# coarse scales, the padding of dilated or even kernels) are not folded into
+# constants, neither of which changes what the graph computes
+# (tests/test_persistence.py runs such graphs on batches and lengths of
+# other sizes).
 _HARMLESS_EXPORT_WARNINGS = (
     r"You are using the legacy TorchScript-based ONNX export",
     r"The feature will be removed",
@@ -557,17 +558,15 @@ def _as_saved(module, state):
     """Rebuild the parts of ``module`` that the file predates; built so,
     networks saved then predict as they did.
 
-    Files saved before the convolutional stem had dilated convolutions
-    (see ``_modules._dilations``) hold one undilated convolution of all
-    its channels, whatever the patch. Files saved before
+    Stems of earlier files have other first convolutions (see
+    ``_modules.ConvStem.as_saved``). Files saved before
     ``readout="pool"`` read the stem's mean have a narrower first layer
     in the head.
     """
     stem = getattr(module, "stem", None)
     if stem is None:
         return
-    if len(stem.dilated) and "stem.dilated.0.weight" not in state:
-        module.stem = stem.undilated()
+    module.stem = stem.as_saved(state)
     if module.stem_mean:
         index, first = first_linear(module.head)
         saved = state.get(f"head.{index}.weight")

@@ -544,36 +544,78 @@ def test_the_stem_sees_every_timestep():
         assert not np.allclose(clf.predict_proba(moved), clf.predict_proba(X[:1]))
 
 
-def test_the_stem_dilates_its_first_convolutions_up_to_a_patch():
-    """Dilations 1, 2, 4... while the kernel spans at most a patch, sharing
-    conv_channels; short patches keep one undilated convolution."""
+def test_the_stem_reads_scales_up_to_a_patch():
+    """Scales 1, 2, 4... while the kernel spans at most a patch, sharing
+    conv_channels; short patches keep scale 1 alone; an automatic patch
+    is rounded up to a multiple of the coarsest scale."""
     rng = np.random.RandomState(0)
     X = rng.normal(size=(12, 320, 1))
     y = np.arange(12) % 2
     clf = fast(LSTMClassifier, max_iter=1, conv_channels=8).fit(X, y)
     assert clf.patch_size_ == 20
     stem = clf.net_.module_.stem
-    convs = [stem.conv1, *stem.dilated]
-    # Width 7: dilation 2 spans 12 steps, dilation 4 would span 24 > 20.
-    assert [c.dilation[0] for c in convs] == [1, 2]
-    assert [c.out_channels for c in convs] == [4, 4]
+    # Width 7: scale 2 spans 12 steps, scale 4 would span 24 > 20.
+    assert "scales=(1, 2)" in repr(stem)
+    assert [c.out_channels for c in [stem.conv1, *stem.coarse]] == [4, 4]
+    # 2,240 steps: 16 patches of 140, but 140 is no multiple of scale 16.
     long = fast(LSTMClassifier, max_iter=1, conv_channels=8).fit(X.repeat(7, 1), y)
-    assert long.patch_size_ == 140
-    dilations = [
-        c.dilation[0]
-        for c in [long.net_.module_.stem.conv1, *long.net_.module_.stem.dilated]
-    ]
-    assert dilations == [1, 2, 4, 8, 16]
-    # A pair: the first convolution's channels are shared, the second's
+    assert long.patch_size_ == 144
+    assert "scales=(1, 2, 4, 8, 16)" in repr(long.net_.module_.stem)
+    # A patch given is kept: the scales are those that divide it.
+    odd = fast(LSTMClassifier, max_iter=1, patch_size=140).fit(X.repeat(7, 1), y)
+    assert odd.patch_size_ == 140
+    assert "scales=(1, 2, 4)" in repr(odd.net_.module_.stem)
+    # A pair: the first convolutions' channels are shared, the second's
     # are what the cell reads.
     pair = fast(LSTMClassifier, max_iter=1, conv_channels=(10, 6)).fit(X, y)
     stem = pair.net_.module_.stem
-    assert [c.out_channels for c in [stem.conv1, *stem.dilated]] == [5, 5]
+    assert [c.out_channels for c in [stem.conv1, *stem.coarse]] == [5, 5]
     assert (stem.conv2.in_channels, stem.conv2.out_channels) == (10, 6)
     assert pair.net_.module_.rnn.input_size == 6
     short = fast(LSTMClassifier, max_iter=1).fit(X[:, :100], y)  # patches of 7
-    assert len(short.net_.module_.stem.dilated) == 0
+    assert short.patch_size_ == 7
+    assert len(short.net_.module_.stem.coarse) == 0
     assert short.net_.module_.stem.conv1.out_channels == 4
+
+
+def test_the_automatic_patch_is_rounded_only_for_scales_the_stem_builds():
+    """400 steps: 16 patches of 25. Scales 1 to 4 need 28; one channel
+    builds scale 1 alone, which needs no rounding; an int readout keeps the
+    16 steps it reads, with the scales that divide 25."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(4, 400, 1))
+    y = rng.normal(size=(4, 16))
+    default = fast(LSTMRegressor, max_iter=1).fit(X, y[:, 0])
+    assert default.patch_size_ == 28
+    assert "scales=(1, 2, 4)" in repr(default.net_.module_.stem)
+    one = fast(LSTMRegressor, max_iter=1, conv_channels=1).fit(X, y[:, 0])
+    assert one.patch_size_ == 25
+    many = fast(LSTMRegressor, max_iter=1, readout=16, random_crop=1.0).fit(X, y)
+    assert many.patch_size_ == 25
+    assert "scales=(1,)" in repr(many.net_.module_.stem)
+    assert many.predict(X).shape == (4, 16)
+
+
+# Patches of 32: width 7 spans 24 steps at scale 4; width 4, 24 at scale 8.
+@pytest.mark.parametrize(("kernel_size", "scales"), [(7, [1, 2, 4]), (4, [1, 2, 4, 8])])
+def test_a_coarse_scale_convolves_the_means_of_its_steps(kernel_size, scales):
+    """Scale d: the kernel over the means of d consecutive steps, padded
+    as "same", then the maximum over each patch (p / d of its steps)."""
+    from torch.nn.functional import avg_pool1d, conv1d, max_pool1d, pad
+
+    from sklearn_rnn._modules import ConvStem
+
+    torch.manual_seed(0)
+    stem = ConvStem(3, (8, 5), kernel_size, patch_size=32)
+    x = torch.randn(2, 3, 96)
+    maxima = stem._first_maxima(x, 32)
+    total = kernel_size - 1
+    convs = [stem.conv1, *stem.coarse]
+    for d, conv, got in zip(scales, convs, maxima, strict=True):
+        means = pad(avg_pool1d(x, d), (total // 2, total - total // 2))
+        expected = max_pool1d(conv1d(means, conv.weight, conv.bias), 32 // d)
+        torch.testing.assert_close(got, expected)
+        assert got.shape == (2, conv.out_channels, 3)
 
 
 def test_own_standardisation_is_per_sequence_over_its_observed_steps():

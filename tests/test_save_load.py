@@ -96,24 +96,50 @@ def test_round_trip_predicts_the_same(tmp_path, kind):
 def test_a_file_saved_before_the_dilated_stem_and_its_mean_loads_the_same(
     tmp_path, dropout
 ):
-    """Its stem has one undilated convolution of all the channels, where
-    the same parameters now build dilated ones (patches of 20 steps), and
-    its head does not read the stem's mean."""
+    """Its stem has one convolution of all the first channels, where the
+    same parameters now build two scales (patches of 20 steps), and its
+    head does not read the stem's mean."""
     X = np.random.RandomState(0).normal(size=(16, 320, 1))
     clf = fast(LSTMClassifier, max_iter=1, conv_channels=6, dropout=dropout)
     clf.fit(X, np.arange(16) % 2)
     network = clf.net_.module_
-    assert len(network.stem.dilated) == 1
+    assert len(network.stem.coarse) == 1
     assert network.stem_mean
     # As the network was built then (new random weights, in eval mode).
-    network.stem = network.stem.undilated()
+    network.stem = network.stem._rebuilt([1])
     network.without_stem_mean()
     network.eval()
     loaded = round_trip(clf, tmp_path)
-    assert len(loaded.net_.module_.stem.dilated) == 0
+    assert len(loaded.net_.module_.stem.coarse) == 0
     assert loaded.net_.module_.stem.conv1.out_channels == 6
     assert not loaded.net_.module_.stem_mean
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+# Patches of 20 steps: dilations 1 and 2 then, scales 1 and 2 now; of 13:
+# dilations 1 and 2 then, scale 1 alone now (13 is odd).
+@pytest.mark.parametrize("patch_size", [20, 13])
+def test_a_file_saved_with_the_dilated_stem_loads_the_same(tmp_path, patch_size):
+    """Its first convolutions were dilated over every timestep; loaded,
+    they still are, and predict as they did."""
+    from sklearn_rnn._modules import _scales
+
+    X = np.random.RandomState(0).normal(size=(16, 320, 1))
+    clf = fast(LSTMClassifier, max_iter=1, conv_channels=6, patch_size=patch_size)
+    clf.fit(X, np.arange(16) % 2)
+    network = clf.net_.module_
+    network.stem = network.stem._rebuilt(
+        _scales(7, patch_size, whole=False), dilated=True
+    )
+    network.eval()
+    loaded = round_trip(clf, tmp_path)
+    stem = loaded.net_.module_.stem
+    assert [c.dilation[0] for c in stem.dilated] == [2]
+    assert not hasattr(stem, "coarse")
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    # Pickled whole, such a network predicts as it did too.
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
 
 
 def test_a_file_saved_before_instance_norm_loads_without_it(tmp_path):
