@@ -312,7 +312,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         else:
             seed = int(rng.randint(2**31 - 1))
         train, valid = self._split(targets.values, rng)
-        patch_size = self._fit_patch_size(sequences, targets, warm)
+        patch_size = self._fit_patch_size(sequences, targets, warm, rows)
         if warm:
             # Train a copy, so that a failed fit leaves the model intact.
             module = copy.deepcopy(self.net_.module_)
@@ -398,7 +398,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             seed = int(rng.randint(2**31 - 1)) + (0 if first else self.n_iter_)
             seed %= 2**31 - 1
         if first:
-            patch_size = self._resolve_patch_size(sequences)
+            patch_size = self._resolve_patch_size(sequences, rows)
             with _seeded(seed, "cpu"):
                 module = self._init_module(
                     sequences,
@@ -593,13 +593,16 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             ) from None
         return y
 
-    def _fit_patch_size(self, sequences, targets, warm):
+    def _fit_patch_size(self, sequences, targets, warm, rows):
         """The patch size of this fit: the previous one on a warm start.
 
         ``targets`` is the :class:`Targets` of the fit (the transcriber
-        checks that every label sequence fits in the output steps).
+        checks that every label sequence fits in the output steps);
+        ``rows`` are the sequences it trains on (None: all).
         """
-        return self.patch_size_ if warm else self._resolve_patch_size(sequences)
+        if warm:
+            return self.patch_size_
+        return self._resolve_patch_size(sequences, rows)
 
     # The parameters built into the network. warm_start and partial_fit
     # train the fitted network further, so a change to one of them since it
@@ -766,8 +769,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             return _AUTO_CROP, _AUTO_CROP_MIN_STEPS
         return float(value), 1
 
-    def _resolve_patch_size(self, sequences):
-        longest = sequences.max_length()
+    def _resolve_patch_size(self, sequences, rows=None):
+        # Sequences of weight 0 are left out as if removed (rows): they do
+        # not set the patch either.
+        longest = sequences.max_length(rows)
         if self.patch_size == "auto":
             return max(1, math.ceil(longest / _MAX_AUTO_STEPS))
         if self.patch_size > longest:

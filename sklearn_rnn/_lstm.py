@@ -272,17 +272,16 @@ class _ManyToOne(BaseRecurrent):
                 stacklevel=caller_stacklevel(),
             )
 
-    def _resolve_patch_size(self, sequences):
+    def _resolve_patch_size(self, sequences, rows=None):
         # A user's module reads every timestep; it patches if it wants to.
         if self.module is not None:
             return 1
-        patch = super()._resolve_patch_size(sequences)
+        patch = super()._resolve_patch_size(sequences, rows)
         # The stem's scales must divide the patch (see ConvStem). A larger
-        # patch could leave fewer steps than an int readout reads: that
-        # patch is kept, with the scales that divide it.
-        rounds = self.conv_channels is not None and not isinstance(
-            self.readout, Integral
-        )
+        # patch could leave fewer steps than an int readout of several
+        # steps reads: that patch is kept, with the scales that divide it.
+        several = isinstance(self.readout, Integral) and self.readout > 1
+        rounds = self.conv_channels is not None and not several
         if self.patch_size == "auto" and rounds:
             patch = whole_patch(self.kernel_size, patch, self.conv_channels)
         return patch
@@ -417,8 +416,9 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         directly to the cell.
 
     kernel_size : int, default=7
-        Width, in timesteps, of the stem's first convolution (unused when
-        ``conv_channels`` is None).
+        Width, in timesteps, of the stem's first convolutions (at scale
+        ``d``, in means of ``d`` steps; unused when ``conv_channels`` is
+        None).
 
     readout : {"pool", "last"}, default="pool"
         What the output layer reads. "last": the final hidden state of the
@@ -1271,8 +1271,9 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         directly to the cell.
 
     kernel_size : int, default=7
-        Width, in timesteps, of the stem's first convolution (unused when
-        ``conv_channels`` is None).
+        Width, in timesteps, of the stem's first convolutions (at scale
+        ``d``, in means of ``d`` steps; unused when ``conv_channels`` is
+        None).
 
     readout : {"pool", "last"} or int, default="pool"
         What the output layer reads. "last": the final hidden state of the

@@ -1098,7 +1098,7 @@ class LSTMTranscriber(_SequenceOutputs):
             torch.from_numpy(encoded), n_outputs=len(classes) + 1, classes=classes
         )
 
-    def _fit_patch_size(self, sequences, targets, warm):
+    def _fit_patch_size(self, sequences, targets, warm, rows):
         _, lengths = _observed_bounds(sequences)
         codes = targets.values.numpy()
         # Steps CTC needs: one per label, plus a blank between equal neighbours.
@@ -1106,9 +1106,9 @@ class LSTMTranscriber(_SequenceOutputs):
             (codes[:, 1:] == codes[:, :-1]) & (codes[:, 1:] > 0)
         ).sum(axis=1)
         if warm or self.patch_size != "auto":
-            patch = super()._fit_patch_size(sequences, targets, warm)
+            patch = super()._fit_patch_size(sequences, targets, warm, rows)
         else:
-            patch = self._resolve_patch_size(sequences)
+            patch = self._resolve_patch_size(sequences, rows)
             # The largest patch up to the usual rule that fits every label
             # sequence; patch 1 is checked below.
             while patch > 1 and np.any(-(-lengths // patch) < needed):

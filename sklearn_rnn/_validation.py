@@ -74,9 +74,11 @@ class Sequences:
     def n_features(self):
         return self.data.shape[2]
 
-    def max_length(self):
-        """Longest observed sequence."""
-        return self.data.shape[1] if self.lengths is None else int(self.lengths.max())
+    def max_length(self, rows=None):
+        """Longest observed sequence (of ``rows``, an index array, if given)."""
+        if self.lengths is None:
+            return self.data.shape[1]
+        return int((self.lengths if rows is None else self.lengths[rows]).max())
 
     def batch(self, index):
         """Float32 batch aligned at the start, and lengths (None if all full).

@@ -580,8 +580,9 @@ def test_the_stem_reads_scales_up_to_a_patch():
 
 def test_the_automatic_patch_is_rounded_only_for_scales_the_stem_builds():
     """400 steps: 16 patches of 25. Scales 1 to 4 need 28; one channel
-    builds scale 1 alone, which needs no rounding; an int readout keeps the
-    16 steps it reads, with the scales that divide 25."""
+    builds scale 1 alone, which needs no rounding; an int readout of
+    several steps keeps the 16 steps it reads, with the scales that divide
+    25."""
     rng = np.random.RandomState(0)
     X = rng.normal(size=(4, 400, 1))
     y = rng.normal(size=(4, 16))
@@ -590,6 +591,9 @@ def test_the_automatic_patch_is_rounded_only_for_scales_the_stem_builds():
     assert "scales=(1, 2, 4)" in repr(default.net_.module_.stem)
     one = fast(LSTMRegressor, max_iter=1, conv_channels=1).fit(X, y[:, 0])
     assert one.patch_size_ == 25
+    # readout=1 is "last": one step, which the rounding cannot cut short.
+    one_step = fast(LSTMRegressor, max_iter=1, readout=1).fit(X, y[:, 0])
+    assert one_step.patch_size_ == 28
     many = fast(LSTMRegressor, max_iter=1, readout=16, random_crop=1.0).fit(X, y)
     assert many.patch_size_ == 25
     assert "scales=(1,)" in repr(many.net_.module_.stem)

@@ -28,6 +28,30 @@ def test_zero_weight_is_a_removed_row(Estimator, early_stopping):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("partial", [False, True])
+def test_a_longer_sequence_of_zero_weight_does_not_set_the_patch(Estimator, partial):
+    """The automatic patch (and so the stem's scales) is that of the
+    sequences trained on, as if the others were removed."""
+    X, y = sequence_data(Estimator, n=12, m=60)
+    sequences = [*X, np.random.RandomState(1).normal(size=(2000, X.shape[2]))]
+    y_long = np.concatenate([y, y[:1]])
+    weights = np.r_[np.ones(len(y)), 0.0]
+    removed = fast(Estimator, max_iter=1).fit(X, y)
+    weighted = fast(Estimator, max_iter=1)
+    fit = weighted.partial_fit if partial else weighted.fit
+    if partial and Estimator is LSTMClassifier:
+        fit = partial_with_classes(fit, y)
+    fit(sequences, y_long, sample_weight=weights)
+    assert weighted.patch_size_ == removed.patch_size_ == 4
+    if not partial:
+        assert_array_equal(outputs(weighted, X), outputs(removed, X))
+
+
+def partial_with_classes(partial_fit, y):
+    return lambda *args, **kwargs: partial_fit(*args, classes=np.unique(y), **kwargs)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_only_the_ratios_of_the_weights_count(Estimator):
     X, y = sequence_data(Estimator, n=60)
     weights = np.random.RandomState(1).uniform(0.5, 3, size=len(y))
