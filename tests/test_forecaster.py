@@ -227,6 +227,22 @@ def test_prediction_interval_coverage_on_simulated_series():
     assert forecaster.error_variance_[0, 1] > 0
 
 
+def test_recursive_intervals_are_calibrated_over_several_steps_whatever_fit_fh():
+    """A recursive model's intervals hold for any later horizon: fit with
+    fh=[1] calibrates as far ahead as fit without fh, so that the growth
+    of a random walk's errors is measured (with one step it cannot be)."""
+    y = series(np.cumsum(np.random.RandomState(0).normal(size=200)))
+    fits = [small(strategy="recursive", max_iter=5).fit(y, fh=fh) for fh in ([1], None)]
+    np.testing.assert_array_equal(fits[0].error_variance_, fits[1].error_variance_)
+    assert fits[0].error_variance_[0, 1] > 0
+    widths = [
+        np.diff(f.predict_interval(fh=[1, 24], coverage=0.9).to_numpy()).ravel()
+        for f in fits
+    ]
+    assert widths[0][1] > 1.5 * widths[0][0]
+    np.testing.assert_allclose(widths[0], widths[1])
+
+
 def test_quantiles_are_consistent_with_the_point_forecast():
     y = load_airline()
     forecaster = small(calibration_fraction=0.15).fit(y, fh=np.arange(1, 13))
@@ -599,6 +615,50 @@ def test_direct_concurrent_X_reads_the_whole_horizon_and_shifted_none():
     # Unread, but still checked as the other treatments check it.
     with pytest.raises(ValueError, match="X must have the columns seen in fit"):
         shifted.predict(X=X.iloc[44:48].assign(z=1.0))
+
+
+def test_a_single_column_of_X_is_matched_by_name_unless_unnamed():
+    """Another variable under another name does not pass for the one the
+    model was fitted on; an array, or a Series without a name, is read by
+    position (as a single column of y always is)."""
+    rng = np.random.RandomState(0)
+    y = series(np.cumsum(rng.normal(size=40)) + 10)
+    X = pd.DataFrame(rng.normal(size=(43, 2)), index=series(np.zeros(43)).index)
+    X.columns = ["price", "promo"]
+    forecaster = small(max_iter=3).fit(y, X=X[["price"]].iloc[:40], fh=[1, 2, 3])
+    with pytest.raises(ValueError, match=r"X must have the columns seen in fit"):
+        forecaster.predict(X=X[["promo"]].iloc[40:])
+    with pytest.raises(ValueError, match=r"X must have the columns seen in fit"):
+        forecaster.update(y.iloc[-2:], X=X[["promo"]].iloc[38:40])
+    unnamed = X["price"].iloc[40:].rename(None)
+    pd.testing.assert_series_equal(
+        forecaster.predict(X=unnamed), forecaster.predict(X=X[["price"]].iloc[40:])
+    )
+
+
+def test_update_refuses_an_array_whose_rows_sktime_would_number_from_0():
+    """Numbered from 0, its values would revise the first observations."""
+    y = np.cumsum(np.random.RandomState(0).normal(size=40))
+    forecaster = small(max_iter=3).fit(y, fh=[1, 2])
+    before = forecaster.predict()
+    with pytest.raises(ValueError, match=r"numpy array.*first ends at 39"):
+        forecaster.update(np.array([100.0, 101.0]))
+    assert forecaster.cutoff[0] == 39
+    np.testing.assert_array_equal(forecaster.predict(), before)
+    forecaster.update(pd.Series([100.0, 101.0], index=pd.RangeIndex(40, 42)))
+    assert forecaster.cutoff[0] == 41
+
+
+def test_a_datetime_index_without_a_frequency_is_refused_in_fit():
+    """Two dated points without a frequency: pandas cannot infer one, and
+    fit refuses them rather than leave predict to fail."""
+    y = pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2000-01-01", "2000-01-02"]))
+    forecaster = small(max_iter=1, calibration_fraction=0, window_length=1)
+    with pytest.raises(ValueError, match=r"no frequency.*from 2 time points"):
+        forecaster.fit(y, fh=[1])
+    assert not forecaster.is_fitted
+    dated = forecaster.fit(y.asfreq("D"), fh=[1]).predict()
+    assert dated.index[0] == pd.Timestamp("2000-01-03")
 
 
 def test_concurrent_X_reads_ahead_with_any_estimator():
@@ -1178,6 +1238,19 @@ def test_a_horizon_of_durations_counts_steps_of_the_frequency(strategy):
     if strategy == "direct":
         with pytest.raises(NotImplementedError, match="forecasts only steps after"):
             by_duration.predict(fh=pd.to_timedelta(["-1D", "1D"]))
+
+
+def test_a_horizon_of_durations_on_a_period_index():
+    """A daily PeriodIndex counts days as a DatetimeIndex does; a quarterly
+    one cannot count days, and says so in the words of fh."""
+    values = np.arange(60.0) + 1
+    daily = pd.Series(values, index=pd.period_range("2020-01-01", periods=60, freq="D"))
+    by_duration = small(max_iter=5).fit(daily, fh=pd.to_timedelta(["1D", "2D"]))
+    by_steps = small(max_iter=5).fit(daily, fh=[1, 2])
+    pd.testing.assert_series_equal(by_duration.predict(), by_steps.predict())
+    quarterly = pd.Series(values, index=pd.period_range("2000Q1", periods=60, freq="Q"))
+    with pytest.raises(ValueError, match=r"holds durations, which the steps"):
+        small(max_iter=5).fit(quarterly, fh=pd.to_timedelta(["90D"]))
 
 
 def test_predict_var_is_the_calibrated_variance_despite_the_zero_floor():

@@ -52,8 +52,10 @@ from ._reduction import (
 # included) for this share of the epochs already run, at least this many.
 _REFIT_SHARE = 0.25
 _MIN_REFIT_EPOCHS = 5
-# The recursive strategy needs no horizon in fit; its intervals are then
-# calibrated this many steps ahead (at most the held-out tail).
+# The recursive strategy needs no horizon in fit; its intervals are
+# calibrated this many steps ahead (at most the held-out tail), or as far
+# as fit's fh reaches if further: the variance model tells errors that grow
+# with the horizon from a constant level only over several steps.
 _RECURSIVE_CALIBRATION_STEPS = 24
 
 
@@ -106,10 +108,12 @@ class RNNForecaster(BaseForecaster):
     n_estimators : int, default=3
         Networks trained on the same windows from different random seeds
         (initial weights and shuffling); forecasts average their outputs,
-        so that they depend less on one seed. Over 20 seeds of the
-        development pool of ``benchmarks/forecasting.py``, the worst seed of
-        a 5-seed block reached 1.31 times the block's mean MASE with one
-        network, 1.30 with three and 1.20 with five. Fit time grows in
+        so that they depend less on one seed. Over 20 seeds of heartrate
+        and austres, the two series of the development pool of
+        ``benchmarks/forecasting.py`` that vary most with the seed, the
+        worst seed of a 5-seed block reached up to 1.34 times the block's
+        mean MASE with one network, 1.27 with three and 1.17 with five (see
+        the forecasting guide). Fit time grows in
         proportion: three networks take about two thirds of darts'
         RNNModel's time on airline, five about 1.3 times. 1 trains a single
         network.
@@ -238,7 +242,8 @@ class RNNForecaster(BaseForecaster):
     :meth:`predict` must hold the last forecast time point (sktime's
     convention); rows left out for other steps are carried forward from
     the last known ones (NaN in ``X`` is refused).
-    Columns of ``y`` and ``X`` are matched by name. ``X`` passed to
+    Columns of ``y`` and ``X`` are matched by name (a single column of
+    ``y``, or one unnamed in ``X``, by position). ``X`` passed to
     :meth:`predict` or :meth:`update` by a forecaster fitted without it is
     ignored, with a warning.
 
@@ -557,12 +562,11 @@ class RNNForecaster(BaseForecaster):
         """How far ahead calibration forecasts reach."""
         if self.strategy == "direct":
             return min(geometry.horizon, tail)
-        if fh is None:
-            return min(_RECURSIVE_CALIBRATION_STEPS, tail)
-        wanted = max(
-            int(_steps(fh, _series_cutoff(s, self._freq())).max()) for s in series
-        )
-        return max(1, min(wanted, tail))
+        wanted = _RECURSIVE_CALIBRATION_STEPS
+        if fh is not None:
+            cutoffs = [_series_cutoff(s, self._freq()) for s in series]
+            wanted = max(wanted, *(int(_steps(fh, c).max()) for c in cutoffs))
+        return min(wanted, tail)
 
     def _too_short_message(self, series, geometry, ends=None):
         needed = geometry.length + geometry.horizon
@@ -1117,6 +1121,16 @@ class RNNForecaster(BaseForecaster):
                 "This forecaster was fitted with exogenous X; update needs X "
                 "for the new observations of y."
             )
+        if getattr(self, "_y_mtype_last_seen", None) == "np.ndarray":
+            # sktime numbers an array's rows from 0, which would silently
+            # revise the first observations instead of adding new ones.
+            raise ValueError(
+                "update received y as a numpy array, whose rows have no time "
+                "points: sktime would number them from 0 and revise the first "
+                "observations. Pass a pd.Series or pd.DataFrame whose index "
+                "continues each series after its last time point (the first "
+                f"ends at {self._series[0].times[-1]})."
+            )
         fitted_type = _index_kind(self._series[0].times)
         if _index_kind(_time_index(y)) is not fitted_type:
             raise ValueError(
@@ -1414,10 +1428,14 @@ def _exog_frame(X, columns, allow_nan=False):
 def _select_columns(frame, columns, name):
     """``frame`` with the columns seen in fit, in their order.
 
-    A single column is matched by position: sktime names the column of a
-    Series after it, and names may differ between calls.
+    A single column of y is matched by position: sktime names the column of
+    a Series after it, and names may differ between calls. A single column
+    of X is matched by name, unless either is unnamed (an array, or a
+    Series without a name: column 0): another variable under another name
+    must not pass for the one the model was fitted on.
     """
-    if len(columns) == 1 and frame.shape[1] == 1:
+    single = len(columns) == 1 and frame.shape[1] == 1
+    if single and (name == "y" or _unnamed(columns[0]) or _unnamed(frame.columns[0])):
         return frame.set_axis(columns, axis=1)
     if set(frame.columns) != set(columns) or frame.shape[1] != len(columns):
         raise ValueError(
@@ -1425,6 +1443,12 @@ def _select_columns(frame, columns, name):
             f"{list(frame.columns)}."
         )
     return frame[columns]
+
+
+def _unnamed(column):
+    """Whether ``column`` is the name sktime gives an unnamed Series or an
+    array's column."""
+    return isinstance(column, Integral) and column == 0
 
 
 def _check_values(frame, name, allow_nan=False):
@@ -1536,7 +1560,7 @@ def _check_regular_times(series):
                     f"instance y.asfreq('{gap[0]}').interpolate())."
                 )
             remedy = "Resample y to a regular frequency first (for instance "
-            remedy += "y.resample('D').mean()); observations one a month or "
+            remedy += "y.resample('D').mean()); observations once a month or "
             remedy += "quarter, on varying days, take a PeriodIndex instead "
             remedy += "(y.to_period('M'))."
         elif isinstance(times, pd.PeriodIndex) or pd.api.types.is_integer_dtype(times):
@@ -1570,6 +1594,15 @@ def _check_regular_times(series):
             f"{times[k]} to {times[k + 1]} after steps of {step}, so windows "
             f"of consecutive observations would span different lengths of "
             f"time. {remedy}"
+        )
+    if freq is None and any(isinstance(s.times, pd.DatetimeIndex) for s in series):
+        # Too few points for pandas to infer a frequency (it needs 3).
+        longest = max(len(s.times) for s in series)
+        raise ValueError(
+            f"The DatetimeIndex of y has no frequency, and pandas cannot infer "
+            f"one from {longest} time points: the steps of fh need one. Set it "
+            "(for instance y.asfreq('D')), or give y a PeriodIndex (for "
+            "instance y.to_period('D'))."
         )
     return freq
 
@@ -1648,8 +1681,16 @@ def _steps(fh, cutoff):
         return steps
     # A horizon of durations ("1D", "2D"): count the index's steps to each
     # forecast time.
-    times = fh.to_absolute_index(cutoff)
-    grid = pd.date_range(
+    try:
+        times = fh.to_absolute_index(cutoff)
+    except TypeError:  # pandas adds no days to a quarter
+        raise ValueError(
+            f"fh={[str(t) for t in relative]} holds durations, which the "
+            f"steps of the series' frequency {cutoff.freqstr} cannot count: "
+            "give fh as numbers of steps."
+        ) from None
+    span = pd.period_range if isinstance(cutoff, pd.PeriodIndex) else pd.date_range
+    grid = span(
         min(times.min(), cutoff[0]), max(times.max(), cutoff[0]), freq=cutoff.freq
     )
     steps = grid.get_indexer(times)
