@@ -647,6 +647,10 @@ def test_update_refuses_an_array_whose_rows_sktime_would_number_from_0():
     np.testing.assert_array_equal(forecaster.predict(), before)
     forecaster.update(pd.Series([100.0, 101.0], index=pd.RangeIndex(40, 42)))
     assert forecaster.cutoff[0] == 41
+    # A panel of arrays (sktime's numpy3D: instances, variables, time).
+    panel = small(max_iter=3).fit(np.cumsum(np.ones((3, 1, 40)), axis=2), fh=[1])
+    with pytest.raises(ValueError, match=r"numpy array"):
+        panel.update(np.full((3, 1, 2), 999.0))
 
 
 def test_a_datetime_index_without_a_frequency_is_refused_in_fit():
@@ -659,6 +663,9 @@ def test_a_datetime_index_without_a_frequency_is_refused_in_fit():
     assert not forecaster.is_fitted
     dated = forecaster.fit(y.asfreq("D"), fh=[1]).predict()
     assert dated.index[0] == pd.Timestamp("2000-01-03")
+    # A revision keeps the frequency, which 2 points could not give again.
+    revised = pd.Series([2.5], index=pd.date_range("2000-01-02", periods=1, freq="D"))
+    assert forecaster.update(revised).predict().index[0] == pd.Timestamp("2000-01-03")
 
 
 def test_concurrent_X_reads_ahead_with_any_estimator():

@@ -5,6 +5,7 @@ update), and sktime's methods. The reduction to sequence regression lives in
 :mod:`._reduction`, the prediction intervals in :mod:`._calibration`.
 """
 
+import contextlib
 import copy
 import math
 import warnings
@@ -1121,7 +1122,7 @@ class RNNForecaster(BaseForecaster):
                 "This forecaster was fitted with exogenous X; update needs X "
                 "for the new observations of y."
             )
-        if getattr(self, "_y_mtype_last_seen", None) == "np.ndarray":
+        if getattr(self, "_y_mtype_last_seen", None) in ("np.ndarray", "numpy3D"):
             # sktime numbers an array's rows from 0, which would silently
             # revise the first observations instead of adding new ones.
             raise ValueError(
@@ -1408,6 +1409,11 @@ def _merge(s, times, y, x, freq):
     new = y if x is None or s.X is None else np.hstack([y, x])
     old = pd.DataFrame(s.values(), index=s.times)
     merged = pd.DataFrame(new, index=times).combine_first(old)
+    if isinstance(merged.index, pd.DatetimeIndex) and freq is not None:
+        # combine_first drops the frequency, which a series too short for
+        # pandas to infer it again needs (its steps are checked after).
+        with contextlib.suppress(ValueError):
+            merged.index = pd.DatetimeIndex(merged.index, freq=freq)
     values = merged.to_numpy(dtype=np.float64)
     k = s.y.shape[1]
     return replace(
@@ -1598,11 +1604,12 @@ def _check_regular_times(series):
     if freq is None and any(isinstance(s.times, pd.DatetimeIndex) for s in series):
         # Too few points for pandas to infer a frequency (it needs 3).
         longest = max(len(s.times) for s in series)
+        points = "time point" if longest == 1 else "time points"
         raise ValueError(
             f"The DatetimeIndex of y has no frequency, and pandas cannot infer "
-            f"one from {longest} time points: the steps of fh need one. Set it "
-            "(for instance y.asfreq('D')), or give y a PeriodIndex (for "
-            "instance y.to_period('D'))."
+            f"one from {longest} {points}: the steps of fh need one. Set it "
+            "(for instance y.asfreq('D'), per series in a panel), or give y a "
+            "PeriodIndex (for instance y.to_period('D'))."
         )
     return freq
 
