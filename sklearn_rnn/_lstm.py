@@ -391,7 +391,8 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         long sequences. "auto" picks the smallest patch giving at most 16
         steps for the longest training sequence, rounded up with the stem to
         a multiple of its coarsest scale (see ``conv_channels``: 2,000 steps
-        give patches of 128, not 125), except with an int ``readout``.
+        give patches of 128, not 125), except with an int ``readout`` of
+        several steps.
         Sequences are padded at the start so that the last observation
         always closes the last patch.
 
@@ -1246,7 +1247,8 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         long sequences. "auto" picks the smallest patch giving at most 16
         steps for the longest training sequence, rounded up with the stem to
         a multiple of its coarsest scale (see ``conv_channels``: 2,000 steps
-        give patches of 128, not 125), except with an int ``readout``.
+        give patches of 128, not 125), except with an int ``readout`` of
+        several steps.
         Sequences are padded at the start so that the last observation
         always closes the last patch.
 
