@@ -1108,8 +1108,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         sequence alone, as a batch of one at its own length, which gives
         the result of ``predict``. A sequence holding NaN (padding) gets
         NaN outputs. With an int ``readout`` ``k``, sequences need ``k``
-        recurrent steps (``k * patch_size_`` timesteps), which ``predict``
-        checks and the graph does not. Needs the ``onnx`` package.
+        recurrent steps (more than ``(k - 1) * patch_size_`` timesteps, as
+        a sequence is padded at its start to whole patches), which
+        ``predict`` checks and the graph does not. Needs the ``onnx`` package.
 
         Parameters
         ----------

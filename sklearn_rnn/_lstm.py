@@ -556,7 +556,9 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         build the network (its sizes, ``cell``, ``dropout``...) must be
         those it was built with: ``fit`` raises if one has changed. The
         standardisation of X (and of a regressor's targets) stays that of
-        the first fit, which the weights were trained for.
+        the first fit, which the weights were trained for, and so does the
+        patch (``patch_size_``, and with it the stem's scales), even for
+        longer or shorter sequences.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout, any random crops
@@ -1423,7 +1425,9 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         build the network (its sizes, ``cell``, ``dropout``...) must be
         those it was built with: ``fit`` raises if one has changed. The
         standardisation of X (and of a regressor's targets) stays that of
-        the first fit, which the weights were trained for.
+        the first fit, which the weights were trained for, and so does the
+        patch (``patch_size_``, and with it the stem's scales), even for
+        longer or shorter sequences.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout, any random crops
