@@ -1312,7 +1312,7 @@ def _split_frames(y, X, layout):
     the time points of ``y`` (sktime lets ``X`` cover more). Values are
     float64.
     """
-    y = _check_values(_select_columns(y, layout.columns, "y"), "y")
+    y = _check_values(_select_columns(y, layout.columns, "y", any_name=True), "y")
     if layout.exog_columns is None:
         X = None  # fitted without X: the model has no use for it
     elif X is not None:
@@ -1431,17 +1431,17 @@ def _exog_frame(X, columns, allow_nan=False):
     return X.sort_index() if isinstance(X.index, pd.MultiIndex) else X
 
 
-def _select_columns(frame, columns, name):
+def _select_columns(frame, columns, name, any_name=False):
     """``frame`` with the columns seen in fit, in their order.
 
-    A single column of y is matched by position: sktime names the column of
-    a Series after it, and names may differ between calls. A single column
-    of X is matched by name, unless either is unnamed (an array, or a
-    Series without a name: column 0): another variable under another name
-    must not pass for the one the model was fitted on.
+    A single column is matched by position when ``any_name`` (y: sktime
+    names the column of a Series after it, and names may differ between
+    calls) or when either is unnamed (an array, or a Series without a
+    name: column 0). Otherwise (X) names must match: another variable
+    under another name must not pass for the one the model was fitted on.
     """
     single = len(columns) == 1 and frame.shape[1] == 1
-    if single and (name == "y" or _unnamed(columns[0]) or _unnamed(frame.columns[0])):
+    if single and (any_name or _unnamed(columns[0], frame.columns[0])):
         return frame.set_axis(columns, axis=1)
     if set(frame.columns) != set(columns) or frame.shape[1] != len(columns):
         raise ValueError(
@@ -1451,10 +1451,10 @@ def _select_columns(frame, columns, name):
     return frame[columns]
 
 
-def _unnamed(column):
-    """Whether ``column`` is the name sktime gives an unnamed Series or an
-    array's column."""
-    return isinstance(column, Integral) and column == 0
+def _unnamed(*columns):
+    """Whether one of ``columns`` has the name sktime gives an unnamed
+    Series or an array's column."""
+    return any(isinstance(c, Integral) and c == 0 for c in columns)
 
 
 def _check_values(frame, name, allow_nan=False):
