@@ -530,10 +530,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(
                 f"y has {_num_samples(y)} targets, one per row of X, but X is a "
                 f"pd-multiindex panel of {len(sequences)} sequences (one per "
-                "instance, its rows the timesteps). If each row of X is a "
-                "sample (a window of lags, as sktime's make_reduction passes "
-                "with pooling='global'), pass X.to_numpy(); for forecasting "
-                "panels, use pooling='local' or RNNForecaster."
+                f"instance, its rows the timesteps). {self._per_row_remedy}"
             )
         return self._check_targets(y, sequences)
 
@@ -1079,6 +1076,14 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
     # The validation score's column in the table printed with verbose >= 1,
     # named after its metric.
     _score_name = "valid_score"
+
+    # The remedy when y has one target per row of a panel X (see
+    # _check_fit_targets): a many-to-one estimator reads such rows as samples.
+    _per_row_remedy = (
+        "If each row of X is a sample (a window of lags, as sktime's "
+        "make_reduction passes with pooling='global'), pass X.to_numpy(); for "
+        "forecasting panels, use pooling='local' or RNNForecaster."
+    )
 
     # What the ONNX graph outputs: "proba" (classifiers) or "regression";
     # None where there is no export: to_onnx is then not an attribute.

@@ -32,6 +32,13 @@ class _SequenceOutputs(BaseRecurrent):
     # The CTC transcriber emits one output per patch, the tagger one per step.
     _expand_patches = True
 
+    # Labels given per row of a panel X belong to its instances' sequences.
+    _per_row_remedy = (
+        "Pass y as one array of labels per instance, in the order of X's "
+        "instances: for labels given per row, y = [labels.to_numpy() for _, "
+        "labels in y.groupby(level=0, sort=False)]."
+    )
+
     def __init__(
         self,
         *,

@@ -754,3 +754,20 @@ def test_per_step_outputs_of_ragged_passes_keep_the_order_of_X(monkeypatch):
     assert [len(p) for p in passes] == [len(x) for x in X]
     for a, b in zip(passes, whole, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_labels_per_row_of_a_panel_name_the_grouping_for_a_tagger():
+    """A tagger given one label per row of a panel was told to pass
+    X.to_numpy() (one-step sequences): its remedy groups y by instance."""
+    lengths = {"c": 3, "a": 5, "b": 4}  # not sorted: the order of X's instances
+    index = pd.MultiIndex.from_tuples(
+        [(i, t) for i, n in lengths.items() for t in range(n)]
+    )
+    X = pd.DataFrame({"f": np.random.RandomState(0).normal(size=12)}, index=index)
+    y = pd.Series(np.arange(12) % 2, index=index)
+    with pytest.raises(ValueError, match=r"one per row of X.*groupby\(level=0"):
+        tagger().fit(X, y)
+    # The remedy, as the message gives it, fits one label per timestep.
+    y = [labels.to_numpy() for _, labels in y.groupby(level=0, sort=False)]
+    fitted = tagger(max_iter=1).fit(X, y)
+    assert [len(labels) for labels in fitted.predict(X)] == [3, 5, 4]
