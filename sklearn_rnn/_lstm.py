@@ -401,20 +401,20 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         convolution over every timestep (width ``kernel_size``,
         ``conv_channels[0]`` channels), the maximum of each channel over each
         patch, then a convolution of width 3 over the patches
-        (``conv_channels[1]`` channels, which the cell reads), both with
-        ReLU; an int gives both that many. Its features are shift-invariant: a
-        shape is recognised wherever it occurs, which the cell alone learns
-        only from many examples. When a patch holds at least
-        ``2 * (kernel_size - 1)`` steps (12 with the default width), the
-        channels of the first convolution are shared between scales 1, 2,
-        4, ...: at scale ``d`` it reads the means of ``d`` consecutive
-        steps, so that shapes of every length up to a patch are seen at the
-        cost of one convolution over every timestep and a fraction of it
-        for the coarser scales. The coarsest spans at most a patch, and
-        every scale divides the patch: a ``patch_size`` given as an int
-        keeps only the scales that divide it (125: scale 1 alone; 128:
-        scales 1 to 16). None feeds each patch's values (concatenated)
-        directly to the cell.
+        (``conv_channels[1]`` channels, which the cell reads), both with ReLU;
+        an int gives both that many. Its features are shift-invariant: a shape
+        is recognised wherever it occurs, which the cell alone learns only from
+        many examples. When a patch holds at least ``2 * (kernel_size - 1)``
+        steps (12 with the default width), the channels of the first
+        convolution are shared between scales 1, 2, 4, ...: at scale ``d`` it
+        reads the means of ``d`` consecutive steps, so that shapes of every
+        length up to a patch are seen at the cost of one convolution over every
+        timestep and a fraction of it for the coarser scales. The coarsest is
+        the largest ``d`` with ``(kernel_size - 1) * d`` at most the patch (its
+        kernel reads ``kernel_size * d`` steps), and every scale divides the
+        patch: a ``patch_size`` given as an int keeps only the scales that
+        divide it (125: scale 1 alone; 128: scales 1 to 16). None feeds each
+        patch's values (concatenated) directly to the cell.
 
     kernel_size : int, default=7
         Width, in timesteps, of the stem's first convolutions (at scale
@@ -592,14 +592,18 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         threads that share each matrix product of the network, not parallel
         fits. None chooses one thread for networks whose work per recurrent
         step (parameters times batch rows) is below about 3e7 multiply-adds,
-        which includes the default sizes: there, extra threads wait on each
-        other at every small operation, and a fit ran up to 40 times slower
-        whenever another process was busy. Larger networks use the count
-        torch has when the call starts (``torch.get_num_threads()``, which
-        follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
-        limits and the limits of joblib's workers). -1 uses that count
-        whatever the size, -2 one thread fewer, and so on; a positive value
-        sets the count. Torch's setting is restored when the call returns.
+        which includes fitting the default sizes: there, extra threads wait on
+        each other at every small operation, and a fit ran up to 40 times
+        slower whenever another process was busy. ``predict`` counts the rows
+        of each pass (up to 1,024 sequences), so that a pass of more than a few
+        hundred sequences of the default sizes uses torch's count, as larger
+        networks do (``n_jobs=1`` keeps it on one thread). Larger networks use
+        the count torch has when the call starts (``torch.get_num_threads()``,
+        which follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``,
+        threadpoolctl limits and the limits of joblib's workers). -1 uses that
+        count whatever the size, -2 one thread fewer, and so on; a positive
+        value sets the count. Torch's setting is restored when the call
+        returns.
 
     callbacks : list or None, default=None
         Extra :mod:`skorch.callbacks` for the training loop (checkpointing,
@@ -1259,20 +1263,20 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         convolution over every timestep (width ``kernel_size``,
         ``conv_channels[0]`` channels), the maximum of each channel over each
         patch, then a convolution of width 3 over the patches
-        (``conv_channels[1]`` channels, which the cell reads), both with
-        ReLU; an int gives both that many. Its features are shift-invariant: a
-        shape is recognised wherever it occurs, which the cell alone learns
-        only from many examples. When a patch holds at least
-        ``2 * (kernel_size - 1)`` steps (12 with the default width), the
-        channels of the first convolution are shared between scales 1, 2,
-        4, ...: at scale ``d`` it reads the means of ``d`` consecutive
-        steps, so that shapes of every length up to a patch are seen at the
-        cost of one convolution over every timestep and a fraction of it
-        for the coarser scales. The coarsest spans at most a patch, and
-        every scale divides the patch: a ``patch_size`` given as an int
-        keeps only the scales that divide it (125: scale 1 alone; 128:
-        scales 1 to 16). None feeds each patch's values (concatenated)
-        directly to the cell.
+        (``conv_channels[1]`` channels, which the cell reads), both with ReLU;
+        an int gives both that many. Its features are shift-invariant: a shape
+        is recognised wherever it occurs, which the cell alone learns only from
+        many examples. When a patch holds at least ``2 * (kernel_size - 1)``
+        steps (12 with the default width), the channels of the first
+        convolution are shared between scales 1, 2, 4, ...: at scale ``d`` it
+        reads the means of ``d`` consecutive steps, so that shapes of every
+        length up to a patch are seen at the cost of one convolution over every
+        timestep and a fraction of it for the coarser scales. The coarsest is
+        the largest ``d`` with ``(kernel_size - 1) * d`` at most the patch (its
+        kernel reads ``kernel_size * d`` steps), and every scale divides the
+        patch: a ``patch_size`` given as an int keeps only the scales that
+        divide it (125: scale 1 alone; 128: scales 1 to 16). None feeds each
+        patch's values (concatenated) directly to the cell.
 
     kernel_size : int, default=7
         Width, in timesteps, of the stem's first convolutions (at scale
@@ -1461,14 +1465,18 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         threads that share each matrix product of the network, not parallel
         fits. None chooses one thread for networks whose work per recurrent
         step (parameters times batch rows) is below about 3e7 multiply-adds,
-        which includes the default sizes: there, extra threads wait on each
-        other at every small operation, and a fit ran up to 40 times slower
-        whenever another process was busy. Larger networks use the count
-        torch has when the call starts (``torch.get_num_threads()``, which
-        follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
-        limits and the limits of joblib's workers). -1 uses that count
-        whatever the size, -2 one thread fewer, and so on; a positive value
-        sets the count. Torch's setting is restored when the call returns.
+        which includes fitting the default sizes: there, extra threads wait on
+        each other at every small operation, and a fit ran up to 40 times
+        slower whenever another process was busy. ``predict`` counts the rows
+        of each pass (up to 1,024 sequences), so that a pass of more than a few
+        hundred sequences of the default sizes uses torch's count, as larger
+        networks do (``n_jobs=1`` keeps it on one thread). Larger networks use
+        the count torch has when the call starts (``torch.get_num_threads()``,
+        which follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``,
+        threadpoolctl limits and the limits of joblib's workers). -1 uses that
+        count whatever the size, -2 one thread fewer, and so on; a positive
+        value sets the count. Torch's setting is restored when the call
+        returns.
 
     callbacks : list or None, default=None
         Extra :mod:`skorch.callbacks` for the training loop (checkpointing,

@@ -382,12 +382,13 @@ def _patch_max(h, p):
 
 
 def _scales(kernel_size, patch_size, whole=True):
-    """Scales of the stem's first convolutions: 1, 2, 4, ... while the
-    kernel at the next scale, ``(kernel_size - 1) * scale`` steps wide,
-    spans at most a patch and (``whole``) the scale divides the patch.
+    """Scales of the stem's first convolutions: 1, 2, 4, ... while
+    ``(kernel_size - 1)`` times the next scale is at most the patch and
+    (``whole``) the scale divides the patch.
 
-    The coarsest then sees shapes as long as a patch, the finest every
-    timestep. Patches shorter than ``2 * (kernel_size - 1)`` steps (12
+    The coarsest then sees shapes as long as a patch (its kernel reads
+    ``kernel_size * scale`` steps: at most one mean more than a patch), the
+    finest every timestep. Patches shorter than ``2 * (kernel_size - 1)`` steps (12
     with the default width 7) keep scale 1 alone. ``whole=False`` gives
     the dilations of files saved before the coarse scales, which did not
     need to divide the patch.

@@ -368,14 +368,18 @@ class LSTMTagger(_SequenceOutputs):
         threads that share each matrix product of the network, not parallel
         fits. None chooses one thread for networks whose work per recurrent
         step (parameters times batch rows) is below about 3e7 multiply-adds,
-        which includes the default sizes: there, extra threads wait on each
-        other at every small operation, and a fit ran up to 40 times slower
-        whenever another process was busy. Larger networks use the count
-        torch has when the call starts (``torch.get_num_threads()``, which
-        follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
-        limits and the limits of joblib's workers). -1 uses that count
-        whatever the size, -2 one thread fewer, and so on; a positive value
-        sets the count. Torch's setting is restored when the call returns.
+        which includes fitting the default sizes: there, extra threads wait on
+        each other at every small operation, and a fit ran up to 40 times
+        slower whenever another process was busy. ``predict`` counts the rows
+        of each pass (up to 1,024 sequences), so that a pass of more than a few
+        hundred sequences of the default sizes uses torch's count, as larger
+        networks do (``n_jobs=1`` keeps it on one thread). Larger networks use
+        the count torch has when the call starts (``torch.get_num_threads()``,
+        which follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``,
+        threadpoolctl limits and the limits of joblib's workers). -1 uses that
+        count whatever the size, -2 one thread fewer, and so on; a positive
+        value sets the count. Torch's setting is restored when the call
+        returns.
 
     callbacks : list or None, default=None
         Extra :mod:`skorch.callbacks` for the training loop (checkpointing,
@@ -861,14 +865,18 @@ class LSTMTranscriber(_SequenceOutputs):
         threads that share each matrix product of the network, not parallel
         fits. None chooses one thread for networks whose work per recurrent
         step (parameters times batch rows) is below about 3e7 multiply-adds,
-        which includes the default sizes: there, extra threads wait on each
-        other at every small operation, and a fit ran up to 40 times slower
-        whenever another process was busy. Larger networks use the count
-        torch has when the call starts (``torch.get_num_threads()``, which
-        follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
-        limits and the limits of joblib's workers). -1 uses that count
-        whatever the size, -2 one thread fewer, and so on; a positive value
-        sets the count. Torch's setting is restored when the call returns.
+        which includes fitting the default sizes: there, extra threads wait on
+        each other at every small operation, and a fit ran up to 40 times
+        slower whenever another process was busy. ``predict`` counts the rows
+        of each pass (up to 1,024 sequences), so that a pass of more than a few
+        hundred sequences of the default sizes uses torch's count, as larger
+        networks do (``n_jobs=1`` keeps it on one thread). Larger networks use
+        the count torch has when the call starts (``torch.get_num_threads()``,
+        which follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``,
+        threadpoolctl limits and the limits of joblib's workers). -1 uses that
+        count whatever the size, -2 one thread fewer, and so on; a positive
+        value sets the count. Torch's setting is restored when the call
+        returns.
 
     callbacks : list or None, default=None
         Extra :mod:`skorch.callbacks` for the training loop (checkpointing,
