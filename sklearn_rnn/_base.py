@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
     InvalidParameterError,
@@ -237,11 +237,12 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
     # -- hooks for the subclasses ------------------------------------------
 
     @abstractmethod
-    def _encode_targets(self, y, warm, weights=None, left_out=None):
-        """Validated ``y`` -> :class:`Targets`; ``warm``: keep the fitted
-        encoding (classes, target scaling); ``weights``: positive sample
-        weights or None; ``left_out``: the targets of the rows of zero
-        sample weight, which ``y`` no longer holds (or None)."""
+    def _encode_targets(self, y, warm, weights=None, rows=None):
+        """Validated ``y`` -> :class:`Targets` of the ``rows`` trained on
+        (None: all); ``warm``: keep the fitted encoding (classes, target
+        scaling); ``weights``: the positive sample weights of those rows, or
+        None. The whole ``y`` is checked, and a classifier's classes are
+        those of the whole ``y``, as in scikit-learn."""
 
     @abstractmethod
     def _store_targets(self, targets):
@@ -296,12 +297,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             # as partial_fit and MLPClassifier(warm_start=True) check them.
             check_column_names(self, X, reset=False)
         y = self._check_fit_targets(y, sequences, X)
-        y, weights, rows, left_out = self._check_sample_weight(
-            sample_weight, y, len(sequences)
-        )
+        weights, rows = self._check_sample_weight(sample_weight, len(sequences))
         # Recorded once the fit succeeds: a failed fit keeps the fitted model.
         names = column_names(X)
-        targets = self._encode_targets(y, warm, weights, left_out)
+        targets = self._encode_targets(y, warm, weights, rows)
         random_state = self.random_state
         if random_state is None:
             # Data-parallel processes must split and shuffle alike.
@@ -318,9 +317,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             module = copy.deepcopy(self.net_.module_)
         else:
             with _seeded(seed, "cpu"):  # the weights are initialised on the CPU
-                module = self._init_module(
-                    sequences, _rows_of(train, rows), targets, patch_size
-                )
+                module = self._init_module(sequences, train, targets, patch_size, rows)
         # Shuffling draws from a private generator (see _skorch.make_net);
         # crops and dropout from those that _random_sources seeds.
         n_threads = self._n_threads(module, self._batch_size(len(train)))
@@ -381,12 +378,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         if not first:
             check_column_names(self, X, reset=False)
         y = self._check_fit_targets(y, sequences, X)
-        y, weights, rows, left_out = self._check_sample_weight(
-            sample_weight, y, len(sequences)
-        )
+        weights, rows = self._check_sample_weight(sample_weight, len(sequences))
         # The classifier's first call knows classes_ already (classes=).
         known = not first or getattr(self, "classes_", None) is not None
-        targets = self._encode_targets(y, known, weights, left_out)
+        targets = self._encode_targets(y, known, weights, rows)
         state = getattr(self, "_partial_", None)
         if self.random_state is None:
             # Data-parallel processes must shuffle alike, as in fit.
@@ -402,9 +397,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             with _seeded(seed, "cpu"):
                 module = self._init_module(
                     sequences,
-                    _rows_of(np.arange(len(targets.values)), rows),
+                    np.arange(len(targets.values)),
                     targets,
                     patch_size,
+                    rows,
                 )
         else:
             patch_size = self.patch_size_
@@ -534,18 +530,19 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             )
         return self._check_targets(y, sequences)
 
-    def _check_sample_weight(self, sample_weight, y, n_samples):
-        """``(y, weights, rows, left_out)``: the targets and weights to train
-        on, the rows of ``X`` they belong to (None: all rows), and the
-        targets of the rows left out (None: none).
+    def _check_sample_weight(self, sample_weight, n_samples):
+        """``(weights, rows)``: the weights to train with and the rows of
+        ``X`` (and ``y``) they belong to (None: all rows).
 
         sklearn's check rejects negative, non-finite and all-zero weights and
         a wrong shape. Rows of zero weight are left out, as if they had been
         removed: the split, the batches and the scaling are those of the
-        other rows. Equal weights change nothing and become None.
+        other rows (but a classifier's classes are those of the whole ``y``,
+        see ``_encode_targets``). Equal weights change nothing and become
+        None.
         """
         if sample_weight is None:
-            return y, None, None, None
+            return None, None
         weights = _check_sample_weight(
             sample_weight,
             np.empty((n_samples, 0)),
@@ -560,16 +557,15 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
                 "samples of weight 0 are left out of training, and none would "
                 "remain."
             )
-        rows = left_out = None
+        rows = None
         if not weights.all():
             rows = np.flatnonzero(weights)
-            left_out = np.ravel(_safe_indexing(y, np.flatnonzero(weights == 0)))
-            y, weights = _safe_indexing(y, rows), weights[rows]
+            weights = weights[rows]
         if np.all(weights == weights[0]):
-            return y, None, rows, left_out
+            return None, rows
         # Only their ratios count. At most 1, weights near the top of the
         # float64 range no longer overflow the sums of weighted means to inf.
-        return y, weights / weights.max(), rows, left_out
+        return weights / weights.max(), rows
 
     def _check_targets(self, y, sequences):
         """Check that ``y`` matches the sequences; return it as encoded next.
@@ -845,7 +841,11 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             f"Use smaller values of {', '.join(given)}.",
         )
 
-    def _init_module(self, sequences, train, targets, patch_size):
+    def _init_module(self, sequences, train, targets, patch_size, rows=None):
+        """The network for ``targets``, its input standardisation from the
+        targets at positions ``train`` (``rows`` of the sequences, see
+        :func:`_rows_of`), with their weights."""
+
         def build():
             return self._build_network(
                 sequences.n_features, targets.n_outputs, patch_size
@@ -875,7 +875,10 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         # process that refits the best candidate.
         with _torch_threads(1):
             module = build()
-        mean, std = sequences.moments(train)
+        # Weighted, as the loss is: a weight of 2 standardises as a repeated
+        # sequence would (and as StandardScaler's sample_weight does).
+        weights = None if targets.weights is None else targets.weights[train]
+        mean, std = sequences.moments(_rows_of(train, rows), weights=weights)
         module.x_mean.copy_(torch.from_numpy(mean))
         module.x_scale.copy_(torch.from_numpy(std))
         return module

@@ -119,19 +119,6 @@ def _listed(values):
     return shown[0] if len(shown) == 1 else f"[{', '.join(shown)}]"
 
 
-def _zero_weight_note(classes, left_out):
-    """The part of a "one class" message that blames zero sample weights."""
-    if left_out is None:
-        return ""
-    lost = np.setdiff1d(left_out, classes)
-    if not lost.size:
-        return ""
-    return (
-        f" The samples of {[_python(c) for c in lost]} all have "
-        "sample_weight 0, and samples of weight 0 are left out of training."
-    )
-
-
 def _check_conv_channels(value, name):
     """A tuple of conv_channels must hold the two convolutions' channels."""
     if isinstance(value, tuple) and not (
@@ -849,8 +836,10 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
             normalised to mean 1 over the training samples (and over the
             held-out ones): only their ratios matter, and the learning rate
             keeps its meaning. Samples of weight 0 are left out, as if
-            removed. The held-out loss and score of early stopping are
-            weighted too. None weighs all samples equally.
+            removed, but their labels count among ``classes_``, as in
+            scikit-learn. The held-out loss and score of early stopping and
+            the standardisation of the inputs are weighted too. None weighs
+            all samples equally.
 
         Returns
         -------
@@ -927,7 +916,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
                 del self.classes_
             raise
 
-    def _encode_targets(self, y, warm, weights=None, left_out=None):
+    def _encode_targets(self, y, warm, weights=None, rows=None):
         y = _one_label_per_sequence(y, type(self).__name__)
         if np.ndim(y) == 2 and np.shape(y)[1] == 1:
             # scikit-learn's warning (its checks match the words), pointing
@@ -946,6 +935,9 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
             _check_object_labels(y)
             y = _numbers_as_numbers(y)
         check_classification_targets(y)
+        # The classes are those of the whole y, as in scikit-learn: a class
+        # whose samples all have weight 0 keeps its column of predict_proba,
+        # which scorers such as log_loss match against y.
         if warm:
             classes = self.classes_
             unseen = np.setdiff1d(y, classes)
@@ -962,14 +954,16 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes "
                     f"in the data, but the data contains only one class: "
-                    f"{_python(classes[0])!r}." + _zero_weight_note(classes, left_out)
+                    f"{_python(classes[0])!r}."
                 )
         encoded = np.searchsorted(classes, y).astype(np.int64)
+        if rows is not None:
+            encoded = encoded[rows]
         if self.class_weight is not None:
             # As in sklearn, the class weight multiplies the sample weight:
             # class_weight is exactly sample_weight=class_weight[y], the
             # same per-sample loss, normalised the same way.
-            class_weight = self._class_weights(classes, encoded, weights, left_out)
+            class_weight = self._class_weights(classes, encoded, weights)
             weights = class_weight[encoded] * (1.0 if weights is None else weights)
         return Targets(
             torch.from_numpy(encoded),
@@ -998,7 +992,7 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         counts = torch.bincount(values, weights=weights, minlength=n_outputs).double()
         return torch.log(counts.clamp_min(0.5) / counts.sum()).float()
 
-    def _class_weights(self, classes, encoded, weights=None, left_out=None):
+    def _class_weights(self, classes, encoded, weights=None):
         """Weight of each of ``classes`` in the loss, from ``class_weight``.
 
         Over all ``classes``, also those absent from this fit's y (a warm
@@ -1013,8 +1007,6 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         """
         if isinstance(self.class_weight, dict):
             known = set(classes.tolist())
-            if left_out is not None:
-                known.update(left_out.tolist())
             unknown = [k for k in self.class_weight if k not in known]
             unweighted = [c for c in classes.tolist() if c not in self.class_weight]
             if unknown and unweighted:
@@ -1692,9 +1684,9 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
             held-out ones): only their ratios matter, and the learning rate
             keeps its meaning. Samples of weight 0 are left out, as if
             removed. The held-out loss and score of early stopping are
-            weighted too, and the targets are standardised with their
-            weighted mean and standard deviation. None weighs all samples
-            equally.
+            weighted too, and the inputs and the targets are standardised
+            with their weighted mean and standard deviation. None weighs all
+            samples equally.
 
         Returns
         -------
@@ -1740,7 +1732,7 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         """
         return self._partial_fit(X, y, sample_weight)
 
-    def _encode_targets(self, y, warm, weights=None, left_out=None):
+    def _encode_targets(self, y, warm, weights=None, rows=None):
         if isinstance(y, (list, tuple)):
             # NumPy's own message for rows of different lengths speaks of an
             # "inhomogeneous shape"; say which rows and what is expected.
@@ -1757,6 +1749,8 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
         y2 = y.reshape(len(y), -1).astype(np.float64)
         check_target_range(y2)
+        if rows is not None:
+            y2 = y2[rows]
         if warm:
             if y2.shape[1] != len(self._y_mean):
                 raise ValueError(

@@ -591,7 +591,7 @@ class LSTMTagger(_SequenceOutputs):
             return [_numbers_as_numbers(yi) for yi in labels]
         return [yi.astype(dtype, copy=False) for yi in labels]
 
-    def _encode_targets(self, y, warm, weights=None, left_out=None):
+    def _encode_targets(self, y, warm, weights=None, rows=None):
         _check_label_kinds(y)
         flat = np.concatenate(y)
         check_classification_targets(flat)
@@ -1086,7 +1086,7 @@ class LSTMTranscriber(_SequenceOutputs):
             labels.append(yi)
         return labels
 
-    def _encode_targets(self, y, warm, weights=None, left_out=None):
+    def _encode_targets(self, y, warm, weights=None, rows=None):
         flat = [label for yi in y for label in yi]
         _check_booleans_alone(flat)  # True == 1: one key of the label index
         if warm:

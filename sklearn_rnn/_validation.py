@@ -118,12 +118,14 @@ class Sequences:
         x = data[rows[:, None], steps].astype(np.float32, copy=False)
         return x, (None if lengths.min() == width else lengths)
 
-    def moments(self, rows, max_rows=2048):
+    def moments(self, rows, max_rows=2048, weights=None):
         """Per-feature mean and standard deviation of the observed values.
 
         At most ``max_rows`` evenly spaced sequences among ``rows`` are read:
         plenty for a standardisation, and a cost independent of the number of
-        sequences (millions of windows of a long series).
+        sequences (millions of windows of a long series). ``weights`` (one
+        per row, positive) weigh every observed value of their sequence, as
+        that many copies of it would; None weighs them equally.
 
         The values are read as the network reads them (cast to float32) and
         summed in float64, in two passes (mean, then squared deviations) so
@@ -132,13 +134,19 @@ class Sequences:
         :func:`nonzero_scale`): any spread, however small in absolute or
         relative terms, is standardised to 1, so X needs no scaling.
         """
+        if weights is None:
+            weights = np.ones(len(rows))
         if len(rows) > max_rows:
-            rows = rows[np.linspace(0, len(rows) - 1, max_rows).astype(np.int64)]
+            read = np.linspace(0, len(rows) - 1, max_rows).astype(np.int64)
+            rows, weights = rows[read], weights[read]
         step = max(1, _CHUNK_ELEMENTS // (self.data.shape[1] * self.n_features))
         chunks = range(0, len(rows), step)
 
         def raw(lo):
             return np.asarray(self.data[rows[lo : lo + step]])
+
+        def weight(lo):
+            return weights[lo : lo + step, None, None]
 
         def as_read(chunk):
             # NaN is padding here: observed NaN was rejected by the checks.
@@ -154,8 +162,8 @@ class Sequences:
         for lo in chunks:
             values = raw(lo)
             chunk = as_read(values)
-            count += (~np.isnan(chunk)).sum(axis=(0, 1))
-            total += np.nansum(chunk, axis=(0, 1))
+            count += (weight(lo) * ~np.isnan(chunk)).sum(axis=(0, 1))
+            total += np.nansum(weight(lo) * chunk, axis=(0, 1))
             low = np.fmin(low, np.nanmin(chunk, axis=(0, 1)))
             high = np.fmax(high, np.nanmax(chunk, axis=(0, 1)))
             if wide:
@@ -166,7 +174,9 @@ class Sequences:
         mean = total / count
         squares = np.zeros(self.n_features)
         for lo in chunks:
-            squares += np.nansum((as_read(raw(lo)) - mean) ** 2, axis=(0, 1))
+            squares += np.nansum(
+                weight(lo) * (as_read(raw(lo)) - mean) ** 2, axis=(0, 1)
+            )
         std = np.sqrt(squares / count)
         return mean, nonzero_scale(std, constant=high == low)
 

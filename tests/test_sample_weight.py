@@ -5,6 +5,7 @@ import pytest
 import sklearn
 from _helpers import ESTIMATORS, fast, outputs, sequence_data
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.metrics import get_scorer
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
 from sklearn.pipeline import Pipeline
 
@@ -224,19 +225,16 @@ def test_a_class_whose_samples_all_weigh_zero():
     weights = np.r_[np.zeros(3), np.ones(57)]
     # A class weight may name it, as BaggingClassifier's bootstraps need.
     clf = fast(LSTMClassifier, class_weight={"flat": 5.0, "up": 2.0})
-    assert list(clf.fit(X, y, sample_weight=weights).classes_) == ["down", "up"]
-    with pytest.raises(ValueError, match=r"labels \['sideways'\] that are not"):
-        clf.set_params(class_weight={"sideways": 5.0}).fit(X, y, sample_weight=weights)
-    # A column vector y too (its left-out labels are rows).
-    clf.set_params(class_weight={"flat": 5.0})
-    assert list(clf.fit(X, y[:, None], sample_weight=weights).classes_) == [
+    assert list(clf.fit(X, y, sample_weight=weights).classes_) == [
         "down",
+        "flat",
         "up",
     ]
-    # Weights that leave one class say so.
-    only_up = (y == "up").astype(float)
-    with pytest.raises(ValueError, match=r"only one class: 'up'. The samples of"):
-        fast(LSTMClassifier).fit(X, y, sample_weight=only_up)
+    with pytest.raises(ValueError, match=r"labels \['sideways'\] that are not"):
+        clf.set_params(class_weight={"sideways": 5.0}).fit(X, y, sample_weight=weights)
+    # A column vector y too.
+    clf.set_params(class_weight={"flat": 5.0})
+    assert len(clf.fit(X, y[:, None], sample_weight=weights).classes_) == 3
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
@@ -257,14 +255,57 @@ def test_invalid_weights_are_rejected(Estimator, weights, match):
         fast(Estimator).fit(X, y, sample_weight=weights)
 
 
-def test_a_class_left_with_zero_weight_is_left_out():
+@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
+def test_integer_weights_standardise_as_repeated_sequences(Estimator):
+    """The inputs' standardisation was unweighted: a weight of 3 and three
+    copies of a sequence scaled the inputs differently, and so trained
+    different networks even with the whole set in one batch."""
+    X, y = sequence_data(Estimator, n=30)
+    X[:5] += 5.0  # the weighted sequences move the mean
+    weights = np.r_[np.full(5, 3.0), np.ones(25)]
+    repeated = np.r_[np.arange(30), np.arange(5), np.arange(5)]
+    params = dict(max_iter=1, early_stopping=False)
+    weighted = fast(Estimator, **params).fit(X, y, sample_weight=weights)
+    copies = fast(Estimator, **params).fit(X[repeated], y[repeated])
+    for name in ("x_mean", "x_scale"):
+        assert_allclose(
+            getattr(weighted.net_.module_, name),
+            getattr(copies.net_.module_, name),
+            rtol=1e-6,
+        )
+    plain = fast(Estimator, **params).fit(X, y)
+    assert not np.allclose(plain.net_.module_.x_mean, weighted.net_.module_.x_mean)
+
+
+def test_a_class_of_zero_weight_keeps_its_column():
+    """classes_ are those of the whole y, as scikit-learn's classifiers take
+    them: a class left with weight 0 had no column of predict_proba, and
+    log_loss against y failed on the count of classes."""
     X, y = sequence_data(LSTMClassifier, n=40, labels="int")
     y = np.where(np.arange(40) < 5, 2, y)  # a third class, then weighted 0
     weights = np.where(y == 2, 0.0, 1.0)
     clf = fast(LSTMClassifier).fit(X, y, sample_weight=weights)
-    assert_array_equal(clf.classes_, [0, 1])
-    with pytest.raises(ValueError, match="only one class"):
-        fast(LSTMClassifier).fit(X, y, sample_weight=np.where(y == 1, 1.0, 0.0))
+    assert_array_equal(clf.classes_, [0, 1, 2])
+    proba = clf.predict_proba(X)
+    assert proba.shape == (40, 3)
+    # Never a target in training: the least likely class of every sequence.
+    assert (proba.argmin(axis=1) == 2).all()
+    assert np.isfinite(get_scorer("neg_log_loss")(clf, X, y))
+    # The rows of weight 0 are still left out of training, as if removed:
+    # the network trains on the same sequences and targets (only its
+    # output layer has a unit more).
+    removed = fast(LSTMClassifier).fit(X[5:], y[5:])
+    assert len(clf.loss_curve_) == len(removed.loss_curve_)
+    # A class of y is a class even if no weight is left on the other ones.
+    one = fast(LSTMClassifier, max_iter=1).fit(
+        X, y, sample_weight=np.where(y == 1, 1.0, 0.0)
+    )
+    assert_array_equal(one.classes_, [0, 1, 2])
+    # Labels are checked over the whole y, weighted 0 or not.
+    with pytest.raises(ValueError, match="new labels"):
+        clf.set_params(warm_start=True).fit(
+            X, np.where(np.arange(40) < 5, 7, y), sample_weight=weights
+        )
 
 
 def test_unknown_fit_parameters_name_the_estimator():

@@ -70,8 +70,11 @@ MANY_TO_ONE = {
         "minibatch training: a row repeated k times is k draws of the "
         "shuffling, in k batches, and adds to the batches of an epoch, where a "
         "weight of k scales one row's loss in one batch; the two agree in "
-        "expectation, not to 1e-7. A weight of 0 is exactly a removed row "
-        "(tests/test_sample_weight.py)"
+        "expectation, not to 1e-7. The L2 penalty, alpha / batch_size, counts "
+        "rows, which repeating changes and weights (only their ratios count) "
+        "do not. With one batch and alpha=0 the check passes to rounding. A "
+        "weight of 0 is exactly a removed row, and the inputs are standardised "
+        "with the weights (tests/test_sample_weight.py)"
     ),
 }
 CLASSIFIER_ONLY = {
