@@ -891,7 +891,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
 
     def _optimizer_settings(self):
         """The parameters that a skorch net fixes when it is built: the
-        optimizer's, the gradient clipping and the printing."""
+        optimizer's, the gradient clipping, the printing and the callbacks
+        (compared by identity: the same callback objects are the same)."""
         return (
             self.solver,
             self.learning_rate_init,
@@ -899,6 +900,7 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             self.alpha,
             self.clip_grad_norm,
             self.verbose,
+            self.callbacks,
         )
 
     def _settings(self, device, seed, batch_size, max_epochs, score_kind, plateau=True):

@@ -859,8 +859,9 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         standardisation, the patch size and the minibatch size from its
         data; the optimizer's state (Adam's moments) carries over between
         calls, unless ``set_params`` changed an optimizer setting (solver,
-        learning rate, momentum, alpha, clipping or verbosity): the next
-        call then starts a new optimizer with the new values. After
+        learning rate, momentum, alpha, clipping or verbosity) or the
+        callbacks: the next call then starts a new optimizer with the new
+        values, and the new callbacks. After
         :meth:`fit`, ``partial_fit`` continues from the fitted
         weights with a new optimizer; :meth:`fit` after ``partial_fit``
         starts afresh (unless ``warm_start=True``).
@@ -1706,8 +1707,9 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         target scaling, the patch size and the minibatch size from its
         data; the optimizer's state (Adam's moments) carries over between
         calls, unless ``set_params`` changed an optimizer setting (solver,
-        learning rate, momentum, alpha, clipping or verbosity): the next
-        call then starts a new optimizer with the new values. After
+        learning rate, momentum, alpha, clipping or verbosity) or the
+        callbacks: the next call then starts a new optimizer with the new
+        values, and the new callbacks. After
         :meth:`fit`, ``partial_fit`` continues from the fitted
         weights with a new optimizer; :meth:`fit` after ``partial_fit``
         starts afresh (unless ``warm_start=True``).

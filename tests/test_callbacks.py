@@ -48,6 +48,21 @@ def test_callbacks_follow_partial_fit_and_early_stopping():
     assert len(dict(clf.net_.callbacks_)["EpochRecorder"].losses) == clf.n_iter_
 
 
+def test_callbacks_set_between_partial_fit_calls_take_effect():
+    """The net built by the first call kept its callbacks: set_params
+    (callbacks=...) between calls was ignored until an optimizer setting
+    changed too."""
+    X, y = sequence_data(LSTMClassifier, n=60)
+    clf = fast(LSTMClassifier).partial_fit(X, y, classes=["down", "up"])
+    clf.set_params(callbacks=[("recorder", EpochRecorder())])
+    clf.partial_fit(X, y)
+    assert len(dict(clf.net_.callbacks_)["recorder"].losses) == 1
+    # The same callback objects again: the net, and its callbacks, go on.
+    clf.set_params(callbacks=clf.callbacks).partial_fit(X, y)
+    assert len(dict(clf.net_.callbacks_)["recorder"].losses) == 2
+    assert clf.n_iter_ == len(clf.loss_curve_) == 3
+
+
 def test_checkpoint_saves_and_restores(tmp_path):
     X, y = sequence_data(LSTMRegressor, n=60)
     checkpoint = Checkpoint(dirname=str(tmp_path), monitor=None)  # every epoch
