@@ -545,7 +545,10 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         standardisation of X (and of a regressor's targets) stays that of
         the first fit, which the weights were trained for, and so does the
         patch (``patch_size_``, and with it the stem's scales), even for
-        longer or shorter sequences.
+        longer or shorter sequences. ``loss_curve_`` and
+        ``validation_scores_`` hold the epochs of the last fit, which
+        ``n_iter_`` counts (MLPClassifier's ``loss_curve_`` goes on over warm
+        fits while its ``n_iter_`` starts again).
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout, any random crops
@@ -1424,7 +1427,10 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         standardisation of X (and of a regressor's targets) stays that of
         the first fit, which the weights were trained for, and so does the
         patch (``patch_size_``, and with it the stem's scales), even for
-        longer or shorter sequences.
+        longer or shorter sequences. ``loss_curve_`` and
+        ``validation_scores_`` hold the epochs of the last fit, which
+        ``n_iter_`` counts (MLPClassifier's ``loss_curve_`` goes on over warm
+        fits while its ``n_iter_`` starts again).
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout, any random crops

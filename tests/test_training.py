@@ -362,8 +362,10 @@ def test_warm_start_continues_training(Estimator):
     X, y = sequence_data(Estimator)
     est = fast(Estimator, max_iter=5, warm_start=True).fit(X, y)
     first_curve = est.loss_curve_
-    est.fit(X, y)
+    est.set_params(max_iter=3).fit(X, y)
     assert est.loss_curve_[0] < first_curve[0]
+    # The curve is the last fit's, as n_iter_ counts it (documented).
+    assert est.n_iter_ == len(est.loss_curve_) == 3
     cold = fast(Estimator, max_iter=5).fit(X, y).fit(X, y)
     assert cold.loss_curve_ == first_curve
     with pytest.raises(ValueError, match="warm_start=True needs the same features"):
