@@ -225,7 +225,9 @@ print(f"bigram test accuracy:  {scores['bigram']:.3f}")
 # held-out windows are not unseen text and their loss would flatter the
 # model; the test windows above come after the training text for that
 # reason. Early stopping is therefore switched off and the number of epochs
-# fixed instead, and kept small so that the example runs quickly. The
+# fixed instead, and kept small so that the example runs quickly (run on its
+# own, each fit then warns with a ``ConvergenceWarning`` that it reached
+# ``max_iter``; the documentation build silences that warning). The
 # network is the second lecture's: one character per recurrent step
 # (``conv_channels=None``: no convolutional stem; ``instance_norm=False``:
 # no second copy of each window standardised by its own statistics, only the

@@ -52,7 +52,10 @@ print(f"first training targets: {y_train[:3]}")
 # network outputs a distribution over the nine speakers and a *blank*; CTC
 # sums the probability of every way of aligning the speakers with the
 # frames. Decoding takes the most probable output of each frame, merges
-# repeats and drops the blanks.
+# repeats and drops the blanks. ``max_iter`` is kept small for the
+# documentation build: run on its own, the fit warns with a
+# ``ConvergenceWarning`` that it reached ``max_iter`` (the build silences
+# that warning).
 model = LSTMTranscriber(
     hidden_size=32, learning_rate_init=0.005, max_iter=8, random_state=0
 )

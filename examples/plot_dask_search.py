@@ -34,8 +34,9 @@ print(X.shape)
 # ``joblib.parallel_backend("dask")`` sends each of the 4 x 3 fits of the
 # search to the cluster. ``random_state`` fixes each fit wherever it runs,
 # so the results are those of a search on one core. (Worker processes
-# import a script's main module again: in a script, code that starts them
-# goes under ``if __name__ == "__main__":``.)
+# import a script's main module again, which prints the shape above once
+# more per worker: in a script, code that starts them goes under
+# ``if __name__ == "__main__":``.)
 import joblib
 from distributed import Client, LocalCluster
 from sklearn.model_selection import GridSearchCV

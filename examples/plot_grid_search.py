@@ -45,8 +45,9 @@ print(f"X: {X.shape}, y: {y.shape}")
 # ``window_length`` rows ending at :math:`t`, so its output still has one row
 # per row of ``y``. The first rows of each fold have a shorter history; they
 # are padded with NaN rows, which the regressor reads as shorter sequences.
-# ``max_iter`` is kept small so that the whole search takes seconds; the
-# models are not fully trained, which is fine for ranking the candidates.
+# ``max_iter`` is kept small so that the whole search takes about a minute
+# on one core (its time is printed below); the models are not fully
+# trained, which is fine for ranking the candidates.
 # Each of the search's fits would say so with a ``ConvergenceWarning``; they
 # are silenced here, knowingly.
 import warnings

@@ -81,10 +81,11 @@ fig.tight_layout()
 # drops, noisily, towards the floor that ``label_smoothing=0.1`` sets (the
 # loss of predicting the smoothed targets exactly, about 0.2 for two
 # classes). There it stops improving: each plateau of 10 epochs divides the
-# learning rate by 5. Every division here is followed by some improvement,
-# so the fifth plateau ends the fit, before ``max_iter`` (400 epochs); a
-# plateau after two divisions that brought none ends a fit sooner, as in
-# the fits below.
+# learning rate by 5. The loss improves again after the fourth division,
+# so the fit goes on to a fifth plateau, which ends it before ``max_iter``
+# (400 epochs): a fifth division would take the rate below its floor, a
+# thousandth of ``learning_rate_init``. A plateau after two divisions that
+# brought no improvement ends a fit sooner, as in the fits below.
 #
 # Early stopping on a validation set
 # ----------------------------------

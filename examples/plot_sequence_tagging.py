@@ -59,7 +59,10 @@ print(
 # The tagger reads each sequence in both directions, so the label of a step
 # also depends on what follows it. ``patch_size=5`` feeds 5 timesteps at a
 # time to the LSTM: 5 times fewer recurrent steps; the output layer still
-# emits one label per timestep.
+# emits one label per timestep. ``max_iter`` is kept small for the
+# documentation build: run on its own, the fit warns with a
+# ``ConvergenceWarning`` that it reached ``max_iter`` (the build silences
+# that warning).
 tagger = LSTMTagger(
     hidden_size=32,
     patch_size=5,

@@ -52,7 +52,9 @@ for x, label in zip(X_demo, y_demo, strict=True):
 # stem; ``instance_norm=False``: no second, per-sequence standardisation)
 # and the output is read from its final hidden state only
 # (``readout="last"``), as in the lecture. The networks are small
-# and the training short, to fit the time budget of a documentation build.
+# and the training short, to fit the time budget of a documentation build:
+# every fit runs to ``max_iter`` and, run on its own, warns with a
+# ``ConvergenceWarning`` (the build silences that warning).
 # The L2 penalty ``alpha`` is set to 0, so that only the cells differ; the
 # end of the example shows what the penalty changes.
 import time
@@ -173,7 +175,7 @@ fig.tight_layout()
 # five steps, where the marked value can be, and much less to the
 # distractors after them. The vanilla RNN has no multiplicative gate to shut
 # its input: it ends far less selective, its sensitivity to step 0 only a
-# few times that to the last, uninformative step, against well over ten
+# few times that to the last, uninformative step, against more than ten
 # times for the gated cells (printed below the figure).
 #
 # The role of the L2 penalty
