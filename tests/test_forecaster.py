@@ -438,6 +438,22 @@ def panel(frames):
     )
 
 
+def test_an_update_in_the_other_layout_says_so():
+    """A single series given to a panel's update (or the reverse) was
+    reported as a series named [()] that fit did not see."""
+    y = panel({"a": series(np.arange(30.0)), "b": series(5 + np.arange(30.0))})
+    fitted = small(max_iter=2).fit(y, fh=[1, 2])
+    new = series([30.0, 31.0], start="2002-07").to_frame("v")
+    with pytest.raises(ValueError, match=r"a single series .*a panel of 2 series"):
+        fitted.update(new)
+    alone = small(max_iter=2).fit(y.loc["a"], fh=[1, 2])
+    with pytest.raises(ValueError, match=r"received a panel .*a single series"):
+        alone.update(panel({"a": new["v"]}))
+    # Unknown instances of a panel are still named.
+    with pytest.raises(ValueError, match=r"series \['c'\] that fit did not see"):
+        fitted.update(panel({"c": new["v"]}))
+
+
 def test_series_ending_at_different_times_are_forecast_from_their_own_end():
     y = panel(
         {
@@ -915,16 +931,18 @@ def test_a_series_far_from_zero_forecasts_as_well_as_at_zero():
 def test_a_series_in_tiny_units_forecasts_as_in_ordinary_ones():
     """The step scale is relative to the series' size: a floor of 1 made
     every change of a series near 1e-16 none (an unscaled forecast of
-    1e48 at 1e-60)."""
+    1e48 at 1e-60), and at 1e-200 the squared changes underflowed to 0: a
+    flat forecast, and intervals of no width."""
     rng = np.random.RandomState(0)
     values = 10 + np.sin(np.arange(80) / 4) + 0.1 * rng.normal(size=80)
     preds = []
-    for factor in (1.0, 1e-60):
+    for factor in (1.0, 1e-60, 1e-200):
         forecaster = small(window_length=12, calibration_fraction=0.2, max_iter=5)
         forecaster.fit(series(values * factor), fh=[1, 2, 3])
         bounds = forecaster.predict_interval(coverage=0.8).to_numpy()
         preds.append(np.c_[forecaster.predict().to_numpy(), bounds] / factor)
     np.testing.assert_allclose(preds[1], preds[0], rtol=1e-5)
+    np.testing.assert_allclose(preds[2], preds[0], rtol=1e-5)
 
 
 def test_an_update_with_reordered_columns_labels_intervals_by_name():

@@ -131,7 +131,10 @@ def gaussian_bounds(point, steps, scale, coef, alpha, floor=None):
     ``coef`` the (K, 2) variance model. Returns {quantile: (n, K)} bounds,
     floored like the point forecast where ``floor`` (K,) is not NaN.
     """
-    std = np.sqrt(error_variance(steps, scale, coef))
+    # Not the root of error_variance: the variance of a series in units of
+    # 1e-200 underflows to 0, its root need not.
+    a, b = coef.T
+    std = np.sqrt(a + b * steps[:, None]) * scale
     bounds = {}
     for q in alpha:
         bound = point + norm.ppf(q) * std

@@ -1148,6 +1148,19 @@ class RNNForecaster(BaseForecaster):
             for key, times, values, x in _split_frames(y, X, self._layout)
         }
         unknown = set(new) - {s.key for s in self._series}
+        panel = self._series[0].key != ()
+        if unknown and panel != (() not in new):
+            # A single series (key ()) where fit saw a panel, or the reverse.
+            if panel:
+                given = "a single series (y's index has no instance level)"
+                seen = f"a panel of {len(self._series)} series"
+            else:
+                given = "a panel (y's index has an instance level)"
+                seen = "a single series"
+            raise ValueError(
+                f"update received {given}, but fit was given {seen}. Pass y "
+                "in the layout fit was given."
+            )
         if unknown:
             shown = sorted(map(_key_label, unknown), key=repr)
             seen = [_key_label(s.key) for s in self._series][:10]

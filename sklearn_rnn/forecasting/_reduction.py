@@ -170,6 +170,10 @@ def auto_window_length(period, room):
     return max(1, min(length, room // 2))
 
 
+# Magnitudes below which squares near float64's underflow (see step_scale).
+_TINY_LEVEL = 1e-100
+
+
 def step_scale(y):
     """Typical size of a one-step change of each column of ``y``.
 
@@ -189,10 +193,16 @@ def step_scale(y):
     level = np.abs(y).max(axis=0)
     level = np.where(level > 0, level, 1.0)  # an all-zero column
     tiny = 16 * np.finfo(np.float64).eps * level
+    # Squares of changes below about 1e-154 underflow to 0 (the series
+    # would look constant): such columns are measured in units of their
+    # magnitude. (y beyond float32's range is refused before.)
+    unit = np.where(level < _TINY_LEVEL, level, 1.0)
+    diff = diff / unit
     scale = np.std(diff, axis=0)
     # A scale near 0 beside the series' other columns (a panel's series
     # share one network) would give its windows values of 1e5 and more.
-    scale = np.where(scale <= tiny, np.sqrt(np.mean(diff**2, axis=0)), scale)
+    scale = np.where(scale * unit <= tiny, np.sqrt(np.mean(diff**2, axis=0)), scale)
+    scale = scale * unit
     return np.where(scale <= tiny, 0.0, scale)
 
 
