@@ -875,8 +875,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
         # process that refits the best candidate.
         with _torch_threads(1):
             module = build()
-        # Weighted, as the loss is: a weight of 2 standardises as a repeated
-        # sequence would (and as StandardScaler's sample_weight does).
+        # Weighted as the loss is: a weight of 2 standardises as a repeated
+        # sequence would (as StandardScaler's sample_weight does), and a
+        # class weight as the sample weight it equals (class_weight[y]).
         weights = None if targets.weights is None else targets.weights[train]
         mean, std = sequences.moments(_rows_of(train, rows), weights=weights)
         module.x_mean.copy_(torch.from_numpy(mean))
@@ -900,7 +901,8 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             self.alpha,
             self.clip_grad_norm,
             self.verbose,
-            self.callbacks,
+            # A copy: a list changed in place is then a change too.
+            None if self.callbacks is None else tuple(self.callbacks),
         )
 
     def _settings(self, device, seed, batch_size, max_epochs, score_kind, plateau=True):

@@ -398,10 +398,11 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         length up to a patch are seen at the cost of one convolution over every
         timestep and a fraction of it for the coarser scales. The coarsest is
         the largest ``d`` with ``(kernel_size - 1) * d`` at most the patch (its
-        kernel reads ``kernel_size * d`` steps), and every scale divides the
-        patch: a ``patch_size`` given as an int keeps only the scales that
-        divide it (125: scale 1 alone; 128: scales 1 to 16). None feeds each
-        patch's values (concatenated) directly to the cell.
+        kernel reads ``kernel_size * d`` steps), with no more scales than the
+        first convolution has channels, and every scale divides the patch: a
+        ``patch_size`` given as an int keeps only the scales that divide it
+        (125: scale 1 alone; 128: scales 1 to 16). None feeds each patch's
+        values (concatenated) directly to the cell.
 
     kernel_size : int, default=7
         Width, in timesteps, of the stem's first convolutions (at scale
@@ -585,15 +586,15 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         which includes fitting the default sizes: there, extra threads wait on
         each other at every small operation, and a fit ran up to 40 times
         slower whenever another process was busy. ``predict`` counts the rows
-        of each pass (up to 1,024 sequences), so that a pass of more than a few
-        hundred sequences of the default sizes uses torch's count, as larger
-        networks do (``n_jobs=1`` keeps it on one thread). Larger networks use
-        the count torch has when the call starts (``torch.get_num_threads()``,
-        which follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``,
-        threadpoolctl limits and the limits of joblib's workers). -1 uses that
-        count whatever the size, -2 one thread fewer, and so on; a positive
-        value sets the count. Torch's setting is restored when the call
-        returns.
+        of each pass (up to 1,024 sequences and 65,536 padded timesteps), so
+        that a pass of more than a few hundred sequences of the default sizes
+        (of up to about 150 timesteps) uses torch's count, as larger networks
+        do (``n_jobs=1`` keeps it on one thread). Larger networks use the count
+        torch has when the call starts (``torch.get_num_threads()``, which
+        follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
+        limits and the limits of joblib's workers). -1 uses that count whatever
+        the size, -2 one thread fewer, and so on; a positive value sets the
+        count. Torch's setting is restored when the call returns.
 
     callbacks : list or None, default=None
         Extra :mod:`skorch.callbacks` for the training loop (checkpointing,
@@ -613,13 +614,12 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         :class:`~sklearn.linear_model.LogisticRegression`: the weight of a
         sample's class multiplies its sample weight, so a positive
         ``class_weight`` is the same as ``sample_weight=class_weight[y]``
-        (normalised as described in :meth:`fit`; a class weight of 0 keeps
-        its samples in the split and the batches, where a sample weight of
-        0 leaves them out). "balanced" weighs each class by
-        ``n_samples / (n_classes * count)``, the count summing the sample
-        weights. A dict may leave classes out (weight 1), and may name
-        labels whose samples all have sample weight 0. :meth:`partial_fit`
-        takes a dict only.
+        (normalised as described in :meth:`fit`; a class weight of 0 keeps its
+        samples in the split and the batches, where a sample weight of 0 leaves
+        them out), in the loss and in the standardisation of the inputs.
+        "balanced" weighs each class by ``n_samples / (n_classes * count)``,
+        the count summing the sample weights. A dict may leave classes out
+        (weight 1). :meth:`partial_fit` takes a dict only.
 
     label_smoothing : float, default=0.1
         Share, in [0, 1), of each target's probability spread evenly over
@@ -838,11 +838,11 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
             its class (``class_weight``), as in scikit-learn. The weights are
             normalised to mean 1 over the training samples (and over the
             held-out ones): only their ratios matter, and the learning rate
-            keeps its meaning. Samples of weight 0 are left out, as if
-            removed, but their labels count among ``classes_``, as in
-            scikit-learn. The held-out loss and score of early stopping and
-            the standardisation of the inputs are weighted too. None weighs
-            all samples equally.
+            keeps its meaning. Samples of weight 0 are left out of training,
+            as if removed, but their labels are checked and count among
+            ``classes_``, as in scikit-learn. The held-out loss and score of
+            early stopping and the standardisation of the inputs are weighted
+            too. None weighs all samples equally.
 
         Returns
         -------
@@ -1003,11 +1003,10 @@ class LSTMClassifier(ClassifierMixin, _ManyToOne):
         start on part of the classes): such classes get weight 1, as do the
         classes that a dict does not name. As in scikit-learn's
         :func:`~sklearn.utils.class_weight.compute_class_weight`, a dict may
-        name labels this fit's y lacks (a cross-validation fold, or a subset
-        of BaggingClassifier, without a rare class) when it names every
-        class of y; naming other labels while leaving a class out looks
-        like a mistake. "balanced" counts the samples by their ``weights``,
-        as scikit-learn does.
+        name labels this fit's y lacks (a cross-validation fold without a
+        rare class) when it names every class of y; naming other labels
+        while leaving a class out looks like a mistake. "balanced" counts the
+        samples by their ``weights``, as scikit-learn does.
         """
         if isinstance(self.class_weight, dict):
             known = set(classes.tolist())
@@ -1269,10 +1268,11 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         length up to a patch are seen at the cost of one convolution over every
         timestep and a fraction of it for the coarser scales. The coarsest is
         the largest ``d`` with ``(kernel_size - 1) * d`` at most the patch (its
-        kernel reads ``kernel_size * d`` steps), and every scale divides the
-        patch: a ``patch_size`` given as an int keeps only the scales that
-        divide it (125: scale 1 alone; 128: scales 1 to 16). None feeds each
-        patch's values (concatenated) directly to the cell.
+        kernel reads ``kernel_size * d`` steps), with no more scales than the
+        first convolution has channels, and every scale divides the patch: a
+        ``patch_size`` given as an int keeps only the scales that divide it
+        (125: scale 1 alone; 128: scales 1 to 16). None feeds each patch's
+        values (concatenated) directly to the cell.
 
     kernel_size : int, default=7
         Width, in timesteps, of the stem's first convolutions (at scale
@@ -1467,15 +1467,15 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
         which includes fitting the default sizes: there, extra threads wait on
         each other at every small operation, and a fit ran up to 40 times
         slower whenever another process was busy. ``predict`` counts the rows
-        of each pass (up to 1,024 sequences), so that a pass of more than a few
-        hundred sequences of the default sizes uses torch's count, as larger
-        networks do (``n_jobs=1`` keeps it on one thread). Larger networks use
-        the count torch has when the call starts (``torch.get_num_threads()``,
-        which follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``,
-        threadpoolctl limits and the limits of joblib's workers). -1 uses that
-        count whatever the size, -2 one thread fewer, and so on; a positive
-        value sets the count. Torch's setting is restored when the call
-        returns.
+        of each pass (up to 1,024 sequences and 65,536 padded timesteps), so
+        that a pass of more than a few hundred sequences of the default sizes
+        (of up to about 150 timesteps) uses torch's count, as larger networks
+        do (``n_jobs=1`` keeps it on one thread). Larger networks use the count
+        torch has when the call starts (``torch.get_num_threads()``, which
+        follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
+        limits and the limits of joblib's workers). -1 uses that count whatever
+        the size, -2 one thread fewer, and so on; a positive value sets the
+        count. Torch's setting is restored when the call returns.
 
     callbacks : list or None, default=None
         Extra :mod:`skorch.callbacks` for the training loop (checkpointing,
@@ -1689,9 +1689,10 @@ class LSTMRegressor(RegressorMixin, _ManyToOne):
             each sequence is multiplied by its weight. The weights are
             normalised to mean 1 over the training samples (and over the
             held-out ones): only their ratios matter, and the learning rate
-            keeps its meaning. Samples of weight 0 are left out, as if
-            removed. The held-out loss and score of early stopping are
-            weighted too, and the inputs and the targets are standardised
+            keeps its meaning. Samples of weight 0 are left out of training,
+            as if removed (their targets are still checked). The held-out
+            loss and score of early stopping are weighted too, and the inputs
+            and the targets are standardised
             with their weighted mean and standard deviation. None weighs all
             samples equally.
 

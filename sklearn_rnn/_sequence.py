@@ -35,7 +35,7 @@ class _SequenceOutputs(BaseRecurrent):
     # Labels given per row of a panel X belong to its instances' sequences.
     _per_row_remedy = (
         "Pass y as one array of labels per instance, in the order of X's "
-        "instances: for labels given per row, y = [labels.to_numpy() for _, "
+        "instances: for labels given per row, y = [np.ravel(labels) for _, "
         "labels in y.groupby(level=0, sort=False)]."
     )
 
@@ -371,15 +371,15 @@ class LSTMTagger(_SequenceOutputs):
         which includes fitting the default sizes: there, extra threads wait on
         each other at every small operation, and a fit ran up to 40 times
         slower whenever another process was busy. ``predict`` counts the rows
-        of each pass (up to 1,024 sequences), so that a pass of more than a few
-        hundred sequences of the default sizes uses torch's count, as larger
-        networks do (``n_jobs=1`` keeps it on one thread). Larger networks use
-        the count torch has when the call starts (``torch.get_num_threads()``,
-        which follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``,
-        threadpoolctl limits and the limits of joblib's workers). -1 uses that
-        count whatever the size, -2 one thread fewer, and so on; a positive
-        value sets the count. Torch's setting is restored when the call
-        returns.
+        of each pass (up to 1,024 sequences and 65,536 padded timesteps), so
+        that a pass of more than a few hundred sequences of the default sizes
+        (of up to about 150 timesteps) uses torch's count, as larger networks
+        do (``n_jobs=1`` keeps it on one thread). Larger networks use the count
+        torch has when the call starts (``torch.get_num_threads()``, which
+        follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
+        limits and the limits of joblib's workers). -1 uses that count whatever
+        the size, -2 one thread fewer, and so on; a positive value sets the
+        count. Torch's setting is restored when the call returns.
 
     callbacks : list or None, default=None
         Extra :mod:`skorch.callbacks` for the training loop (checkpointing,
@@ -868,15 +868,15 @@ class LSTMTranscriber(_SequenceOutputs):
         which includes fitting the default sizes: there, extra threads wait on
         each other at every small operation, and a fit ran up to 40 times
         slower whenever another process was busy. ``predict`` counts the rows
-        of each pass (up to 1,024 sequences), so that a pass of more than a few
-        hundred sequences of the default sizes uses torch's count, as larger
-        networks do (``n_jobs=1`` keeps it on one thread). Larger networks use
-        the count torch has when the call starts (``torch.get_num_threads()``,
-        which follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``,
-        threadpoolctl limits and the limits of joblib's workers). -1 uses that
-        count whatever the size, -2 one thread fewer, and so on; a positive
-        value sets the count. Torch's setting is restored when the call
-        returns.
+        of each pass (up to 1,024 sequences and 65,536 padded timesteps), so
+        that a pass of more than a few hundred sequences of the default sizes
+        (of up to about 150 timesteps) uses torch's count, as larger networks
+        do (``n_jobs=1`` keeps it on one thread). Larger networks use the count
+        torch has when the call starts (``torch.get_num_threads()``, which
+        follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
+        limits and the limits of joblib's workers). -1 uses that count whatever
+        the size, -2 one thread fewer, and so on; a positive value sets the
+        count. Torch's setting is restored when the call returns.
 
     callbacks : list or None, default=None
         Extra :mod:`skorch.callbacks` for the training loop (checkpointing,

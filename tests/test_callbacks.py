@@ -61,6 +61,10 @@ def test_callbacks_set_between_partial_fit_calls_take_effect():
     clf.set_params(callbacks=clf.callbacks).partial_fit(X, y)
     assert len(dict(clf.net_.callbacks_)["recorder"].losses) == 2
     assert clf.n_iter_ == len(clf.loss_curve_) == 3
+    # A list changed in place is a change too.
+    clf.callbacks.append(("other", EpochRecorder()))
+    clf.partial_fit(X, y)
+    assert len(dict(clf.net_.callbacks_)["other"].losses) == 1
 
 
 def test_checkpoint_saves_and_restores(tmp_path):

@@ -275,6 +275,13 @@ def test_integer_weights_standardise_as_repeated_sequences(Estimator):
         )
     plain = fast(Estimator, **params).fit(X, y)
     assert not np.allclose(plain.net_.module_.x_mean, weighted.net_.module_.x_mean)
+    if Estimator is LSTMClassifier:
+        # A class weight scales them as the sample weight it equals.
+        by_class = fast(Estimator, class_weight={y[0]: 5.0}, **params).fit(X, y)
+        as_sample = fast(Estimator, **params).fit(
+            X, y, sample_weight=np.where(y == y[0], 5.0, 1.0)
+        )
+        assert_array_equal(by_class.net_.module_.x_mean, as_sample.net_.module_.x_mean)
 
 
 def test_a_class_of_zero_weight_keeps_its_column():

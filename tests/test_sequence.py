@@ -765,9 +765,10 @@ def test_labels_per_row_of_a_panel_name_the_grouping_for_a_tagger():
     )
     X = pd.DataFrame({"f": np.random.RandomState(0).normal(size=12)}, index=index)
     y = pd.Series(np.arange(12) % 2, index=index)
-    with pytest.raises(ValueError, match=r"one per row of X.*groupby\(level=0"):
-        tagger().fit(X, y)
-    # The remedy, as the message gives it, fits one label per timestep.
-    y = [labels.to_numpy() for _, labels in y.groupby(level=0, sort=False)]
-    fitted = tagger(max_iter=1).fit(X, y)
-    assert [len(labels) for labels in fitted.predict(X)] == [3, 5, 4]
+    for given in (y, y.to_frame("label")):
+        with pytest.raises(ValueError, match=r"one per row of X.*groupby\(level=0"):
+            tagger().fit(X, given)
+        # The remedy, as the message gives it, fits one label per timestep.
+        labels = [np.ravel(g) for _, g in given.groupby(level=0, sort=False)]
+        fitted = tagger(max_iter=1).fit(X, labels)
+        assert [len(p) for p in fitted.predict(X)] == [3, 5, 4]
