@@ -373,7 +373,7 @@ class LSTMTagger(_SequenceOutputs):
         slower whenever another process was busy. ``predict`` counts the rows
         of each pass (up to 1,024 sequences and 65,536 padded timesteps), so
         that a pass of more than a few hundred sequences of the default sizes
-        (of up to about 150 timesteps) uses torch's count, as larger networks
+        (of up to about 70 timesteps) uses torch's count, as larger networks
         do (``n_jobs=1`` keeps it on one thread). Larger networks use the count
         torch has when the call starts (``torch.get_num_threads()``, which
         follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
@@ -870,7 +870,7 @@ class LSTMTranscriber(_SequenceOutputs):
         slower whenever another process was busy. ``predict`` counts the rows
         of each pass (up to 1,024 sequences and 65,536 padded timesteps), so
         that a pass of more than a few hundred sequences of the default sizes
-        (of up to about 150 timesteps) uses torch's count, as larger networks
+        (of up to about 70 timesteps) uses torch's count, as larger networks
         do (``n_jobs=1`` keeps it on one thread). Larger networks use the count
         torch has when the call starts (``torch.get_num_threads()``, which
         follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl

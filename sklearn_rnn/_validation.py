@@ -134,6 +134,18 @@ class Sequences:
         :func:`nonzero_scale`): any spread, however small in absolute or
         relative terms, is standardised to 1, so X needs no scaling.
         """
+        if weights is not None:
+            # A class weight of 0 leaves rows that count for nothing, not even
+            # in the minimum and maximum that tell a constant feature (its
+            # weighted spread would be a rounding residue, a scale of 1e-16);
+            # only the ratios count (class weights of 1e307 would overflow).
+            # With no weight at all (a partial_fit chunk of such classes), the
+            # values count equally.
+            keep = weights > 0
+            if keep.any():
+                rows, weights = rows[keep], weights[keep] / weights[keep].max()
+            else:
+                weights = None
         if weights is None:
             weights = np.ones(len(rows))
         if len(rows) > max_rows:

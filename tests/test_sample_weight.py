@@ -284,6 +284,37 @@ def test_integer_weights_standardise_as_repeated_sequences(Estimator):
         assert_array_equal(by_class.net_.module_.x_mean, as_sample.net_.module_.x_mean)
 
 
+def test_class_weights_of_zero_or_huge_standardise_as_sample_weights():
+    """Weighted by class weights, a feature constant over the weighted rows
+    got a rounding residue as spread (a scale of 2e-16), a chunk of classes
+    weighted 0 a NaN scale, and weights of 1e307 overflowed."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 8, 2))
+    X[10:, :, 1] = 0.1  # constant where the weight is
+    y = np.r_[np.zeros(10, int), np.ones(20, int)]
+    params = dict(max_iter=1, early_stopping=False)
+    by_class = fast(LSTMClassifier, class_weight={0: 0.0}, **params).fit(X, y)
+    by_sample = fast(LSTMClassifier, **params).fit(
+        X, y, sample_weight=(y == 1).astype(float)
+    )
+    for name in ("x_mean", "x_scale"):
+        assert_array_equal(
+            getattr(by_class.net_.module_, name),
+            getattr(by_sample.net_.module_, name),
+        )
+    assert by_class.net_.module_.x_scale[1] == 1.0
+    # A first partial_fit chunk of only such a class: unweighted scaling.
+    chunk = fast(LSTMClassifier, class_weight={0: 0.0}).partial_fit(
+        X[:10], y[:10], classes=[0, 1]
+    )
+    assert np.isfinite(chunk.net_.module_.x_scale).all()
+    huge = fast(LSTMClassifier, class_weight={0: 1e307, 1: 5e306}, **params)
+    as_sample = fast(LSTMClassifier, **params).fit(
+        X, y, sample_weight=np.where(y == 0, 1e307, 5e306)
+    )
+    assert_allclose(huge.fit(X, y).net_.module_.x_scale, as_sample.net_.module_.x_scale)
+
+
 def test_a_class_of_zero_weight_keeps_its_column():
     """classes_ are those of the whole y, as scikit-learn's classifiers take
     them: a class left with weight 0 had no column of predict_proba, and
