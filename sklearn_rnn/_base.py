@@ -901,8 +901,9 @@ class BaseRecurrent(BaseEstimator, metaclass=ABCMeta):
             self.alpha,
             self.clip_grad_norm,
             self.verbose,
-            # A copy: a list changed in place is then a change too.
-            None if self.callbacks is None else tuple(self.callbacks),
+            # A copy: a list changed in place is then a change too (and None
+            # is no callbacks, as [] is).
+            tuple(self.callbacks or ()),
         )
 
     def _settings(self, device, seed, batch_size, max_epochs, score_kind, plateau=True):
