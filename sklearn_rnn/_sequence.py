@@ -373,13 +373,15 @@ class LSTMTagger(_SequenceOutputs):
         slower whenever another process was busy. ``predict`` counts the rows
         of each pass (up to 1,024 sequences and 65,536 padded timesteps), so
         that a pass of more than a few hundred sequences of the default sizes
-        (of up to about 70 timesteps) uses torch's count, as larger networks
-        do (``n_jobs=1`` keeps it on one thread). Larger networks use the count
-        torch has when the call starts (``torch.get_num_threads()``, which
-        follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
-        limits and the limits of joblib's workers). -1 uses that count whatever
-        the size, -2 one thread fewer, and so on; a positive value sets the
-        count. Torch's setting is restored when the call returns.
+        (of up to about 150 timesteps for the classifier and the regressor, 70
+        for the tagger and the transcriber) uses torch's count, as larger
+        networks do (``n_jobs=1`` keeps it on one thread). Larger networks use
+        the count torch has when the call starts (``torch.get_num_threads()``,
+        which follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``,
+        threadpoolctl limits and the limits of joblib's workers). -1 uses that
+        count whatever the size, -2 one thread fewer, and so on; a positive
+        value sets the count. Torch's setting is restored when the call
+        returns.
 
     callbacks : list or None, default=None
         Extra :mod:`skorch.callbacks` for the training loop (checkpointing,
@@ -870,13 +872,15 @@ class LSTMTranscriber(_SequenceOutputs):
         slower whenever another process was busy. ``predict`` counts the rows
         of each pass (up to 1,024 sequences and 65,536 padded timesteps), so
         that a pass of more than a few hundred sequences of the default sizes
-        (of up to about 70 timesteps) uses torch's count, as larger networks
-        do (``n_jobs=1`` keeps it on one thread). Larger networks use the count
-        torch has when the call starts (``torch.get_num_threads()``, which
-        follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``, threadpoolctl
-        limits and the limits of joblib's workers). -1 uses that count whatever
-        the size, -2 one thread fewer, and so on; a positive value sets the
-        count. Torch's setting is restored when the call returns.
+        (of up to about 150 timesteps for the classifier and the regressor, 70
+        for the tagger and the transcriber) uses torch's count, as larger
+        networks do (``n_jobs=1`` keeps it on one thread). Larger networks use
+        the count torch has when the call starts (``torch.get_num_threads()``,
+        which follows ``OMP_NUM_THREADS``, ``torch.set_num_threads``,
+        threadpoolctl limits and the limits of joblib's workers). -1 uses that
+        count whatever the size, -2 one thread fewer, and so on; a positive
+        value sets the count. Torch's setting is restored when the call
+        returns.
 
     callbacks : list or None, default=None
         Extra :mod:`skorch.callbacks` for the training loop (checkpointing,
