@@ -120,8 +120,14 @@ def error_variance(steps, scale, coef):
     series, ``coef`` the (K, 2) variance model ``a + b * h`` of the errors in
     scaled units (see :func:`variance_model`).
     """
+    return _in_scaled_units(steps, coef) * scale**2
+
+
+def _in_scaled_units(steps, coef):
+    """The variance model ``a + b * h`` at ``steps`` (n,): (n, K), in the
+    units of the scaled series."""
     a, b = coef.T
-    return (a + b * steps[:, None]) * scale**2
+    return a + b * steps[:, None]
 
 
 def gaussian_bounds(point, steps, scale, coef, alpha, floor=None):
@@ -133,8 +139,7 @@ def gaussian_bounds(point, steps, scale, coef, alpha, floor=None):
     """
     # Not the root of error_variance: the variance of a series in units of
     # 1e-200 underflows to 0, its root need not.
-    a, b = coef.T
-    std = np.sqrt(a + b * steps[:, None]) * scale
+    std = np.sqrt(_in_scaled_units(steps, coef)) * scale
     bounds = {}
     for q in alpha:
         bound = point + norm.ppf(q) * std
